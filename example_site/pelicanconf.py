@@ -1,0 +1,35 @@
+"""Settings of the example site: an ordinary Pelican site with pelican-hotpapers.
+
+Build it offline with the command in README.rst. The days it shows are stored
+in hotpapers/ beside this file.
+"""
+
+AUTHOR = "Example Lab"
+SITENAME = "Example Lab Blog"
+SITEURL = ""
+
+PATH = "content"
+OUTPUT_PATH = "output"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+
+PLUGINS = ["pelican_hotpapers"]
+
+# pelican-hotpapers: the stored days live in hotpapers/ beside this file
+# (HOTPAPERS_DATA_PATH = "hotpapers" is the default).
+HOTPAPERS_TAGS = ["arXiv", "Machine Learning"]
+
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+LINKS = (
+    ("arXiv", "https://arxiv.org/"),
+    ("Pelican", "https://getpelican.com/"),
+)
+
+DEFAULT_PAGINATION = 5
+RELATIVE_URLS = True

@@ -1,0 +1,17 @@
+"""Hot Papers for Pelican: a daily article of the arXiv papers people talked about.
+
+Pelican finds the plugin by this package's ``register()``. Everything else
+(fetching, ranking, the cache, rendering) lives in modules that do not import
+Pelican, so they can be used and tested without a site.
+"""
+
+__version__ = "0.1.0"
+
+
+def register() -> None:
+    """Connect the plugin to Pelican's signals (called by Pelican)."""
+    # Imported here so that ``import pelican_hotpapers`` stays cheap and
+    # Pelican-free for the CLI and for library users.
+    from pelican_hotpapers import plugin
+
+    plugin.register()

@@ -1,0 +1,173 @@
+"""Recognise arXiv papers in links and identifiers.
+
+People link a paper in many ways: the abstract page, the PDF (with or without
+a version, with or without ``.pdf``), the HTML rendering, a mirror host, a
+DOI, or a front end such as alphaXiv or Hugging Face Papers. All of them must
+count for the same paper, so every form is reduced to one normalised id: the
+new style ``YYMM.NNNNN`` or the old style ``archive/YYMMNNN``, without version.
+
+Reference: https://info.arxiv.org/help/arxiv_identifier.html
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
+
+# New-style ids: YYMM.NNNN from 2007-04 to 2014-12, YYMM.NNNNN from 2015-01.
+_NEW_ID = r"(?P<new>(?P<yy>\d{2})(?P<mm>\d{2})\.(?P<num>\d{4,5}))"
+# Old-style ids: archive, optional subject class, then YYMMNNN (1991-2007).
+_OLD_ID = (
+    r"(?P<old>(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?/"
+    r"(?P<oyy>\d{2})(?P<omm>\d{2})(?P<onum>\d{3}))"
+)
+_VERSION = r"(?:v\d+)?"
+_ID_RE = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE)
+_FULL_ID_RE = re.compile(rf"^(?:arxiv:)?(?:{_NEW_ID}|{_OLD_ID}){_VERSION}$", re.I)
+
+# Archives that ever used old-style ids. Checking the name keeps links such
+# as ``github.com/foo/1234567`` from being read as papers.
+OLD_ARCHIVES = frozenset(
+    [
+        "acc-phys",
+        "adap-org",
+        "alg-geom",
+        "ao-sci",
+        "astro-ph",
+        "atom-ph",
+        "bayes-an",
+        "chao-dyn",
+        "chem-ph",
+        "cmp-lg",
+        "comp-gas",
+        "cond-mat",
+        "cs",
+        "dg-ga",
+        "funct-an",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math",
+        "math-ph",
+        "mtrl-th",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "patt-sol",
+        "physics",
+        "plasm-ph",
+        "q-alg",
+        "q-bio",
+        "quant-ph",
+        "solv-int",
+        "supr-con",
+    ]
+)
+
+_ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "www.arxiv.org"})
+_ARXIV_PATH_RE = re.compile(
+    rf"^/(?:abs|pdf|html|format|ps|src|e-print)/(?P<id>.+?){_VERSION}"
+    r"(?:\.pdf)?(?:/.*)?$",
+    re.IGNORECASE,
+)
+_FRONTEND_HOSTS = {
+    # host: path prefixes followed by the id
+    "alphaxiv.org": ("/abs/", "/overview/", "/pdf/"),
+    "www.alphaxiv.org": ("/abs/", "/overview/", "/pdf/"),
+    "huggingface.co": ("/papers/",),
+    "hf.co": ("/papers/",),
+}
+_DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
+_DOI_PREFIX = "/10.48550/arxiv."
+
+
+def _check(match: re.Match[str]) -> str | None:
+    """Return the normalised id for a syntactic match, or None if impossible."""
+    if match.group("new"):
+        yy, mm, num = int(match["yy"]), int(match["mm"]), match["num"]
+        if not 1 <= mm <= 12:
+            return None
+        # Four-digit numbers were used up to 1412, five-digit from 1501.
+        if (len(num) == 4) != (yy * 100 + mm <= 1412):
+            return None
+        if yy * 100 + mm < 704:
+            return None
+        return match["new"]
+    archive = match["archive"].lower()
+    yy, mm = int(match["oyy"]), int(match["omm"])
+    if archive not in OLD_ARCHIVES or not 1 <= mm <= 12:
+        return None
+    # Old-style ids ran from 1991-08 to 2007-03.
+    if not (yy >= 91 or yy <= 7):
+        return None
+    return f"{archive}/{match['oyy']}{match['omm']}{match['onum']}"
+
+
+def normalise_arxiv_id(text: str) -> str | None:
+    """Return the normalised id for a bare identifier such as ``arXiv:2101.02831v2``.
+
+    Returns None for anything that is not a well-formed arXiv id, so callers
+    can validate ids before they send them to arXiv (one bad id makes arXiv
+    reject a whole batch with HTTP 400).
+    """
+    match = _FULL_ID_RE.match(text.strip())
+    return _check(match) if match else None
+
+
+def _id_at_start(text: str) -> str | None:
+    match = _ID_RE.match(text)
+    if not match:
+        return None
+    rest = text[match.end() :]
+    # The id must end the path segment: "2101.028315" is not "2101.02831".
+    if rest and not re.match(r"^(?:\.pdf)?(?:[/?#]|$)", rest, re.IGNORECASE):
+        return None
+    return _check(match)
+
+
+def arxiv_id_from_url(url: str) -> str | None:
+    """Return the normalised arXiv id a link points to, or None.
+
+    Never raises: post text and link expansions come from strangers, and a
+    malformed URL is simply not a paper.
+    """
+    if not isinstance(url, str) or len(url) > 4096:
+        return None
+    try:
+        candidate = url.strip()
+        if "://" not in candidate[:12]:
+            candidate = "https://" + candidate
+        parts = urlsplit(candidate)
+        if parts.scheme.lower() not in ("http", "https"):
+            return None
+        host = (parts.hostname or "").lower().rstrip(".")
+        path = unquote(parts.path)
+    except (ValueError, UnicodeError):
+        return None
+
+    if host in _ARXIV_HOSTS:
+        match = _ARXIV_PATH_RE.match(path)
+        if not match:
+            return None
+        return _id_at_start(path[path.index("/", 1) + 1 :])
+    if host in _FRONTEND_HOSTS:
+        for prefix in _FRONTEND_HOSTS[host]:
+            if path.lower().startswith(prefix):
+                return _id_at_start(path[len(prefix) :])
+        return None
+    if host in _DOI_HOSTS and path.lower().startswith(_DOI_PREFIX):
+        return _id_at_start(path[len(_DOI_PREFIX) :])
+    return None
+
+
+def extract_arxiv_ids(urls: Iterable[str]) -> tuple[str, ...]:
+    """The distinct papers a list of links points to, in the order first seen."""
+    found: dict[str, None] = {}
+    for url in urls:
+        arxiv_id = arxiv_id_from_url(url)
+        if arxiv_id is not None:
+            found.setdefault(arxiv_id, None)
+    return tuple(found)

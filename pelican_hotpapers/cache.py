@@ -1,0 +1,204 @@
+"""The data folder: one JSON file a day, validated on read, written atomically.
+
+The folder is the site's archive, not a disposable cache: X's recent search
+only reaches back seven days, so a day that is lost can never be fetched
+again. Hence the rules here: a file is replaced only by a complete, valid new
+file (temporary file in the same folder, fsync, rename), and a file that
+cannot be read is reported and left alone, never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+
+from pelican_hotpapers.models import SCHEMA_VERSION, Day, day_from_dict, day_to_dict
+
+logger = logging.getLogger(__name__)
+
+DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json$")
+
+#: Functions that upgrade a day's JSON from version N to N + 1, applied on read.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class DayFileError(Exception):
+    """A day file cannot be read or written; the message names the file."""
+
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@cache
+def _validator() -> Callable[[Any], Any]:
+    # Compiled once: fastjsonschema turns the schema into Python code, which is
+    # what keeps reading thousands of days fast.
+    schema_text = (
+        resources.files("pelican_hotpapers")
+        .joinpath("schema/day.schema.json")
+        .read_text(encoding="utf-8")
+    )
+    return fastjsonschema.compile(json.loads(schema_text))
+
+
+def day_path(data_path: str | os.PathLike[str], date: dt.date) -> Path:
+    """Where the day for ``date`` is stored."""
+    return Path(data_path) / f"{date.isoformat()}.json"
+
+
+def _field_name(exc: fastjsonschema.JsonSchemaValueException) -> str:
+    name = exc.name or "data"
+    return name.removeprefix("data.").removeprefix("data") or "(top level)"
+
+
+def validate_day_dict(data: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Check a parsed day against the schema, migrating an older version first."""
+    if not isinstance(data, dict):
+        raise DayFileError(path, "is not a JSON object")
+    version = data.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise DayFileError(path, "field schema_version is missing or not a number")
+    if version > SCHEMA_VERSION:
+        raise DayFileError(
+            path,
+            f"has schema_version {version}, newer than this pelican-hotpapers "
+            f"understands ({SCHEMA_VERSION}); upgrade the plugin",
+        )
+    while version < SCHEMA_VERSION:
+        migrate = MIGRATIONS.get(version)
+        if migrate is None:
+            raise DayFileError(path, f"has unsupported schema_version {version}")
+        data = migrate(data)
+        version = data["schema_version"]
+    try:
+        _validator()(data)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        message = exc.message.removeprefix("data.").removeprefix("data ")
+        raise DayFileError(
+            path, f"field {_field_name(exc)} is invalid: {message}"
+        ) from None
+    return data
+
+
+def read_day(path: str | os.PathLike[str]) -> Day:
+    """Read and check one day file.
+
+    Raises :class:`DayFileError` with a message that names the file and the
+    field at fault.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DayFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise DayFileError(path, "is not UTF-8 text") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DayFileError(
+            path, f"is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    data = validate_day_dict(data, path)
+    try:
+        day = day_from_dict(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DayFileError(path, f"has an invalid value ({exc})") from None
+    match = DAY_FILE_RE.match(path.name)
+    if match and match.group(1) != day.date.isoformat():
+        raise DayFileError(
+            path,
+            f"field date is {day.date.isoformat()}, but the file name says "
+            f"{match.group(1)}",
+        )
+    return day
+
+
+def day_files(data_path: str | os.PathLike[str]) -> list[Path]:
+    """The day files in the data folder, oldest first."""
+    folder = Path(data_path)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if DAY_FILE_RE.match(p.name))
+
+
+def iter_days(data_path: str | os.PathLike[str]) -> Iterator[Day]:
+    """Every readable day, oldest first; each unreadable one is logged and skipped.
+
+    One bad file must not take the other days' articles down with it.
+    """
+    for path in day_files(data_path):
+        try:
+            yield read_day(path)
+        except DayFileError as exc:
+            logger.error("hotpapers: skipping day file %s", exc)
+
+
+def load_days(data_path: str | os.PathLike[str]) -> list[Day]:
+    """The readable days of the data folder, oldest first."""
+    return list(iter_days(data_path))
+
+
+def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
+    """Store a day, replacing the old file only once the new one is complete.
+
+    The new file is written to a temporary file in the same folder, flushed
+    to disk, then renamed over the old one, so that a crash or a full disk
+    leaves either the old file or the new one, never half of either.
+    """
+    folder = Path(data_path)
+    target = day_path(folder, day.date)
+    data = day_to_dict(day)
+    validate_day_dict(data, target)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    tmp_name = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            dir=folder, prefix=f".{target.stem}.", suffix=".tmp"
+        )
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+        tmp_name = None
+        _fsync_folder(folder)
+    except OSError as exc:
+        raise DayFileError(
+            target, f"cannot be written ({exc.strerror or exc}); the old file is kept"
+        ) from None
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+    return target
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a folder.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,314 @@
+"""Plain data for papers, posts and days, and their one JSON mapping.
+
+These classes are the plugin's vocabulary: sources produce them, ranking
+orders them, the cache stores them and the templates show them. The
+``*_to_dict`` / ``*_from_dict`` functions here are the only place that knows
+the field names of the cache's JSON, so the file format and the Python objects
+cannot drift apart. The JSON is a public contract described by
+``schema/day.schema.json``; bump :data:`SCHEMA_VERSION` when it changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Engagement counts, as a platform reports them for one post or summed."""
+
+    reposts: int = 0
+    likes: int = 0
+    quotes: int = 0
+    replies: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.reposts + other.reposts,
+            self.likes + other.likes,
+            self.quotes + other.quotes,
+            self.replies + other.replies,
+        )
+
+    @property
+    def score(self) -> int:
+        """Reposts plus likes: the measure the reference posts ranked by."""
+        return self.reposts + self.likes
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link inside a post's text.
+
+    ``url`` is the text as it appears in the post (X writes t.co short links),
+    ``expanded_url`` where it really leads, ``display_url`` what to show.
+    """
+
+    url: str
+    expanded_url: str
+    display_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """An arXiv paper's metadata, as arXiv's API reports it."""
+
+    arxiv_id: str
+    title: str
+    authors: tuple[str, ...] = ()
+    abstract: str = ""
+    primary_category: str = ""
+    categories: tuple[str, ...] = ()
+    published: dt.date | None = None
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One social-media post that links at least one arXiv paper."""
+
+    source: str
+    id: str
+    url: str
+    author_name: str
+    author_handle: str
+    text: str
+    created_at: dt.datetime
+    counts: Counts = field(default_factory=Counts)
+    lang: str = ""
+    arxiv_ids: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+
+    @property
+    def score(self) -> int:
+        return self.counts.score
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A paper of the day and every post that linked it.
+
+    The totals are derived from the posts, never stored apart from them, so a
+    day file cannot hold a score that its posts do not add up to.
+    """
+
+    paper: Paper
+    posts: tuple[Post, ...] = ()
+
+    @property
+    def counts(self) -> Counts:
+        total = Counts()
+        for post in self.posts:
+            total = total + post.counts
+        return total
+
+    @property
+    def score(self) -> int:
+        return self.counts.score
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """What was seen about arXiv papers on one date, and when it was counted."""
+
+    date: dt.date
+    counts_taken_at: dt.datetime
+    sources: tuple[str, ...] = ()
+    entries: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RankedEntry:
+    """An entry as it is listed: its rank and the posts chosen for embedding."""
+
+    rank: int
+    paper: Paper
+    counts: Counts
+    score: int
+    posts: tuple[Post, ...]
+    post_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RankedDay:
+    """A day after ranking: what an article shows and what themes receive."""
+
+    day: Day
+    entries: tuple[RankedEntry, ...]
+
+    @property
+    def date(self) -> dt.date:
+        return self.day.date
+
+    @property
+    def counts_taken_at(self) -> dt.datetime:
+        return self.day.counts_taken_at
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self.day.sources
+
+
+# --- JSON mapping -----------------------------------------------------------
+
+
+def _datetime_to_json(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError(f"datetime {value!r} has no timezone")
+    return value.isoformat()
+
+
+def _datetime_from_json(value: str) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        # The schema asks for an offset; a naive time is read as UTC rather
+        # than as the machine's local time, which would differ per builder.
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def counts_to_dict(counts: Counts) -> dict[str, int]:
+    return {
+        "reposts": counts.reposts,
+        "likes": counts.likes,
+        "quotes": counts.quotes,
+        "replies": counts.replies,
+    }
+
+
+def counts_from_dict(data: Mapping[str, Any]) -> Counts:
+    return Counts(
+        reposts=int(data.get("reposts", 0)),
+        likes=int(data.get("likes", 0)),
+        quotes=int(data.get("quotes", 0)),
+        replies=int(data.get("replies", 0)),
+    )
+
+
+def paper_to_dict(paper: Paper) -> dict[str, Any]:
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "abstract": paper.abstract,
+        "primary_category": paper.primary_category,
+        "categories": list(paper.categories),
+        "published": paper.published.isoformat() if paper.published else None,
+    }
+
+
+def paper_from_dict(data: Mapping[str, Any]) -> Paper:
+    published = data.get("published")
+    return Paper(
+        arxiv_id=data["arxiv_id"],
+        title=data["title"],
+        authors=tuple(data.get("authors", ())),
+        abstract=data.get("abstract", ""),
+        primary_category=data.get("primary_category", ""),
+        categories=tuple(data.get("categories", ())),
+        published=dt.date.fromisoformat(published) if published else None,
+    )
+
+
+def post_to_dict(post: Post) -> dict[str, Any]:
+    return {
+        "source": post.source,
+        "id": post.id,
+        "url": post.url,
+        "author_name": post.author_name,
+        "author_handle": post.author_handle,
+        "text": post.text,
+        "lang": post.lang,
+        "created_at": _datetime_to_json(post.created_at),
+        "counts": counts_to_dict(post.counts),
+        "arxiv_ids": list(post.arxiv_ids),
+        "links": [
+            {
+                "url": link.url,
+                "expanded_url": link.expanded_url,
+                "display_url": link.display_url,
+            }
+            for link in post.links
+        ],
+    }
+
+
+def post_from_dict(data: Mapping[str, Any]) -> Post:
+    return Post(
+        source=data["source"],
+        id=str(data["id"]),
+        url=data["url"],
+        author_name=data.get("author_name", ""),
+        author_handle=data.get("author_handle", ""),
+        text=data.get("text", ""),
+        lang=data.get("lang", ""),
+        created_at=_datetime_from_json(data["created_at"]),
+        counts=counts_from_dict(data.get("counts", {})),
+        arxiv_ids=tuple(data.get("arxiv_ids", ())),
+        links=tuple(
+            Link(
+                url=link["url"],
+                expanded_url=link["expanded_url"],
+                display_url=link.get("display_url", ""),
+            )
+            for link in data.get("links", ())
+        ),
+    )
+
+
+def entry_to_dict(entry: Entry) -> dict[str, Any]:
+    # counts and score are written for the convenience of other readers of
+    # the files; on reading they are recomputed from the posts.
+    return {
+        "paper": paper_to_dict(entry.paper),
+        "counts": counts_to_dict(entry.counts),
+        "score": entry.score,
+        "posts": [post_to_dict(post) for post in entry.posts],
+    }
+
+
+def entry_from_dict(data: Mapping[str, Any]) -> Entry:
+    return Entry(
+        paper=paper_from_dict(data["paper"]),
+        posts=tuple(post_from_dict(post) for post in data.get("posts", ())),
+    )
+
+
+def day_to_dict(day: Day) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "date": day.date.isoformat(),
+        "counts_taken_at": _datetime_to_json(day.counts_taken_at),
+        "sources": list(day.sources),
+        "entries": [entry_to_dict(entry) for entry in day.entries],
+    }
+
+
+def day_from_dict(data: Mapping[str, Any]) -> Day:
+    return Day(
+        date=dt.date.fromisoformat(data["date"]),
+        counts_taken_at=_datetime_from_json(data["counts_taken_at"]),
+        sources=tuple(data.get("sources", ())),
+        entries=tuple(entry_from_dict(entry) for entry in data.get("entries", ())),
+    )
+
+
+def posts_by_id(posts: Iterable[Post]) -> dict[tuple[str, str], Post]:
+    """Posts keyed by (source, id), the last one seen winning.
+
+    A post can arrive twice (a page repeated, or two links to one paper); the
+    key makes sure its counts are added once.
+    """
+    return {(post.source, post.id): post for post in posts}

@@ -1,0 +1,200 @@
+"""The Pelican glue: stored days become articles of the site.
+
+This module is deliberately thin. It reads the site's settings once, asks
+the cache for the days, ranking for their order and the renderer for their
+HTML, and hands Pelican ``Article`` objects before Pelican files articles
+under categories, tags, authors, archives and feeds
+(``article_generator_pretaxonomy``), so our articles are treated exactly like
+hand-written ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pelican import signals
+from pelican.contents import Article
+from pelican.urlwrappers import Author, Category, Tag
+from pelican.utils import order_content
+
+from pelican_hotpapers import cache, ranking
+from pelican_hotpapers.models import RankedDay
+from pelican_hotpapers.render import Renderer
+from pelican_hotpapers.settings import HotpapersSettings, SettingsError
+
+logger = logging.getLogger(__name__)
+
+
+def register() -> None:
+    """Connect the plugin's receivers; Pelican calls this through the package."""
+    signals.article_generator_pretaxonomy.connect(add_day_articles)
+
+
+def settings_dir(pelican_settings: dict[str, Any]) -> Path:
+    """The folder of the site's ``pelicanconf.py``, for resolving relative paths.
+
+    Pelican resolves its own paths (PATH, OUTPUT_PATH, ...) against the
+    settings file but does not keep its name. Pelican loads the file as a
+    module, so it is found in ``sys.modules`` as the module whose settings
+    are the ones we were given. Without a settings file (settings built in
+    code), relative paths are relative to the working folder, as Pelican's
+    own are then.
+    """
+    site_path = pelican_settings.get("PATH")
+    for module in reversed(list(sys.modules.values())):
+        path = getattr(module, "__file__", None)
+        if not path or "." in module.__name__:
+            continue
+        folder = Path(path).resolve().parent
+        module_path = getattr(module, "PATH", None)
+        same_path = isinstance(module_path, str) and bool(site_path)
+        if same_path:
+            resolved = os.path.abspath(os.path.join(folder, module_path))
+            same_path = os.path.normpath(resolved) == os.path.normpath(
+                os.path.abspath(site_path)
+            )
+        if hasattr(module, "SITENAME"):
+            if module.SITENAME is pelican_settings.get("SITENAME") and (
+                same_path or module_path is None
+            ):
+                return folder
+        elif same_path and hasattr(module, "PLUGINS"):
+            return folder
+    return Path.cwd()
+
+
+def _is_inside(path: Path, folder: str | os.PathLike[str] | None) -> bool:
+    if not folder:
+        return False
+    folder_path = Path(os.path.abspath(folder))
+    return path == folder_path or folder_path in path.parents
+
+
+def load_site_settings(pelican_settings: dict[str, Any]) -> HotpapersSettings | None:
+    """The checked settings, or None (after one error line) if they are unusable."""
+    try:
+        hp = HotpapersSettings.from_pelican(
+            pelican_settings, settings_dir(pelican_settings)
+        )
+        ZoneInfo(hp.timezone)
+    except SettingsError as exc:
+        logger.error("hotpapers: %s; no Hot Papers articles are built", exc)
+        return None
+    except (ZoneInfoNotFoundError, ValueError):
+        logger.error(
+            "hotpapers: TIMEZONE %r is not a known time zone; no Hot Papers "
+            "articles are built",
+            pelican_settings.get("TIMEZONE"),
+        )
+        return None
+    for name in ("PATH", "CACHE_PATH"):
+        if _is_inside(hp.data_path, pelican_settings.get(name)):
+            logger.error(
+                "hotpapers: HOTPAPERS_DATA_PATH (%s) is inside %s; move it "
+                "out (the default is hotpapers/ beside pelicanconf.py); no Hot "
+                "Papers articles are built",
+                hp.data_path,
+                name,
+            )
+            return None
+    return hp
+
+
+def make_article(
+    generator: Any, ranked: RankedDay, hp: HotpapersSettings, renderer: Renderer
+) -> Article:
+    """One Pelican article for one ranked day."""
+    settings = generator.settings
+    date_text = ranked.date.isoformat()
+    tz = ZoneInfo(hp.timezone)
+    metadata = {
+        "title": hp.title.format(date=date_text),
+        "slug": hp.slug.format(date=date_text),
+        "date": ranked.counts_taken_at.astimezone(tz),
+        "category": Category(hp.category, settings),
+        "tags": [Tag(tag, settings) for tag in hp.tags],
+        "author": Author(hp.author, settings),
+        "authors": [Author(hp.author, settings)],
+        "summary": renderer.render_summary(ranked),
+        "status": hp.status,
+    }
+    # A path under PATH that no real file has: Pelican keys caches, links and
+    # translations by source path, so each day needs its own.
+    source_path = os.path.join(generator.path, "hotpapers", f"{date_text}.json")
+    article = Article(
+        renderer.render_day(ranked),
+        metadata=metadata,
+        settings=settings,
+        source_path=source_path,
+        context=generator.context,
+    )
+    article.hotpapers = ranked
+    return article
+
+
+def add_day_articles(generator: Any) -> None:
+    """Receiver of ``article_generator_pretaxonomy``: add one article per day."""
+    hp = load_site_settings(generator.settings)
+    if hp is None:
+        return
+    days = cache.load_days(hp.data_path)
+    if not days:
+        logger.info(
+            "hotpapers: no stored days in %s; day files (YYYY-MM-DD.json) are "
+            "expected there",
+            hp.data_path,
+        )
+        return
+    renderer = Renderer(
+        hp,
+        generator.env.loader,
+        filters=generator.env.filters,
+        globals=generator.env.globals,
+    )
+    lists = {
+        "published": generator.articles,
+        "hidden": generator.hidden_articles,
+        "draft": generator.drafts,
+    }
+    taken = {article.slug for article in generator.articles}
+    added = 0
+    for day in days:
+        try:
+            ranked = ranking.rank_day(day, hp.ranking)
+            article = make_article(generator, ranked, hp, renderer)
+        except Exception as exc:  # one broken day or template must not end the build
+            logger.error(
+                "hotpapers: the article for %s could not be made: %s: %s",
+                day.date.isoformat(),
+                type(exc).__name__,
+                exc,
+            )
+            logger.debug("hotpapers: details", exc_info=True)
+            continue
+        if article.slug in taken:
+            logger.warning(
+                "hotpapers: the site already has an article with slug %r; the "
+                "Hot Papers article for %s is not added (see HOTPAPERS_SLUG)",
+                article.slug,
+                day.date.isoformat(),
+            )
+            continue
+        taken.add(article.slug)
+        lists[hp.status].append(article)
+        generator.add_source_path(article)
+        added += 1
+    order_by = generator.settings["ARTICLE_ORDER_BY"]
+    generator.articles = order_content(generator.articles, order_by)
+    generator.hidden_articles = order_content(generator.hidden_articles, order_by)
+    generator.drafts = order_content(generator.drafts, order_by)
+    logger.info(
+        "hotpapers: added %d Hot Papers article(s) from %s", added, hp.data_path
+    )
+
+
+__all__ = ["add_day_articles", "register", "settings_dir"]

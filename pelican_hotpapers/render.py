@@ -1,0 +1,208 @@
+"""Day → HTML, through Jinja templates that a theme can override.
+
+Our templates live in ``templates/hotpapers/``. The environment built here
+looks in the theme's loader first, so a theme's own ``hotpapers/day.html``
+wins, and it can still extend ours as ``!hotpapers/hotpapers/day.html``.
+
+Autoescape is always on here, whatever the site's JINJA_ENVIRONMENT says:
+every title, name and post we show was written by a stranger. The few pieces
+of markup we build in Python (links inside a post's text) are assembled from
+escaped parts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    select_autoescape,
+)
+from markupsafe import Markup, escape
+
+from pelican_hotpapers.models import Post, RankedDay
+from pelican_hotpapers.settings import HotpapersSettings
+
+#: The folder that holds ``hotpapers/day.html`` and its partials.
+TEMPLATES_PATH = Path(__file__).parent / "templates"
+#: The prefix under which a theme reaches our templates while overriding them.
+TEMPLATE_PREFIX = "!hotpapers"
+DAY_TEMPLATE = "hotpapers/day.html"
+SUMMARY_TEMPLATE = "hotpapers/summary.html"
+
+EMBED_SCRIPT_URL = "https://platform.twitter.com/widgets.js"
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_LINK_SCHEMES = frozenset({"http", "https"})
+_CATEGORY_RE = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]{2,})?$")
+# URLs, @mentions and #hashtags in a post's text.
+_TOKEN_RE = re.compile(
+    r"(?P<url>https?://[^\s<>\"'\u0000-\u001f\u007f]+)"
+    r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_]{1,50})"
+    r"|(?<![\w#&/])#(?P<tag>\w{1,100})",
+    re.IGNORECASE,
+)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def safe_url(url: Any, schemes: frozenset[str] = _SAFE_SCHEMES) -> str:
+    """The URL if its scheme is harmless, else an empty string.
+
+    Autoescape stops markup, but not ``javascript:`` inside an ``href``; this
+    does. Browsers ignore tabs and newlines inside a scheme, so they are
+    stripped before looking.
+    """
+    if not isinstance(url, str):
+        return ""
+    cleaned = re.sub(r"[\u0000-\u0020\u007f]+", "", url)
+    try:
+        scheme = urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return ""
+    if scheme not in schemes or cleaned != url.strip():
+        return ""
+    return url.strip()
+
+
+def link_url(url: Any) -> str:
+    """Like :func:`safe_url`, for links taken from posts: http and https only."""
+    return safe_url(url, _LINK_SCHEMES)
+
+
+def category_url(category: Any) -> str:
+    """arXiv's listing page for a category, or an empty string if it is not one."""
+    if isinstance(category, str) and _CATEGORY_RE.match(category):
+        return f"https://arxiv.org/list/{category}/recent"
+    return ""
+
+
+def _anchor(href: str, text: str) -> Markup:
+    return Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(href, text)
+
+
+def post_text(post: Post) -> Markup:
+    """A post's text as HTML: escaped, with its links, mentions and hashtags linked.
+
+    Short links (t.co) are shown as the address they stand for, taken from
+    the post's stored links. Only http and https become links.
+    """
+    links = {link.url: link for link in post.links}
+    out: list[Markup | str] = []
+    pos = 0
+    text = post.text
+    for match in _TOKEN_RE.finditer(text):
+        start, end = match.span()
+        if match.group("url"):
+            url = match.group("url")
+            stripped = url.rstrip(_TRAILING)
+            end = start + len(stripped)
+            out.append(escape(text[pos:start]))
+            link = links.get(stripped)
+            if link is not None:
+                href = link_url(link.expanded_url)
+                shown = link.display_url or link.expanded_url
+                out.append(_anchor(href, shown) if href else escape(stripped))
+            else:
+                href = link_url(stripped)
+                out.append(_anchor(href, stripped) if href else escape(stripped))
+        elif post.source == "x" and match.group("mention"):
+            out.append(escape(text[pos:start]))
+            handle = match.group("mention")
+            out.append(_anchor(f"https://x.com/{handle}", f"@{handle}"))
+        elif post.source == "x" and match.group("tag"):
+            out.append(escape(text[pos:start]))
+            tag = match.group("tag")
+            out.append(_anchor(f"https://x.com/hashtag/{tag}", f"#{tag}"))
+        else:
+            continue
+        pos = end
+    out.append(escape(text[pos:]))
+    html = Markup("").join(out)
+    return Markup("<br>\n").join(html.split("\n"))
+
+
+class Renderer:
+    """Renders days with one compiled set of templates.
+
+    Build one per site build: Jinja compiles each template once and the
+    compiled form is reused for every day.
+    """
+
+    def __init__(
+        self,
+        settings: HotpapersSettings,
+        theme_loader: BaseLoader | None = None,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        globals: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.env = make_environment(theme_loader, filters=filters, globals=globals)
+        self.env.filters["post_text"] = post_text
+        self.env.filters["safe_url"] = safe_url
+        self.env.filters["link_url"] = link_url
+        self.env.filters["category_url"] = category_url
+        self.env.filters["counts_time"] = self.format_time
+        self.env.filters["long_date"] = self.long_date
+        self._tz = ZoneInfo(settings.timezone)
+
+    def format_time(self, value: dt.datetime, fmt: str | None = None) -> str:
+        """A time in the site's timezone, in HOTPAPERS_TIME_FORMAT."""
+        return value.astimezone(self._tz).strftime(fmt or self.settings.time_format)
+
+    def long_date(self, value: dt.datetime) -> str:
+        """A date as X writes it under an embed: "January 11, 2021"."""
+        local = value.astimezone(self._tz)
+        return f"{local:%B} {local.day}, {local.year}"
+
+    def _context(self, ranked: RankedDay) -> dict[str, Any]:
+        return {
+            "day": ranked,
+            "hotpapers": self.settings,
+            "embed_script_url": EMBED_SCRIPT_URL,
+        }
+
+    def render_day(self, ranked: RankedDay) -> str:
+        """The body of a day's article."""
+        template = self.env.get_template(DAY_TEMPLATE)
+        return template.render(self._context(ranked))
+
+    def render_summary(self, ranked: RankedDay) -> str:
+        """A short HTML summary naming the top papers, for indexes and feeds."""
+        template = self.env.get_template(SUMMARY_TEMPLATE)
+        return template.render(self._context(ranked)).strip()
+
+
+def make_environment(
+    theme_loader: BaseLoader | None = None,
+    *,
+    filters: Mapping[str, Any] | None = None,
+    globals: Mapping[str, Any] | None = None,
+) -> Environment:
+    """A Jinja environment that finds the theme's templates before ours."""
+    ours = FileSystemLoader(str(TEMPLATES_PATH))
+    loaders: list[BaseLoader] = [theme_loader] if theme_loader is not None else []
+    loaders += [ours, PrefixLoader({TEMPLATE_PREFIX: ours})]
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    if filters:
+        for name, value in filters.items():
+            env.filters.setdefault(name, value)
+    if globals:
+        for name, value in globals.items():
+            env.globals.setdefault(name, value)
+    return env

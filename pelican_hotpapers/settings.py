@@ -1,0 +1,221 @@
+"""Every ``HOTPAPERS_*`` setting: its default, and its validation, in one place.
+
+Pelican hands plugins a plain dict of everything in ``pelicanconf.py``. This
+module turns the ``HOTPAPERS_*`` part of it into a typed, checked
+:class:`HotpapersSettings` once, so no other module reads raw settings, and a
+bad value is reported once, by name, instead of failing somewhere deep in a
+build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+#: Defaults for every setting. README.rst's settings table mirrors this dict.
+DEFAULTS: dict[str, Any] = {
+    "HOTPAPERS_DATA_PATH": "hotpapers",
+    "HOTPAPERS_MIN_PAPER_SCORE": 50,
+    "HOTPAPERS_MIN_POST_SCORE": 25,
+    "HOTPAPERS_MAX_POSTS_PER_PAPER": 10,
+    "HOTPAPERS_MAX_PAPERS": None,
+    "HOTPAPERS_CATEGORIES": [],
+    "HOTPAPERS_EXCLUDE_CATEGORIES": [],
+    "HOTPAPERS_TITLE": "Hot Papers {date}",
+    "HOTPAPERS_SLUG": "hot-papers-{date}",
+    "HOTPAPERS_CATEGORY": "arXiv",
+    "HOTPAPERS_TAGS": ["arXiv"],
+    "HOTPAPERS_AUTHOR": None,
+    "HOTPAPERS_STATUS": "published",
+    "HOTPAPERS_SUMMARY_PAPERS": 3,
+    "HOTPAPERS_TIME_FORMAT": "%Y-%m-%d %H:%M %Z",
+    "HOTPAPERS_EMBED_SCRIPT": False,
+    "HOTPAPERS_INLINE_CSS": True,
+}
+
+#: The author of the articles when neither HOTPAPERS_AUTHOR nor AUTHOR is set.
+FALLBACK_AUTHOR = "Hot Papers"
+
+# An arXiv category ("cs.LG", "astro-ph.CO", "hep-th") or a whole archive
+# written as "cs" or "cs.*", as accepted in the category filters.
+CATEGORY_RE = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.(?:[A-Za-z]{2,}|\*))?$")
+_STATUSES = ("published", "hidden", "draft")
+
+
+class SettingsError(ValueError):
+    """A ``HOTPAPERS_*`` setting has a value the plugin cannot use."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        self.problem = problem
+        super().__init__(f"{name} {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class RankingOptions:
+    """What ranking needs to know; see ``ranking.rank_day``."""
+
+    min_paper_score: int = 50
+    min_post_score: int = 25
+    max_posts_per_paper: int = 10
+    max_papers: int | None = None
+    categories: tuple[str, ...] = ()
+    exclude_categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HotpapersSettings:
+    """The checked ``HOTPAPERS_*`` settings of one site."""
+
+    data_path: Path
+    ranking: RankingOptions
+    title: str
+    slug: str
+    category: str
+    tags: tuple[str, ...]
+    author: str
+    status: str
+    summary_papers: int
+    time_format: str
+    embed_script: bool
+    inline_css: bool
+    timezone: str
+
+    @classmethod
+    def from_pelican(
+        cls, pelican_settings: Mapping[str, Any], base_dir: str | os.PathLike[str]
+    ) -> HotpapersSettings:
+        """Check and convert a site's settings.
+
+        ``base_dir`` is the folder relative paths are read from: the folder of
+        ``pelicanconf.py``. Raises :class:`SettingsError` naming the first bad
+        setting.
+        """
+        raw = {**DEFAULTS}
+        raw.update({k: v for k, v in pelican_settings.items() if k in DEFAULTS})
+        for name in sorted(pelican_settings):
+            if name.startswith("HOTPAPERS_") and name not in KNOWN:
+                logger.warning(
+                    "hotpapers: %s is not a pelican-hotpapers setting and is "
+                    "ignored (misspelt?)",
+                    name,
+                )
+
+        data_path = _path(raw, "HOTPAPERS_DATA_PATH", Path(base_dir))
+        ranking = RankingOptions(
+            min_paper_score=_int(raw, "HOTPAPERS_MIN_PAPER_SCORE", minimum=0),
+            min_post_score=_int(raw, "HOTPAPERS_MIN_POST_SCORE", minimum=0),
+            max_posts_per_paper=_int(raw, "HOTPAPERS_MAX_POSTS_PER_PAPER", minimum=0),
+            max_papers=_int(raw, "HOTPAPERS_MAX_PAPERS", minimum=1, optional=True),
+            categories=_categories(raw, "HOTPAPERS_CATEGORIES"),
+            exclude_categories=_categories(raw, "HOTPAPERS_EXCLUDE_CATEGORIES"),
+        )
+        author = raw["HOTPAPERS_AUTHOR"]
+        if author is None:
+            author = pelican_settings.get("AUTHOR") or FALLBACK_AUTHOR
+        elif not isinstance(author, str) or not author.strip():
+            raise SettingsError("HOTPAPERS_AUTHOR", "must be a non-empty string")
+        status = _str(raw, "HOTPAPERS_STATUS")
+        if status not in _STATUSES:
+            raise SettingsError(
+                "HOTPAPERS_STATUS", f"must be one of {', '.join(_STATUSES)}"
+            )
+        return cls(
+            data_path=data_path,
+            ranking=ranking,
+            title=_template(raw, "HOTPAPERS_TITLE"),
+            slug=_template(raw, "HOTPAPERS_SLUG"),
+            category=_str(raw, "HOTPAPERS_CATEGORY"),
+            tags=_str_list(raw, "HOTPAPERS_TAGS"),
+            author=str(author),
+            status=status,
+            summary_papers=_int(raw, "HOTPAPERS_SUMMARY_PAPERS", minimum=0),
+            time_format=_str(raw, "HOTPAPERS_TIME_FORMAT"),
+            embed_script=_bool(raw, "HOTPAPERS_EMBED_SCRIPT"),
+            inline_css=_bool(raw, "HOTPAPERS_INLINE_CSS"),
+            timezone=str(pelican_settings.get("TIMEZONE") or "UTC"),
+        )
+
+
+KNOWN = frozenset(DEFAULTS)
+
+
+def _int(
+    raw: Mapping[str, Any], name: str, *, minimum: int, optional: bool = False
+) -> Any:
+    value = raw[name]
+    if value is None and optional:
+        return None
+    # bool is an int subclass, but True is never a sensible threshold.
+    if isinstance(value, bool) or not isinstance(value, int):
+        kind = "a whole number or None" if optional else "a whole number"
+        raise SettingsError(name, f"must be {kind}, not {value!r}")
+    if value < minimum:
+        raise SettingsError(name, f"must be at least {minimum}, not {value!r}")
+    return value
+
+
+def _bool(raw: Mapping[str, Any], name: str) -> bool:
+    value = raw[name]
+    if not isinstance(value, bool):
+        raise SettingsError(name, f"must be True or False, not {value!r}")
+    return value
+
+
+def _str(raw: Mapping[str, Any], name: str) -> str:
+    value = raw[name]
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(name, f"must be a non-empty string, not {value!r}")
+    return value
+
+
+def _str_list(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = raw[name]
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise SettingsError(name, f"must be a list of strings, not {value!r}")
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise SettingsError(name, f"must hold non-empty strings, not {item!r}")
+    return tuple(value)
+
+
+def _categories(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = _str_list(raw, name)
+    for value in values:
+        if not CATEGORY_RE.match(value):
+            raise SettingsError(
+                name,
+                f"holds {value!r}, which is not an arXiv category "
+                "such as 'cs.LG', 'hep-th' or 'cs.*'",
+            )
+    return values
+
+
+def _template(raw: Mapping[str, Any], name: str) -> str:
+    value = _str(raw, name)
+    try:
+        value.format(date="2021-01-11")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise SettingsError(
+            name, f"must be a format string using only {{date}}, not {value!r} ({exc})"
+        ) from None
+    return value
+
+
+def _path(raw: Mapping[str, Any], name: str, base_dir: Path) -> Path:
+    value = raw[name]
+    if not isinstance(value, str | os.PathLike) or not str(value).strip():
+        raise SettingsError(name, f"must be a folder path, not {value!r}")
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = base_dir / path
+    return Path(os.path.normpath(path.absolute()))

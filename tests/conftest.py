@@ -1,0 +1,36 @@
+"""Shared fixtures. The socket guard lives in pyproject.toml's addopts
+(pytest-socket's ``--allow-hosts``): any connection to a host other than
+loopback fails the test that makes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import pytest
+
+from pelican_hotpapers import cache
+
+from .factories import make_day
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_SITE = ROOT / "example_site"
+REFERENCE_POST = ROOT.parent / "shared" / "reference" / "hot-papers-2021-01-11.md"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data folder holding two hand-built days."""
+    folder = tmp_path / "hotpapers"
+    folder.mkdir()
+
+    cache.write_day(folder, make_day(dt.date(2021, 1, 11)))
+    cache.write_day(folder, make_day(dt.date(2021, 1, 12)))
+    return folder
+
+
+@pytest.fixture
+def hotpapers_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG, logger="pelican_hotpapers")
+    return caplog
