@@ -6,7 +6,7 @@ in hotpapers/ beside this file.
 
 AUTHOR = "Example Lab"
 SITENAME = "Example Lab Blog"
-SITEURL = ""
+SITEURL = "https://lab.example.org"
 
 PATH = "content"
 OUTPUT_PATH = "output"

@@ -23,8 +23,12 @@ _OLD_ID = (
     r"(?P<oyy>\d{2})(?P<omm>\d{2})(?P<onum>\d{3}))"
 )
 _VERSION = r"(?:v\d+)?"
-_ID_RE = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE)
-_FULL_ID_RE = re.compile(rf"^(?:arxiv:)?(?:{_NEW_ID}|{_OLD_ID}){_VERSION}$", re.I)
+# re.ASCII: without it \d also matches other scripts' digits ("２１０１.０２８３１"),
+# which would yield ids that arXiv rejects and the schema forbids.
+_ID_RE = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE | re.ASCII)
+_FULL_ID_RE = re.compile(
+    rf"^(?:arxiv:)?(?:{_NEW_ID}|{_OLD_ID}){_VERSION}$", re.IGNORECASE | re.ASCII
+)
 
 # Archives that ever used old-style ids. Checking the name keeps links such
 # as ``github.com/foo/1234567`` from being read as papers.
@@ -67,6 +71,13 @@ OLD_ARCHIVES = frozenset(
     ]
 )
 
+#: An arXiv category: an archive ("hep-th", "cs") with an optional subject
+#: class ("cs.LG", "physics.comp-ph", "cond-mat.mtrl-sci").
+_CATEGORY = r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]{2,}(?:-[a-z]+)?)?"
+CATEGORY_RE = re.compile(rf"^{_CATEGORY}\Z")
+#: A category filter item: a category, or a whole archive as "cs" or "cs.*".
+CATEGORY_FILTER_RE = re.compile(rf"^(?:{_CATEGORY}|[a-z]+(?:-[a-z]+)?\.\*)\Z")
+
 _ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "www.arxiv.org"})
 _ARXIV_PATH_RE = re.compile(
     rf"^/(?:abs|pdf|html|format|ps|src|e-print)/(?P<id>.+?){_VERSION}"
@@ -93,7 +104,7 @@ def _check(match: re.Match[str]) -> str | None:
         # Four-digit numbers were used up to 1412, five-digit from 1501.
         if (len(num) == 4) != (yy * 100 + mm <= 1412):
             return None
-        if yy * 100 + mm < 704:
+        if yy * 100 + mm < 704 or int(num) == 0:
             return None
         return match["new"]
     archive = match["archive"].lower()
@@ -101,7 +112,8 @@ def _check(match: re.Match[str]) -> str | None:
     if archive not in OLD_ARCHIVES or not 1 <= mm <= 12:
         return None
     # Old-style ids ran from 1991-08 to 2007-03.
-    if not (yy >= 91 or yy <= 7):
+    month = (1900 + yy if yy >= 91 else 2000 + yy) * 100 + mm
+    if not 199108 <= month <= 200703 or int(match["onum"]) == 0:
         return None
     return f"{archive}/{match['oyy']}{match['omm']}{match['onum']}"
 

@@ -28,7 +28,7 @@ from pelican_hotpapers.models import SCHEMA_VERSION, Day, day_from_dict, day_to_
 
 logger = logging.getLogger(__name__)
 
-DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json$")
+DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json\Z")
 
 #: Functions that upgrade a day's JSON from version N to N + 1, applied on read.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -113,6 +113,9 @@ def read_day(path: str | os.PathLike[str]) -> Day:
         raise DayFileError(
             path, f"is not valid JSON (line {exc.lineno}, column {exc.colno})"
         ) from None
+    except (ValueError, RecursionError) as exc:
+        # A number too long for int() or nesting too deep for the parser.
+        raise DayFileError(path, f"is not valid JSON ({exc})") from None
     data = validate_day_dict(data, path)
     try:
         day = day_from_dict(data)
@@ -162,7 +165,10 @@ def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
     """
     folder = Path(data_path)
     target = day_path(folder, day.date)
-    data = day_to_dict(day)
+    try:
+        data = day_to_dict(day)
+    except ValueError as exc:
+        raise DayFileError(target, f"cannot be written ({exc})") from None
     validate_day_dict(data, target)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     tmp_name = None
@@ -175,7 +181,7 @@ def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
+        os.chmod(tmp_name, _file_mode(target))
         os.replace(tmp_name, target)
         tmp_name = None
         _fsync_folder(folder)
@@ -188,6 +194,17 @@ def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
     return target
+
+
+def _file_mode(target: Path) -> int:
+    # mkstemp creates 0600 files; keep the old file's mode, or follow the umask
+    # as an ordinary new file would, so the site's other tools can read it.
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_folder(folder: Path) -> None:

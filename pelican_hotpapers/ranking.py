@@ -23,12 +23,12 @@ from pelican_hotpapers.models import (
 from pelican_hotpapers.settings import RankingOptions
 
 
-def post_sort_key(post: Post) -> tuple[int, int, str, str, str]:
+def post_sort_key(post: Post) -> tuple[int, int, float, str, str]:
     """Best post first; among equals the earlier one, then by source and id."""
     return (
         -post.score,
         -post.counts.reposts,
-        post.created_at.isoformat(),
+        post.created_at.timestamp(),
         post.source,
         post.id,
     )
@@ -66,6 +66,7 @@ def category_matches(category: str, pattern: str) -> bool:
 
     ``cs.LG`` is matched by ``cs.LG``, ``cs`` and ``cs.*``.
     """
+    category, pattern = category.lower(), pattern.lower()
     if pattern.endswith(".*"):
         pattern = pattern[:-2]
     if category == pattern:
@@ -89,10 +90,18 @@ def paper_is_wanted(paper: Paper, options: RankingOptions) -> bool:
 
 def rank_day(day: Day, options: RankingOptions) -> RankedDay:
     """The listed papers of a day, in order, with the posts to embed."""
+    # Duplicate posts are dropped before sorting, so that the order follows
+    # the same scores that are listed.
+    deduplicated = [
+        Entry(
+            paper=entry.paper,
+            posts=tuple(sorted(posts_by_id(entry.posts).values(), key=post_sort_key)),
+        )
+        for entry in day.entries
+    ]
     ranked: list[RankedEntry] = []
-    for entry in sorted(day.entries, key=entry_sort_key):
-        posts = sorted(posts_by_id(entry.posts).values(), key=post_sort_key)
-        entry = Entry(paper=entry.paper, posts=tuple(posts))
+    for entry in sorted(deduplicated, key=entry_sort_key):
+        posts = entry.posts
         counts = entry.counts
         if counts.score < options.min_paper_score:
             continue

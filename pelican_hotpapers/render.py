@@ -30,6 +30,7 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
+from pelican_hotpapers.arxiv_ids import CATEGORY_RE
 from pelican_hotpapers.models import Post, RankedDay
 from pelican_hotpapers.settings import HotpapersSettings
 
@@ -43,7 +44,6 @@ SUMMARY_TEMPLATE = "hotpapers/summary.html"
 EMBED_SCRIPT_URL = "https://platform.twitter.com/widgets.js"
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _LINK_SCHEMES = frozenset({"http", "https"})
-_CATEGORY_RE = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]{2,})?$")
 # URLs, @mentions and #hashtags in a post's text.
 _TOKEN_RE = re.compile(
     r"(?P<url>https?://[^\s<>\"'\u0000-\u001f\u007f]+)"
@@ -80,7 +80,7 @@ def link_url(url: Any) -> str:
 
 def category_url(category: Any) -> str:
     """arXiv's listing page for a category, or an empty string if it is not one."""
-    if isinstance(category, str) and _CATEGORY_RE.match(category):
+    if isinstance(category, str) and CATEGORY_RE.match(category):
         return f"https://arxiv.org/list/{category}/recent"
     return ""
 

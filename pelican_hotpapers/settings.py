@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pelican_hotpapers.arxiv_ids import CATEGORY_FILTER_RE
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +44,6 @@ DEFAULTS: dict[str, Any] = {
 #: The author of the articles when neither HOTPAPERS_AUTHOR nor AUTHOR is set.
 FALLBACK_AUTHOR = "Hot Papers"
 
-# An arXiv category ("cs.LG", "astro-ph.CO", "hep-th") or a whole archive
-# written as "cs" or "cs.*", as accepted in the category filters.
-CATEGORY_RE = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.(?:[A-Za-z]{2,}|\*))?$")
 _STATUSES = ("published", "hidden", "draft")
 
 
@@ -191,7 +189,7 @@ def _str_list(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
 def _categories(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
     values = _str_list(raw, name)
     for value in values:
-        if not CATEGORY_RE.match(value):
+        if not CATEGORY_FILTER_RE.match(value):
             raise SettingsError(
                 name,
                 f"holds {value!r}, which is not an arXiv category "
@@ -204,7 +202,8 @@ def _template(raw: Mapping[str, Any], name: str) -> str:
     value = _str(raw, name)
     try:
         value.format(date="2021-01-11")
-    except (KeyError, IndexError, ValueError) as exc:
+    # "{date.year}" raises AttributeError and "{date[x]}" TypeError.
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
         raise SettingsError(
             name, f"must be a format string using only {{date}}, not {value!r} ({exc})"
         ) from None

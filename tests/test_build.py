@@ -1,0 +1,428 @@
+"""End-to-end: real Pelican builds into a temporary folder, checked as HTML.
+
+As in the pelican-plugins sitemap and seo tests, these build a throwaway
+site with ``Pelican(read_settings(override=...)).run()`` and assert on the
+files written, parsed with BeautifulSoup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from bs4 import BeautifulSoup
+from pelican import Pelican
+from pelican.settings import read_settings
+
+from pelican_hotpapers import cache
+from pelican_hotpapers.models import Entry
+
+from .conftest import EXAMPLE_SITE, REFERENCE_POST
+from .factories import make_day, make_entry, make_paper, make_post
+
+pytestmark = pytest.mark.build
+
+MARKDOWN_ARTICLE = """\
+Title: Lab news
+Date: 2021-01-12 20:00
+Category: News
+Tags: lab
+Author: Jane Doe
+
+We moved to a new building.
+"""
+
+
+def build(
+    tmp_path: Path, data_dir: Path | None, theme: str = "notmyidea", **overrides
+) -> Path:
+    content = tmp_path / "content"
+    content.mkdir(exist_ok=True)
+    (content / "lab-news.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    output = tmp_path / "output"
+    settings = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(output),
+        "THEME": theme,
+        "SITENAME": "Test lab",
+        "SITEURL": "https://lab.example.org",
+        "TIMEZONE": "UTC",
+        "PLUGINS": ["pelican_hotpapers"],
+        "CACHE_CONTENT": False,
+        "LOAD_CONTENT_CACHE": False,
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "FEED_ALL_RSS": "feeds/all.rss.xml",
+        "DEFAULT_PAGINATION": False,
+    }
+    if data_dir is not None:
+        settings["HOTPAPERS_DATA_PATH"] = str(data_dir)
+    settings.update(overrides)
+    Pelican(read_settings(override=settings)).run()
+    return output
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def article_links(page: Path) -> list[str]:
+    """The hrefs of article permalinks on an index-like page, in order."""
+    found = []
+    for a in soup(page).find_all("a", href=True):
+        href = a["href"]
+        if href.endswith(".html") and ("hot-papers-" in href or "lab-news" in href):
+            name = href.rsplit("/", 1)[-1]
+            if name not in found:
+                found.append(name)
+    return found
+
+
+@pytest.mark.parametrize("theme", ["notmyidea", "simple"])
+def test_days_become_articles_everywhere(tmp_path, data_dir, theme):
+    out = build(tmp_path, data_dir, theme)
+
+    page = soup(out / "hot-papers-2021-01-11.html")
+    assert "Hot Papers 2021-01-11" in page.title.get_text()
+    papers = page.select("section.hotpapers-paper")
+    assert [p.select_one(".hotpapers-rank").get_text() for p in papers] == ["1.", "2."]
+    first = papers[0]
+    assert "A paper about 2101.02831" in first.h2.get_text()
+    assert first.select_one(".hotpapers-authors").get_text() == (
+        "Ada Lovelace, Alan Turing"
+    )
+    counts = first.select_one(".hotpapers-counts").get_text()
+    assert counts == "retweets: 100, favorites: 50 (2021-01-12 13:59 UTC)"
+    hrefs = [a["href"] for a in first.select(".hotpapers-links a")]
+    assert hrefs == [
+        "https://arxiv.org/abs/2101.02831",
+        "https://arxiv.org/pdf/2101.02831",
+    ]
+    categories = {
+        a.get_text(): a["href"] for a in first.select(".hotpapers-categories a")
+    }
+    assert categories == {
+        "cs.LG": "https://arxiv.org/list/cs.LG/recent",
+        "stat.ML": "https://arxiv.org/list/stat.ML/recent",
+    }
+    assert "We study 2101.02831" in first.select_one(".hotpapers-abstract").get_text()
+    embeds = first.select("blockquote.twitter-tweet")
+    assert len(embeds) == 1
+    assert embeds[0].find("a", href=re.compile(r"^https://x\.com/user\d+/status/"))
+    # The second paper's 5+5 post is below the post threshold of 25.
+    assert len(papers[1].select("blockquote.twitter-tweet")) == 1
+
+    # Listed like a hand-written article: index, category, tag, author, feeds.
+    for listing in ("index.html", "category/arxiv.html", "tag/arxiv.html"):
+        assert "hot-papers-2021-01-11.html" in article_links(out / listing), listing
+    assert "hot-papers-2021-01-11.html" in article_links(out / "archives.html")
+    assert (out / "author" / "hot-papers.html").exists()
+    atom = ElementTree.parse(out / "feeds" / "all.atom.xml")
+    titles = [t.text for t in atom.iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Hot Papers 2021-01-11" in titles
+    rss = (out / "feeds" / "all.rss.xml").read_text(encoding="utf-8")
+    assert "hot-papers-2021-01-12.html" in rss
+
+    # Mixed with the Markdown article in date order (newest first): the
+    # counts of 2021-01-12 were taken on the 13th, after the lab news.
+    assert article_links(out / "index.html") == [
+        "hot-papers-2021-01-12.html",
+        "lab-news.html",
+        "hot-papers-2021-01-11.html",
+    ]
+
+
+def test_no_third_party_script_by_default(tmp_path, data_dir):
+    out = build(tmp_path, data_dir)
+    page = soup(out / "hot-papers-2021-01-11.html")
+    for tag in page.find_all(["script", "iframe", "img", "link"]):
+        url = tag.get("src") or tag.get("href") or ""
+        assert "twitter.com" not in url and "x.com" not in url, tag
+
+
+def test_embed_script_is_opt_in(tmp_path, data_dir):
+    out = build(tmp_path, data_dir, HOTPAPERS_EMBED_SCRIPT=True)
+    page = soup(out / "hot-papers-2021-01-11.html")
+    scripts = page.find_all("script", src="https://platform.twitter.com/widgets.js")
+    assert len(scripts) == 1
+    assert all(b["data-dnt"] == "true" for b in page.select("blockquote.twitter-tweet"))
+
+
+def test_article_metadata(tmp_path, data_dir):
+    out = build(
+        tmp_path,
+        data_dir,
+        HOTPAPERS_TITLE="Buzz of {date}",
+        HOTPAPERS_CATEGORY="Reading list",
+        HOTPAPERS_TAGS=["papers", "ml"],
+        HOTPAPERS_AUTHOR="Paper Bot",
+        ARTICLE_URL="posts/{date:%Y}/{slug}/",
+        ARTICLE_SAVE_AS="posts/{date:%Y}/{slug}/index.html",
+    )
+    path = out / "posts" / "2021" / "hot-papers-2021-01-11" / "index.html"
+    page = soup(path)
+    assert "Buzz of 2021-01-11" in page.title.get_text()
+    assert (out / "category" / "reading-list.html").exists()
+    assert (out / "tag" / "papers.html").exists()
+    assert (out / "tag" / "ml.html").exists()
+    assert (out / "author" / "paper-bot.html").exists()
+    published = page.find("abbr", class_="published")
+    assert published["title"] == "2021-01-12T13:59:29+00:00"
+    feed = (out / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
+    assert "posts/2021/hot-papers-2021-01-11/" in feed
+    # The summary names the top paper.
+    assert "A paper about 2101.02831" in soup(out / "index.html").get_text()
+
+
+def test_author_falls_back_to_site_author(tmp_path, data_dir):
+    out = build(tmp_path, data_dir, AUTHOR="Site Owner")
+    assert (out / "author" / "site-owner.html").exists()
+
+
+def test_articles_carry_the_structured_day(tmp_path, data_dir):
+    from pelican import signals
+
+    seen = {}
+
+    def grab(generator):
+        for article in generator.articles:
+            if hasattr(article, "hotpapers"):
+                seen[article.slug] = article.hotpapers
+
+    signals.article_generator_finalized.connect(grab)
+    try:
+        build(tmp_path, data_dir)
+    finally:
+        signals.article_generator_finalized.disconnect(grab)
+    ranked = seen["hot-papers-2021-01-11"]
+    assert ranked.date == dt.date(2021, 1, 11)
+    assert [e.paper.arxiv_id for e in ranked.entries] == ["2101.02831", "2101.03164"]
+    assert ranked.entries[0].score == 150
+
+
+def test_no_data_folder_builds_with_one_info_line(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    missing = tmp_path / "nowhere"
+    out = build(tmp_path, missing)
+    assert (out / "lab-news.html").exists()
+    lines = [r for r in caplog.records if "hotpapers:" in r.getMessage()]
+    assert len(lines) == 1
+    assert lines[0].levelno == logging.INFO
+    assert str(missing) in lines[0].getMessage()
+    assert not list(out.glob("hot-papers-*.html"))
+
+
+def test_empty_data_folder_builds(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = build(tmp_path, empty)
+    assert (out / "lab-news.html").exists()
+    assert any(
+        "no stored days" in r.getMessage() and r.levelno == logging.INFO
+        for r in caplog.records
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HOTPAPERS_MIN_PAPER_SCORE", "fifty"),
+        ("HOTPAPERS_MAX_PAPERS", 0),
+        ("HOTPAPERS_CATEGORIES", "cs.LG"),
+        ("HOTPAPERS_TITLE", "Hot {day}"),
+        ("HOTPAPERS_EMBED_SCRIPT", "yes"),
+        ("HOTPAPERS_DATA_PATH", 42),
+        ("HOTPAPERS_STATUS", "secret"),
+    ],
+)
+def test_bad_setting_is_one_error_and_the_site_still_builds(
+    tmp_path, data_dir, caplog, name, value
+):
+    caplog.set_level(logging.INFO)
+    out = build(tmp_path, data_dir, **{name: value})
+    assert (out / "lab-news.html").exists()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert name in errors[0].getMessage()
+    assert errors[0].getMessage().startswith("hotpapers:")
+    assert not list(out.glob("hot-papers-*.html"))
+
+
+def test_data_folder_inside_content_is_refused(tmp_path, caplog):
+    inside = tmp_path / "content" / "hotpapers"
+    inside.mkdir(parents=True)
+    cache.write_day(inside, make_day())
+    out = build(tmp_path, inside)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "HOTPAPERS_DATA_PATH" in errors[0] and "inside PATH" in errors[0]
+    assert not (out / "hot-papers-2021-01-11.html").exists()
+
+
+def test_a_bad_day_file_does_not_stop_the_others(tmp_path, data_dir, caplog):
+    bad = data_dir / "2021-01-13.json"
+    bad.write_text('{"schema_version": 1, "date": "2021-01-13"', encoding="utf-8")
+    before = bad.read_bytes()
+    out = build(tmp_path, data_dir)
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    assert (out / "hot-papers-2021-01-12.html").exists()
+    assert not (out / "hot-papers-2021-01-13.html").exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "2021-01-13.json" in errors[0]
+    assert bad.read_bytes() == before
+
+
+def test_status_hidden_keeps_articles_out_of_listings(tmp_path, data_dir):
+    out = build(tmp_path, data_dir, HOTPAPERS_STATUS="hidden")
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    assert "hot-papers-2021-01-11.html" not in article_links(out / "index.html")
+
+
+def test_ranking_settings_reach_the_page(tmp_path):
+    data = tmp_path / "data"
+    cache.write_day(
+        data,
+        make_day(
+            entries=(
+                make_entry("2101.00001", ((200, 0),), categories=("cs.CV",)),
+                make_entry("2101.00002", ((100, 0),), categories=("math.AG",)),
+                make_entry("2101.00003", ((60, 0), (20, 5)), categories=("cs.LG",)),
+                make_entry("2101.00004", ((40, 0),), categories=("cs.LG",)),
+            )
+        ),
+    )
+    out = build(
+        tmp_path,
+        data,
+        HOTPAPERS_CATEGORIES=["cs"],
+        HOTPAPERS_MIN_POST_SCORE=10,
+        HOTPAPERS_MAX_POSTS_PER_PAPER=1,
+    )
+    page = soup(out / "hot-papers-2021-01-11.html")
+    titles = [h.a.get_text() for h in page.select("h2.hotpapers-title")]
+    assert titles == ["A paper about 2101.00001", "A paper about 2101.00003"]
+    assert len(page.select("#paper-2 blockquote")) == 1
+
+
+# --- Template overrides -------------------------------------------------------
+
+OVERRIDE_DAY = """\
+{% extends "!hotpapers/hotpapers/day.html" %}
+{% block intro %}<p class="theme-intro">Our picks for {{ day.date }}</p>{% endblock %}
+"""
+OVERRIDE_POST = """\
+<div class="theme-post">{{ post.author_name }}: {{ post.text }}</div>
+"""
+
+
+def test_theme_overrides_and_extends_our_template(tmp_path, data_dir):
+    import pelican
+
+    theme = tmp_path / "mytheme"
+    shutil.copytree(Path(pelican.__file__).parent / "themes" / "simple", theme)
+    (theme / "templates" / "hotpapers").mkdir()
+    (theme / "templates" / "hotpapers" / "day.html").write_text(OVERRIDE_DAY)
+    out = build(tmp_path, data_dir, theme=str(theme))
+    page = soup(out / "hot-papers-2021-01-11.html")
+    assert page.select_one("p.theme-intro").get_text() == "Our picks for 2021-01-11"
+    assert page.select_one("p.hotpapers-intro") is None
+    # The rest of our template still renders through the extension.
+    assert len(page.select("section.hotpapers-paper")) == 2
+
+
+def test_theme_templates_overrides_setting(tmp_path, data_dir):
+    overrides = tmp_path / "overrides"
+    (overrides / "hotpapers").mkdir(parents=True)
+    (overrides / "hotpapers" / "post.html").write_text(OVERRIDE_POST)
+    out = build(tmp_path, data_dir, THEME_TEMPLATES_OVERRIDES=[str(overrides)])
+    page = soup(out / "hot-papers-2021-01-11.html")
+    assert len(page.select("div.theme-post")) == 2
+    assert not page.select("blockquote.twitter-tweet")
+
+
+def test_override_template_output_is_still_escaped(tmp_path):
+    data = tmp_path / "data"
+    post = make_post(text="<script>alert(1)</script> https://t.co/x", reposts=100)
+    entry = Entry(paper=make_paper("2101.02831"), posts=(post,))
+    cache.write_day(data, make_day(entries=(entry,)))
+    overrides = tmp_path / "overrides"
+    (overrides / "hotpapers").mkdir(parents=True)
+    (overrides / "hotpapers" / "post.html").write_text(OVERRIDE_POST)
+    out = build(tmp_path, data, THEME_TEMPLATES_OVERRIDES=[str(overrides)])
+    page = soup(out / "hot-papers-2021-01-11.html")
+    assert page.select_one("div.theme-post").find("script") is None
+    assert "<script>alert(1)</script>" in page.select_one("div.theme-post").get_text()
+
+
+# --- The example site against the reference post ------------------------------
+
+
+def parse_reference(path: Path) -> list[dict]:
+    text = path.read_text(encoding="utf-8")
+    papers = []
+    for block in re.split(r"^# (?=\d+\. )", text, flags=re.M)[1:]:
+        heading = block.splitlines()[0]
+        rank, title = re.match(r"(\d+)\. (.*)", heading).groups()
+        reposts, likes = re.search(r"retweets: (\d+), favorites: (\d+)", block).groups()
+        statuses = re.findall(r"twitter\.com/\w+/status/(\d+)", block)
+        papers.append(
+            {
+                "rank": int(rank),
+                "title": " ".join(title.split()),
+                "arxiv_id": re.search(r"arxiv\.org/abs/([\d.]+)", block).group(1),
+                "reposts": int(reposts),
+                "likes": int(likes),
+                "categories": re.findall(
+                    r"\[([\w.-]+)\]\(https://arxiv\.org/list/", block
+                ),
+                "statuses": statuses,
+            }
+        )
+    return papers
+
+
+def test_example_site_matches_the_reference_post(tmp_path):
+    reference = parse_reference(REFERENCE_POST)
+    assert len(reference) == 7
+    settings = read_settings(
+        str(EXAMPLE_SITE / "pelicanconf.py"),
+        override={
+            "OUTPUT_PATH": str(tmp_path / "output"),
+            "CACHE_PATH": str(tmp_path / "cache"),
+            "LOAD_CONTENT_CACHE": False,
+        },
+    )
+    Pelican(settings).run()
+    page = soup(tmp_path / "output" / "hot-papers-2021-01-11.html")
+    sections = page.select("section.hotpapers-paper")
+    assert len(sections) == 7
+    for expected, section in zip(reference, sections, strict=True):
+        assert (
+            section.select_one(".hotpapers-rank").get_text() == f"{expected['rank']}."
+        )
+        assert section.h2.a.get_text() == expected["title"]
+        assert section.h2.a["href"] == f"https://arxiv.org/abs/{expected['arxiv_id']}"
+        assert (
+            int(section.select_one(".hotpapers-reposts").get_text())
+            == (expected["reposts"])
+        )
+        assert (
+            int(section.select_one(".hotpapers-likes").get_text()) == expected["likes"]
+        )
+        shown = [a.get_text() for a in section.select(".hotpapers-categories a")]
+        assert shown == expected["categories"]
+        embedded = [
+            re.search(r"/status/(\d+)", a["href"]).group(1)
+            for a in section.select("blockquote.twitter-tweet > a[href*='/status/']")
+        ]
+        assert embedded == expected["statuses"]
+    assert sections[6].select("blockquote") == []
+    assert "2021-01-12 13:59" in sections[0].select_one(".hotpapers-counts").get_text()
+    # The example site's other days and Markdown articles build too.
+    assert len(list((tmp_path / "output").glob("hot-papers-*.html"))) >= 5

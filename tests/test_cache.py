@@ -1,0 +1,400 @@
+"""The data folder: reading, checking and atomically writing day files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from pelican_hotpapers import cache
+from pelican_hotpapers.cache import DayFileError
+from pelican_hotpapers.models import SCHEMA_VERSION, Entry, day_to_dict
+
+from .factories import make_day, make_entry, make_paper, make_post
+
+JAN_11 = dt.date(2021, 1, 11)
+
+
+def write_json(path: Path, data: object) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def valid_dict(date: dt.date = JAN_11) -> dict:
+    return day_to_dict(make_day(date))
+
+
+# --- round trip --------------------------------------------------------------
+
+
+def test_write_then_read_gives_the_same_day(tmp_path: Path) -> None:
+    day = make_day(JAN_11)
+    path = cache.write_day(tmp_path, day)
+    assert path == tmp_path / "2021-01-11.json"
+    assert path == cache.day_path(tmp_path, JAN_11)
+    assert cache.read_day(path) == day
+
+
+def test_round_trip_of_a_varied_day(tmp_path: Path) -> None:
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    post = make_post(
+        ("hep-th/9901001", "2101.02831"),
+        reposts=0,
+        likes=0,
+        text='Ünïcödé 日本語 <b>&amp;</b> "quoted" \n newline',
+        author_name="Zoë 🐍",
+        lang="ja",
+        created_at=dt.datetime(2021, 1, 11, 23, 59, 59, 123456, tzinfo=berlin),
+    )
+    day = make_day(
+        JAN_11,
+        entries=(
+            Entry(make_paper("hep-th/9901001", published=None), (post,)),
+            Entry(make_paper("2101.02831", authors=(), categories=()), (post,)),
+            Entry(make_paper("0704.0001"), ()),
+        ),
+        sources=("x", "bluesky"),
+    )
+    path = cache.write_day(tmp_path, day)
+    assert cache.read_day(path) == day
+    # Text is stored as text, not as \u escapes, so the files diff well.
+    assert "日本語" in path.read_text(encoding="utf-8")
+
+
+def test_round_trip_of_an_empty_day(tmp_path: Path) -> None:
+    day = make_day(JAN_11, entries=(), sources=())
+    assert cache.read_day(cache.write_day(tmp_path, day)) == day
+
+
+def test_written_file_validates_and_has_schema_version(tmp_path: Path) -> None:
+    path = cache.write_day(tmp_path, make_day(JAN_11))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["date"] == "2021-01-11"
+    assert cache.validate_day_dict(data, path) == data
+    # The stored totals agree with the posts.
+    entry = data["entries"][0]
+    assert entry["score"] == sum(
+        p["counts"]["reposts"] + p["counts"]["likes"] for p in entry["posts"]
+    )
+
+
+def test_a_naive_time_is_refused_with_the_path(tmp_path: Path) -> None:
+    day = make_day(counts_taken_at=dt.datetime(2021, 1, 12, 13, 59))
+    with pytest.raises(DayFileError) as caught:
+        cache.write_day(tmp_path, day)
+    assert "2021-01-11.json" in str(caught.value)
+    assert not list(tmp_path.iterdir())
+
+
+def test_written_file_follows_the_umask_then_keeps_its_mode(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        path = cache.write_day(tmp_path, make_day())
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o640
+    path.chmod(0o664)
+    cache.write_day(tmp_path, make_day())
+    assert path.stat().st_mode & 0o777 == 0o664
+
+
+def test_write_creates_the_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "a" / "b"
+    day = make_day(JAN_11)
+    path = cache.write_day(folder, day)
+    assert path.parent == folder
+    assert cache.read_day(path) == day
+
+
+def test_write_replaces_the_old_day(tmp_path: Path) -> None:
+    cache.write_day(tmp_path, make_day(JAN_11))
+    newer = make_day(JAN_11, entries=(make_entry("2101.03164", ((999, 1),)),))
+    path = cache.write_day(tmp_path, newer)
+    assert cache.read_day(path) == newer
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2021-01-11.json"]
+
+
+# --- atomic writes -----------------------------------------------------------
+
+
+def _fail(*args: object, **kwargs: object) -> None:
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("step", ["replace", "fsync"])
+def test_a_failed_write_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    path = cache.write_day(tmp_path, make_day(JAN_11))
+    before = path.read_bytes()
+    monkeypatch.setattr(os, step, _fail)
+    newer = make_day(JAN_11, entries=(make_entry("2101.03164", ((999, 1),)),))
+    with pytest.raises(DayFileError) as caught:
+        cache.write_day(tmp_path, newer)
+    assert caught.value.path == path
+    assert str(path) in str(caught.value)
+    assert "old file is kept" in str(caught.value)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["2021-01-11.json"]
+
+
+def test_a_failed_first_write_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "replace", _fail)
+    with pytest.raises(DayFileError):
+        cache.write_day(tmp_path, make_day(JAN_11))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_invalid_day_is_not_written(tmp_path: Path) -> None:
+    path = cache.write_day(tmp_path, make_day(JAN_11))
+    before = path.read_bytes()
+    bad = make_day(JAN_11, entries=(make_entry("not-an-id"),))
+    with pytest.raises(DayFileError) as caught:
+        cache.write_day(tmp_path, bad)
+    assert "entries[0].paper.arxiv_id" in str(caught.value)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["2021-01-11.json"]
+
+
+# --- reading bad files -------------------------------------------------------
+
+
+def _read_error(path: Path) -> str:
+    with pytest.raises(DayFileError) as caught:
+        cache.read_day(path)
+    assert caught.value.path == path
+    message = str(caught.value)
+    assert str(path) in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["entries"][0]["paper"].update(arxiv_id="2101.2831x"),
+            ["field entries[0].paper.arxiv_id"],
+        ),
+        (
+            lambda d: d["entries"][0]["paper"].update(arxiv_id="2101.02831v2"),
+            ["field entries[0].paper.arxiv_id"],
+        ),
+        (
+            lambda d: d["entries"][1]["posts"][0]["counts"].update(likes=-1),
+            ["field entries[1].posts[0].counts.likes"],
+        ),
+        (
+            lambda d: d["entries"][1]["posts"][0].update(created_at="yesterday"),
+            ["field entries[1].posts[0].created_at"],
+        ),
+        (
+            lambda d: d.update(counts_taken_at="2021-01-12T13:59:29"),
+            ["field counts_taken_at"],
+        ),
+        (lambda d: d.update(sources=["x", "x"]), ["field sources"]),
+        (lambda d: d.update(entries={}), ["field entries"]),
+        (lambda d: d.pop("date"), ["'date'"]),
+        (lambda d: d["entries"][0].pop("paper"), ["field entries[0]", "'paper'"]),
+    ],
+)
+def test_invalid_field_names_file_and_field(
+    tmp_path: Path, change, expected: list[str]
+) -> None:
+    data = valid_dict()
+    change(data)
+    message = _read_error(write_json(tmp_path / "2021-01-11.json", data))
+    for part in expected:
+        assert part in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "hello",
+        "{'single': 'quotes'}",
+        "{",
+        "[1, 2",
+        "1" * 5000,
+        "[" * 100_000,
+    ],
+)
+def test_not_json(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "2021-01-11.json"
+    path.write_text(text, encoding="utf-8")
+    assert "JSON" in _read_error(path)
+
+
+def test_truncated_json(tmp_path: Path) -> None:
+    path = cache.write_day(tmp_path, make_day(JAN_11))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    assert "not valid JSON" in _read_error(path)
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "2021-01-11.json"
+    path.write_bytes(b'{"date": "\xff\xfe"}')
+    assert "UTF-8" in _read_error(path)
+
+
+@pytest.mark.parametrize("value", [[], "text", 3, None])
+def test_not_an_object(tmp_path: Path, value: object) -> None:
+    message = _read_error(write_json(tmp_path / "2021-01-11.json", value))
+    assert "not a JSON object" in message
+
+
+def test_date_must_match_the_file_name(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "2021-01-12.json", valid_dict(JAN_11))
+    message = _read_error(path)
+    assert "2021-01-11" in message
+    assert "2021-01-12" in message
+    assert "date" in message
+
+
+def test_a_file_with_another_name_is_read_by_its_content(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "backup.json", valid_dict(JAN_11))
+    assert cache.read_day(path).date == JAN_11
+
+
+def test_impossible_date(tmp_path: Path) -> None:
+    data = valid_dict()
+    data["date"] = "2021-13-45"
+    assert "date" in _read_error(write_json(tmp_path / "2021-13-45.json", data))
+
+
+def test_future_schema_version_asks_for_an_upgrade(tmp_path: Path) -> None:
+    data = valid_dict()
+    data["schema_version"] = SCHEMA_VERSION + 1
+    message = _read_error(write_json(tmp_path / "2021-01-11.json", data))
+    assert "schema_version" in message
+    assert "upgrade" in message
+
+
+@pytest.mark.parametrize("version", ["missing", None, "1", 1.0, True])
+def test_missing_or_odd_schema_version(tmp_path: Path, version: object) -> None:
+    data = valid_dict()
+    if version == "missing":
+        del data["schema_version"]
+    else:
+        data["schema_version"] = version
+    message = _read_error(write_json(tmp_path / "2021-01-11.json", data))
+    assert "schema_version" in message
+
+
+def test_old_schema_version_without_a_migration(tmp_path: Path) -> None:
+    data = valid_dict()
+    data["schema_version"] = 0
+    message = _read_error(write_json(tmp_path / "2021-01-11.json", data))
+    assert "schema_version 0" in message
+
+
+def test_unreadable_path(tmp_path: Path) -> None:
+    assert "cannot be read" in _read_error(tmp_path / "2021-01-11.json")
+    folder = tmp_path / "2021-01-12.json"
+    folder.mkdir()
+    assert "cannot be read" in _read_error(folder)
+
+
+# --- the folder --------------------------------------------------------------
+
+
+def test_day_files_are_the_day_files_only_oldest_first(data_dir: Path) -> None:
+    for name in [
+        "notes.txt",
+        ".2021-01-01.json.tmp",
+        ".2021-01-01.abc123.tmp",
+        "2021-01-01.json.tmp",
+        "2021-01-01.json.bak",
+        "2021-1-1.json",
+        "x2021-01-01.json",
+        "2021-01-01.JSON",
+        "README.md",
+    ]:
+        (data_dir / name).write_text("{}", encoding="utf-8")
+    (data_dir / "2021-01-10.json").write_text("{}", encoding="utf-8")
+    assert [p.name for p in cache.day_files(data_dir)] == [
+        "2021-01-10.json",
+        "2021-01-11.json",
+        "2021-01-12.json",
+    ]
+    assert all(p.parent == data_dir for p in cache.day_files(data_dir))
+
+
+def test_missing_folder_has_no_days(tmp_path: Path) -> None:
+    assert cache.day_files(tmp_path / "nowhere") == []
+    assert cache.load_days(tmp_path / "nowhere") == []
+    a_file = tmp_path / "file"
+    a_file.write_text("", encoding="utf-8")
+    assert cache.day_files(a_file) == []
+
+
+def test_load_days_reads_every_day_oldest_first(tmp_path: Path) -> None:
+    days = [make_day(dt.date(2021, 1, d)) for d in (12, 9, 11)]
+    for day in days:
+        cache.write_day(tmp_path, day)
+    expected = sorted(days, key=lambda day: day.date)
+    assert cache.load_days(tmp_path) == expected
+    assert list(cache.iter_days(tmp_path)) == expected
+
+
+def test_load_days_skips_a_bad_file_with_one_error(
+    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
+) -> None:
+    bad = data_dir / "2021-01-10.json"
+    bad.write_bytes(b'{"schema_version": 1, "date": "2021-01-10", "entr')
+    before = bad.read_bytes()
+    mtime = bad.stat().st_mtime_ns
+
+    days = cache.load_days(data_dir)
+
+    assert [d.date for d in days] == [dt.date(2021, 1, 11), dt.date(2021, 1, 12)]
+    errors = [r for r in hotpapers_log.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    message = errors[0].getMessage()
+    assert str(bad) in message
+    assert "\n" not in message
+    assert bad.read_bytes() == before
+    assert bad.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in data_dir.iterdir()) == [
+        "2021-01-10.json",
+        "2021-01-11.json",
+        "2021-01-12.json",
+    ]
+
+
+def test_load_days_reports_each_bad_file_once(
+    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
+) -> None:
+    not_json = data_dir / "2021-01-09.json"
+    not_json.write_text("nope", encoding="utf-8")
+    invalid = valid_dict(dt.date(2021, 1, 13))
+    invalid["entries"][0]["paper"]["arxiv_id"] = "bogus"
+    invalid_path = write_json(data_dir / "2021-01-13.json", invalid)
+    wrong_date = write_json(data_dir / "2021-01-14.json", valid_dict(JAN_11))
+    bad = [not_json, invalid_path, wrong_date]
+    contents = [p.read_bytes() for p in bad]
+
+    days = cache.load_days(data_dir)
+
+    assert [d.date for d in days] == [dt.date(2021, 1, 11), dt.date(2021, 1, 12)]
+    errors = [r.getMessage() for r in hotpapers_log.records if r.levelno >= 40]
+    assert len(errors) == 3
+    for path, message in zip(bad, errors, strict=True):
+        assert str(path) in message
+    assert "entries[0].paper.arxiv_id" in errors[1]
+    assert [p.read_bytes() for p in bad] == contents
+
+
+def test_load_days_of_good_files_logs_no_error(
+    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
+) -> None:
+    assert len(cache.load_days(data_dir)) == 2
+    assert [r for r in hotpapers_log.records if r.levelno >= logging.WARNING] == []

@@ -1,0 +1,185 @@
+"""Rendering without Pelican: escaping, links in post text, URL checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from jinja2 import DictLoader
+
+from pelican_hotpapers.models import Link
+from pelican_hotpapers.ranking import rank_day
+from pelican_hotpapers.render import (
+    Renderer,
+    category_url,
+    link_url,
+    post_text,
+    safe_url,
+)
+from pelican_hotpapers.settings import HotpapersSettings
+
+from .factories import make_day, make_entry, make_post
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> HotpapersSettings:
+    return HotpapersSettings.from_pelican({"TIMEZONE": "UTC"}, tmp_path)
+
+
+def test_post_text_links_short_links_mentions_and_hashtags():
+    post = make_post(
+        text="New paper by @alice #NLP\npdf: https://t.co/abc, see https://example.org/x.",
+        links=(
+            Link(
+                "https://t.co/abc",
+                "https://arxiv.org/pdf/2101.02831",
+                "arxiv.org/pdf/2101.02831",
+            ),
+        ),
+    )
+    html = BeautifulSoup(str(post_text(post)), "html.parser")
+    anchors = {a.get_text(): a["href"] for a in html.find_all("a")}
+    assert anchors == {
+        "@alice": "https://x.com/alice",
+        "#NLP": "https://x.com/hashtag/NLP",
+        "arxiv.org/pdf/2101.02831": "https://arxiv.org/pdf/2101.02831",
+        "https://example.org/x": "https://example.org/x",
+    }
+    assert html.find("br") is not None
+    # Trailing punctuation stays text, outside the link.
+    assert html.get_text().endswith("https://example.org/x.")
+
+
+def test_post_text_escapes_markup():
+    post = make_post(text='<img src=x onerror="alert(1)"> & <b>bold</b>', links=())
+    html = str(post_text(post))
+    assert "<img" not in html and "<b>" not in html
+    assert "&lt;img" in html and "&amp;" in html
+
+
+def test_expanded_url_with_bad_scheme_is_not_linked():
+    post = make_post(
+        text="click https://t.co/evil",
+        links=(Link("https://t.co/evil", "javascript:alert(1)", "totally safe"),),
+    )
+    html = BeautifulSoup(str(post_text(post)), "html.parser")
+    assert html.find("a") is None
+    assert "https://t.co/evil" in html.get_text()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://arxiv.org/abs/1", "https://arxiv.org/abs/1"),
+        ("http://example.org", "http://example.org"),
+        ("mailto:a@b.org", "mailto:a@b.org"),
+        ("javascript:alert(1)", ""),
+        ("JaVaScRiPt:alert(1)", ""),
+        ("java\tscript:alert(1)", ""),
+        (" javascript:alert(1)", ""),
+        ("data:text/html,<script>", ""),
+        ("vbscript:x", ""),
+        ("//evil.example/x", ""),
+        (None, ""),
+    ],
+)
+def test_safe_url(url, expected):
+    assert safe_url(url) == expected
+
+
+def test_link_url_allows_only_http():
+    assert link_url("mailto:a@b.org") == ""
+    assert link_url("https://x.com/a") == "https://x.com/a"
+
+
+@pytest.mark.parametrize(
+    ("category", "url"),
+    [
+        ("cs.LG", "https://arxiv.org/list/cs.LG/recent"),
+        ("hep-th", "https://arxiv.org/list/hep-th/recent"),
+        ("astro-ph.CO", "https://arxiv.org/list/astro-ph.CO/recent"),
+        ('cs.LG"><script>', ""),
+        ("../../etc", ""),
+        ("", ""),
+    ],
+)
+def test_category_url(category, url):
+    assert category_url(category) == url
+
+
+def test_render_day_escapes_every_outside_field(settings):
+    evil = "<script>alert('x')</script>"
+    entry = make_entry(
+        "2101.02831",
+        ((100, 0),),
+        title=evil,
+        authors=(evil,),
+        abstract=evil,
+        categories=(evil, "cs.LG"),
+    )
+    post = make_post(
+        author_name=evil, author_handle=evil, text=evil, lang='en" onx="1', reposts=99
+    )
+    entry = entry.__class__(paper=entry.paper, posts=(post,))
+    html = Renderer(settings).render_day(
+        rank_day(make_day(entries=(entry,)), settings.ranking)
+    )
+    page = BeautifulSoup(html, "html.parser")
+    assert page.find("script") is None
+    assert not [
+        t for t in page.find_all(True) if any(a.startswith("on") for a in t.attrs)
+    ]
+    assert page.get_text().count(evil) == 7
+    category_links = [a["href"] for a in page.select(".hotpapers-categories a")]
+    assert category_links == ["https://arxiv.org/list/cs.LG/recent"]
+
+
+def test_embed_script_only_when_opted_in(tmp_path):
+    day = make_day()
+    for opt_in in (False, True):
+        hp = HotpapersSettings.from_pelican(
+            {"HOTPAPERS_EMBED_SCRIPT": opt_in}, tmp_path
+        )
+        html = Renderer(hp).render_day(rank_day(day, hp.ranking))
+        assert ("platform.twitter.com/widgets.js" in html) is opt_in
+
+
+def test_counts_time_uses_the_site_timezone(tmp_path):
+    hp = HotpapersSettings.from_pelican({"TIMEZONE": "Asia/Tokyo"}, tmp_path)
+    html = Renderer(hp).render_day(rank_day(make_day(), hp.ranking))
+    # 13:59:29 UTC is 22:59 in Tokyo.
+    assert "2021-01-12 22:59 JST" in html
+
+
+def test_theme_loader_wins_and_can_extend_ours(settings):
+    loader = DictLoader(
+        {
+            "hotpapers/day.html": '{% extends "!hotpapers/hotpapers/day.html" %}'
+            "{% block intro %}<p id=mine>{{ day.date }}</p>{% endblock %}"
+        }
+    )
+    html = Renderer(settings, loader).render_day(rank_day(make_day(), settings.ranking))
+    page = BeautifulSoup(html, "html.parser")
+    assert page.find(id="mine").get_text() == "2021-01-11"
+    assert len(page.select("section.hotpapers-paper")) == 2
+
+
+def test_empty_day_says_so(settings):
+    day = make_day(entries=(make_entry("2101.02831", ((1, 1),)),))
+    html = Renderer(settings).render_day(rank_day(day, settings.ranking))
+    assert "No paper reached a score of 50" in html
+
+
+def test_summary_names_the_top_papers(tmp_path):
+    hp = HotpapersSettings.from_pelican({"HOTPAPERS_SUMMARY_PAPERS": 1}, tmp_path)
+    summary = Renderer(hp).render_summary(rank_day(make_day(), hp.ranking))
+    assert "A paper about 2101.02831" in summary
+    assert "A paper about 2101.03164" not in summary
+    assert summary.startswith("<p>2 hot papers on 2021-01-11")
+
+
+def test_long_date(settings):
+    value = dt.datetime(2021, 1, 5, 23, 0, tzinfo=dt.UTC)
+    assert Renderer(settings).long_date(value) == "January 5, 2021"

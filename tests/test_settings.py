@@ -1,0 +1,312 @@
+"""Checking and converting the HOTPAPERS_* settings."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pelican_hotpapers.settings import (
+    DEFAULTS,
+    FALLBACK_AUTHOR,
+    HotpapersSettings,
+    RankingOptions,
+    SettingsError,
+)
+
+
+def load(base_dir: Path, **settings: Any) -> HotpapersSettings:
+    return HotpapersSettings.from_pelican(settings, base_dir)
+
+
+def test_defaults(tmp_path: Path) -> None:
+    hp = load(tmp_path)
+    assert hp.data_path == tmp_path / "hotpapers"
+    assert hp.ranking == RankingOptions(
+        min_paper_score=50,
+        min_post_score=25,
+        max_posts_per_paper=10,
+        max_papers=None,
+        categories=(),
+        exclude_categories=(),
+    )
+    assert hp.title == "Hot Papers {date}"
+    assert hp.slug == "hot-papers-{date}"
+    assert hp.category == "arXiv"
+    assert hp.tags == ("arXiv",)
+    assert hp.author == FALLBACK_AUTHOR == "Hot Papers"
+    assert hp.status == "published"
+    assert hp.summary_papers == 3
+    assert hp.time_format == "%Y-%m-%d %H:%M %Z"
+    assert hp.embed_script is False
+    assert hp.inline_css is True
+    assert hp.timezone == "UTC"
+
+
+def test_values_are_taken_over(tmp_path: Path) -> None:
+    hp = load(
+        tmp_path,
+        HOTPAPERS_MIN_PAPER_SCORE=0,
+        HOTPAPERS_MIN_POST_SCORE=0,
+        HOTPAPERS_MAX_POSTS_PER_PAPER=0,
+        HOTPAPERS_MAX_PAPERS=1,
+        HOTPAPERS_CATEGORIES=["cs.LG", "cs", "cs.*", "hep-th", "astro-ph.CO"],
+        HOTPAPERS_EXCLUDE_CATEGORIES=("stat.ML",),
+        HOTPAPERS_TITLE="Papers of {date}",
+        HOTPAPERS_SLUG="papers-{date}",
+        HOTPAPERS_CATEGORY="Research",
+        HOTPAPERS_TAGS=["a", "b"],
+        HOTPAPERS_AUTHOR="Bot",
+        HOTPAPERS_STATUS="draft",
+        HOTPAPERS_SUMMARY_PAPERS=0,
+        HOTPAPERS_TIME_FORMAT="%H:%M",
+        HOTPAPERS_EMBED_SCRIPT=True,
+        HOTPAPERS_INLINE_CSS=False,
+        TIMEZONE="Europe/Berlin",
+    )
+    assert hp.ranking == RankingOptions(
+        min_paper_score=0,
+        min_post_score=0,
+        max_posts_per_paper=0,
+        max_papers=1,
+        categories=("cs.LG", "cs", "cs.*", "hep-th", "astro-ph.CO"),
+        exclude_categories=("stat.ML",),
+    )
+    assert (hp.title, hp.slug, hp.category) == (
+        "Papers of {date}",
+        "papers-{date}",
+        "Research",
+    )
+    assert hp.tags == ("a", "b")
+    assert hp.author == "Bot"
+    assert hp.status == "draft"
+    assert hp.summary_papers == 0
+    assert hp.time_format == "%H:%M"
+    assert hp.embed_script is True
+    assert hp.inline_css is False
+    assert hp.timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize("status", ["published", "hidden", "draft"])
+def test_every_status(tmp_path: Path, status: str) -> None:
+    assert load(tmp_path, HOTPAPERS_STATUS=status).status == status
+
+
+@pytest.mark.parametrize(
+    "category",
+    [
+        "cs.LG",
+        "cs",
+        "cs.*",
+        "hep-th",
+        "hep-th.*",
+        "astro-ph.CO",
+        "math.GT",
+        "q-bio.NC",
+        "eess.SP",
+        # hyphenated subject classes, as in the reference post
+        "physics.comp-ph",
+        "cond-mat.mtrl-sci",
+        "cond-mat.stat-mech",
+    ],
+)
+def test_real_categories_are_accepted(tmp_path: Path, category: str) -> None:
+    hp = load(
+        tmp_path,
+        HOTPAPERS_CATEGORIES=[category],
+        HOTPAPERS_EXCLUDE_CATEGORIES=[category],
+    )
+    assert hp.ranking.categories == (category,)
+    assert hp.ranking.exclude_categories == (category,)
+
+
+def test_defaults_are_not_changed_by_a_site(tmp_path: Path) -> None:
+    before = {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULTS.items()}
+    load(tmp_path, HOTPAPERS_TAGS=["x"], HOTPAPERS_MIN_PAPER_SCORE=1)
+    assert before == DEFAULTS
+
+
+# --- the data path ------------------------------------------------------------
+
+
+def test_relative_data_path_is_read_from_base_dir(tmp_path: Path) -> None:
+    hp = load(tmp_path, HOTPAPERS_DATA_PATH="data/days")
+    assert hp.data_path == tmp_path / "data" / "days"
+    assert hp.data_path.is_absolute()
+
+
+def test_relative_data_path_is_normalised(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    hp = load(site, HOTPAPERS_DATA_PATH="../archive/./days")
+    assert hp.data_path == tmp_path / "archive" / "days"
+
+
+def test_relative_base_dir_gives_an_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    hp = HotpapersSettings.from_pelican({}, "site")
+    assert hp.data_path == tmp_path / "site" / "hotpapers"
+
+
+def test_absolute_data_path_is_kept(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    hp = load(tmp_path / "site", HOTPAPERS_DATA_PATH=str(elsewhere))
+    assert hp.data_path == elsewhere
+    assert load(tmp_path / "site", HOTPAPERS_DATA_PATH=elsewhere).data_path == (
+        elsewhere
+    )
+
+
+def test_home_in_data_path_is_expanded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    hp = load(tmp_path / "site", HOTPAPERS_DATA_PATH="~/hotpapers")
+    assert hp.data_path == tmp_path / "home" / "hotpapers"
+
+
+# --- bad values -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HOTPAPERS_MIN_PAPER_SCORE", "50"),
+        ("HOTPAPERS_MIN_PAPER_SCORE", -1),
+        ("HOTPAPERS_MIN_PAPER_SCORE", True),
+        ("HOTPAPERS_MIN_PAPER_SCORE", 50.0),
+        ("HOTPAPERS_MIN_PAPER_SCORE", None),
+        ("HOTPAPERS_MIN_POST_SCORE", "25"),
+        ("HOTPAPERS_MIN_POST_SCORE", -5),
+        ("HOTPAPERS_MIN_POST_SCORE", False),
+        ("HOTPAPERS_MAX_POSTS_PER_PAPER", -1),
+        ("HOTPAPERS_MAX_POSTS_PER_PAPER", True),
+        ("HOTPAPERS_MAX_POSTS_PER_PAPER", "10"),
+        ("HOTPAPERS_MAX_PAPERS", 0),
+        ("HOTPAPERS_MAX_PAPERS", -3),
+        ("HOTPAPERS_MAX_PAPERS", "3"),
+        ("HOTPAPERS_MAX_PAPERS", True),
+        ("HOTPAPERS_SUMMARY_PAPERS", -1),
+        ("HOTPAPERS_SUMMARY_PAPERS", "3"),
+        ("HOTPAPERS_CATEGORIES", ["CS LG"]),
+        ("HOTPAPERS_CATEGORIES", ["cs.LG", "CS.LG"]),
+        ("HOTPAPERS_CATEGORIES", ["cs..LG"]),
+        ("HOTPAPERS_CATEGORIES", ["cs.L"]),
+        ("HOTPAPERS_CATEGORIES", ["*"]),
+        ("HOTPAPERS_CATEGORIES", [""]),
+        ("HOTPAPERS_CATEGORIES", [3]),
+        ("HOTPAPERS_CATEGORIES", "cs.LG"),
+        ("HOTPAPERS_CATEGORIES", {"cs.LG": True}),
+        ("HOTPAPERS_EXCLUDE_CATEGORIES", ["CS LG"]),
+        ("HOTPAPERS_EXCLUDE_CATEGORIES", "stat.ML"),
+        ("HOTPAPERS_TITLE", "Hot Papers {foo}"),
+        ("HOTPAPERS_TITLE", "Hot Papers {0}"),
+        ("HOTPAPERS_TITLE", "Hot Papers {"),
+        ("HOTPAPERS_TITLE", "Hot Papers {date.year}"),
+        ("HOTPAPERS_TITLE", "Hot Papers {date[x]}"),
+        ("HOTPAPERS_TITLE", "Hot Papers {date:%B}"),
+        ("HOTPAPERS_TITLE", ""),
+        ("HOTPAPERS_TITLE", "   "),
+        ("HOTPAPERS_TITLE", None),
+        ("HOTPAPERS_SLUG", "hot-{foo}"),
+        ("HOTPAPERS_SLUG", 3),
+        ("HOTPAPERS_CATEGORY", ""),
+        ("HOTPAPERS_CATEGORY", ["arXiv"]),
+        ("HOTPAPERS_TAGS", "arXiv"),
+        ("HOTPAPERS_TAGS", ["arXiv", ""]),
+        ("HOTPAPERS_TAGS", [None]),
+        ("HOTPAPERS_AUTHOR", ""),
+        ("HOTPAPERS_AUTHOR", "   "),
+        ("HOTPAPERS_AUTHOR", 3),
+        ("HOTPAPERS_AUTHOR", ["Ada"]),
+        ("HOTPAPERS_STATUS", "bogus"),
+        ("HOTPAPERS_STATUS", "Published"),
+        ("HOTPAPERS_STATUS", ""),
+        ("HOTPAPERS_STATUS", None),
+        ("HOTPAPERS_TIME_FORMAT", ""),
+        ("HOTPAPERS_EMBED_SCRIPT", "yes"),
+        ("HOTPAPERS_EMBED_SCRIPT", 1),
+        ("HOTPAPERS_INLINE_CSS", None),
+        ("HOTPAPERS_DATA_PATH", ""),
+        ("HOTPAPERS_DATA_PATH", "  "),
+        ("HOTPAPERS_DATA_PATH", None),
+        ("HOTPAPERS_DATA_PATH", 3),
+    ],
+)
+def test_bad_value_names_the_setting(tmp_path: Path, name: str, value: Any) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, **{name: value})
+    assert caught.value.name == name
+    assert str(caught.value).startswith(f"{name} ")
+    assert isinstance(caught.value, ValueError)
+
+
+def test_the_error_shows_the_bad_value(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_CATEGORIES=["cs.LG", "CS LG"])
+    assert "'CS LG'" in str(caught.value)
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_MIN_PAPER_SCORE="50")
+    assert "'50'" in str(caught.value)
+
+
+# --- author -----------------------------------------------------------------------
+
+
+def test_author_falls_back_to_the_site_author(tmp_path: Path) -> None:
+    assert load(tmp_path, AUTHOR="Jane Doe").author == "Jane Doe"
+
+
+@pytest.mark.parametrize("site_author", [None, ""])
+def test_author_falls_back_to_the_fixed_name(
+    tmp_path: Path, site_author: str | None
+) -> None:
+    assert load(tmp_path, AUTHOR=site_author).author == FALLBACK_AUTHOR
+    assert load(tmp_path, HOTPAPERS_AUTHOR=None).author == FALLBACK_AUTHOR
+
+
+def test_hotpapers_author_wins_over_the_site_author(tmp_path: Path) -> None:
+    assert load(tmp_path, AUTHOR="Jane", HOTPAPERS_AUTHOR="Bot").author == "Bot"
+
+
+# --- unknown settings -------------------------------------------------------------
+
+
+def test_unknown_setting_logs_one_warning_naming_it(
+    tmp_path: Path, hotpapers_log: pytest.LogCaptureFixture
+) -> None:
+    hp = load(tmp_path, HOTPAPERS_TYPO=3, HOTPAPERS_MIN_PAPER_SCORE=7)
+    assert hp.ranking.min_paper_score == 7
+    warnings = [r for r in hotpapers_log.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+    assert "HOTPAPERS_TYPO" in warnings[0].getMessage()
+
+
+def test_each_unknown_setting_is_named(
+    tmp_path: Path, hotpapers_log: pytest.LogCaptureFixture
+) -> None:
+    load(tmp_path, HOTPAPERS_MIN_SCORE=1, HOTPAPERS_CATEGORY_LIST=[])
+    messages = [
+        r.getMessage() for r in hotpapers_log.records if r.levelno >= logging.WARNING
+    ]
+    assert len(messages) == 2
+    assert "HOTPAPERS_CATEGORY_LIST" in messages[0]
+    assert "HOTPAPERS_MIN_SCORE" in messages[1]
+
+
+def test_known_and_foreign_settings_log_nothing(
+    tmp_path: Path, hotpapers_log: pytest.LogCaptureFixture
+) -> None:
+    load(
+        tmp_path,
+        **dict(DEFAULTS),
+        AUTHOR="Jane",
+        SITENAME="Site",
+        SEO_REPORT=True,
+        HOTPAPERSX=1,
+    )
+    assert [r for r in hotpapers_log.records if r.levelno >= logging.WARNING] == []
