@@ -16,7 +16,7 @@ from .factories import make_day
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SITE = ROOT / "example_site"
-REFERENCE_POST = ROOT.parent / "shared" / "reference" / "hot-papers-2021-01-11.md"
+REFERENCE_POST = Path(__file__).resolve().parent / "data" / "hot-papers-2021-01-11.md"
 
 
 @pytest.fixture
