@@ -18,6 +18,9 @@ PLUGINS = ["pelican_hotpapers"]
 # pelican-hotpapers: the stored days live in hotpapers/ beside this file
 # (HOTPAPERS_DATA_PATH = "hotpapers" is the default).
 HOTPAPERS_TAGS = ["arXiv", "Machine Learning"]
+# The example builds from its stored days only, even where an X token is set.
+# A real site keeps the default, "auto", to fetch new days during the build.
+HOTPAPERS_FETCH = "never"
 
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"

@@ -15,14 +15,14 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pelican import signals
 from pelican.contents import Article
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import order_content
 
-from pelican_hotpapers import cache, ranking
+from pelican_hotpapers import cache, fetch, ranking
 from pelican_hotpapers.models import RankedDay
 from pelican_hotpapers.render import Renderer
 from pelican_hotpapers.settings import HotpapersSettings, SettingsError
@@ -81,16 +81,8 @@ def load_site_settings(pelican_settings: dict[str, Any]) -> HotpapersSettings | 
         hp = HotpapersSettings.from_pelican(
             pelican_settings, settings_dir(pelican_settings)
         )
-        ZoneInfo(hp.timezone)
     except SettingsError as exc:
         logger.error("hotpapers: %s; no Hot Papers articles are built", exc)
-        return None
-    except (ZoneInfoNotFoundError, ValueError):
-        logger.error(
-            "hotpapers: TIMEZONE %r is not a known time zone; no Hot Papers "
-            "articles are built",
-            pelican_settings.get("TIMEZONE"),
-        )
         return None
     for name in ("PATH", "CACHE_PATH"):
         if _is_inside(hp.data_path, pelican_settings.get(name)):
@@ -142,6 +134,16 @@ def add_day_articles(generator: Any) -> None:
     hp = load_site_settings(generator.settings)
     if hp is None:
         return
+    try:
+        fetch.fetch_for_build(hp)
+    except Exception as exc:  # a fetch must never take the build down
+        logger.warning(
+            "hotpapers: fetching failed unexpectedly (%s: %s); the stored days "
+            "are used",
+            type(exc).__name__,
+            exc,
+        )
+        logger.debug("hotpapers: details", exc_info=True)
     days = cache.load_days(hp.data_path)
     if not days:
         logger.info(

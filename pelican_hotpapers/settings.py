@@ -9,12 +9,16 @@ build.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pelican_hotpapers.arxiv_ids import CATEGORY_FILTER_RE
 
@@ -39,7 +43,29 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_TIME_FORMAT": "%Y-%m-%d %H:%M %Z",
     "HOTPAPERS_EMBED_SCRIPT": False,
     "HOTPAPERS_INLINE_CSS": True,
+    # Fetching (see fetch.py and sources/).
+    "HOTPAPERS_FETCH": "auto",
+    "HOTPAPERS_DATES": ["yesterday"],
+    "HOTPAPERS_REFRESH_HOURS": 48,
+    "HOTPAPERS_X_API_URL": "https://api.x.com/2",
+    "HOTPAPERS_X_QUERY": 'url:"arxiv.org" -is:retweet',
+    "HOTPAPERS_X_TOKEN_ENV": "X_BEARER_TOKEN",
+    "HOTPAPERS_X_MAX_PAGES": 10,
+    "HOTPAPERS_X_MAX_POSTS": 1000,
+    "HOTPAPERS_X_FULL_ARCHIVE": False,
+    "HOTPAPERS_X_RATE_LIMIT_MAX_WAIT": 900,
+    "HOTPAPERS_ARXIV_API_URL": "https://export.arxiv.org/api/query",
+    "HOTPAPERS_ARXIV_DELAY": 3.0,
+    "HOTPAPERS_HTTP_TIMEOUT": 30.0,
+    "HOTPAPERS_HTTP_RETRIES": 3,
+    "HOTPAPERS_HTTP_BACKOFF": 1.0,
 }
+
+#: The values of HOTPAPERS_FETCH.
+FETCH_MODES = ("auto", "never", "always")
+#: Relative words accepted in HOTPAPERS_DATES, besides ISO dates and "N days ago".
+DATE_WORDS = ("today", "yesterday")
+_DAYS_AGO_RE = re.compile(r"^(\d{1,4}) days? ago\Z")
 
 #: The author of the articles when neither HOTPAPERS_AUTHOR nor AUTHOR is set.
 FALLBACK_AUTHOR = "Hot Papers"
@@ -69,6 +95,27 @@ class RankingOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """When and how to fetch days; see ``fetch.py`` and the sources."""
+
+    mode: str = "auto"
+    dates: tuple[str, ...] = ("yesterday",)
+    refresh_hours: float = 48
+    x_api_url: str = "https://api.x.com/2"
+    x_query: str = 'url:"arxiv.org" -is:retweet'
+    x_token_env: str = "X_BEARER_TOKEN"
+    x_max_pages: int = 10
+    x_max_posts: int = 1000
+    x_full_archive: bool = False
+    x_rate_limit_max_wait: float = 900
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_delay: float = 3.0
+    http_timeout: float = 30.0
+    http_retries: int = 3
+    http_backoff: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class HotpapersSettings:
     """The checked ``HOTPAPERS_*`` settings of one site."""
 
@@ -85,6 +132,7 @@ class HotpapersSettings:
     embed_script: bool
     inline_css: bool
     timezone: str
+    fetch: FetchOptions = FetchOptions()
 
     @classmethod
     def from_pelican(
@@ -125,6 +173,38 @@ class HotpapersSettings:
             raise SettingsError(
                 "HOTPAPERS_STATUS", f"must be one of {', '.join(_STATUSES)}"
             )
+        fetch_mode = _str(raw, "HOTPAPERS_FETCH")
+        if fetch_mode not in FETCH_MODES:
+            raise SettingsError(
+                "HOTPAPERS_FETCH",
+                f"must be one of {', '.join(FETCH_MODES)}, not {fetch_mode!r}",
+            )
+        fetch = FetchOptions(
+            mode=fetch_mode,
+            dates=_dates(raw, "HOTPAPERS_DATES"),
+            refresh_hours=_number(raw, "HOTPAPERS_REFRESH_HOURS", minimum=0),
+            x_api_url=_url(raw, "HOTPAPERS_X_API_URL"),
+            x_query=_str(raw, "HOTPAPERS_X_QUERY"),
+            x_token_env=_str(raw, "HOTPAPERS_X_TOKEN_ENV"),
+            x_max_pages=_int(raw, "HOTPAPERS_X_MAX_PAGES", minimum=1),
+            x_max_posts=_int(raw, "HOTPAPERS_X_MAX_POSTS", minimum=10),
+            x_full_archive=_bool(raw, "HOTPAPERS_X_FULL_ARCHIVE"),
+            x_rate_limit_max_wait=_number(
+                raw, "HOTPAPERS_X_RATE_LIMIT_MAX_WAIT", minimum=0
+            ),
+            arxiv_api_url=_url(raw, "HOTPAPERS_ARXIV_API_URL"),
+            arxiv_delay=_number(raw, "HOTPAPERS_ARXIV_DELAY", minimum=0),
+            http_timeout=_number(raw, "HOTPAPERS_HTTP_TIMEOUT", minimum=0.001),
+            http_retries=_int(raw, "HOTPAPERS_HTTP_RETRIES", minimum=0),
+            http_backoff=_number(raw, "HOTPAPERS_HTTP_BACKOFF", minimum=0),
+        )
+        timezone = pelican_settings.get("TIMEZONE") or "UTC"
+        try:
+            ZoneInfo(str(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                "TIMEZONE", f"is {timezone!r}, which is not a known time zone"
+            ) from None
         return cls(
             data_path=data_path,
             ranking=ranking,
@@ -138,7 +218,8 @@ class HotpapersSettings:
             time_format=_str(raw, "HOTPAPERS_TIME_FORMAT"),
             embed_script=_bool(raw, "HOTPAPERS_EMBED_SCRIPT"),
             inline_css=_bool(raw, "HOTPAPERS_INLINE_CSS"),
-            timezone=str(pelican_settings.get("TIMEZONE") or "UTC"),
+            timezone=str(timezone),
+            fetch=fetch,
         )
 
 
@@ -165,6 +246,52 @@ def _bool(raw: Mapping[str, Any], name: str) -> bool:
     if not isinstance(value, bool):
         raise SettingsError(name, f"must be True or False, not {value!r}")
     return value
+
+
+def _number(raw: Mapping[str, Any], name: str, *, minimum: float) -> float:
+    value = raw[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingsError(name, f"must be a number, not {value!r}")
+    if not value >= minimum or value == float("inf"):
+        raise SettingsError(name, f"must be a finite number of at least {minimum}")
+    return float(value)
+
+
+def _url(raw: Mapping[str, Any], name: str) -> str:
+    value = _str(raw, name)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(name, f"must be an http(s) URL, not {value!r}")
+    return value.rstrip("/") if parts.path not in ("", "/") else value
+
+
+def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = raw[name]
+    if isinstance(values, str | dt.date):
+        values = [values]
+    if not isinstance(values, list | tuple):
+        raise SettingsError(name, f"must be a list of dates, not {values!r}")
+    dates: list[str] = []
+    for value in values:
+        if isinstance(value, dt.date):
+            dates.append(value.isoformat())
+            continue
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in DATE_WORDS or _DAYS_AGO_RE.match(word):
+                dates.append(word)
+                continue
+            try:
+                dates.append(dt.date.fromisoformat(word).isoformat())
+                continue
+            except ValueError:
+                pass
+        raise SettingsError(
+            name,
+            f"holds {value!r}; use ISO dates (2021-01-11), 'today', "
+            "'yesterday' or 'N days ago'",
+        )
+    return tuple(dates)
 
 
 def _str(raw: Mapping[str, Any], name: str) -> str:

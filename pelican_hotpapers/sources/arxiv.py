@@ -1,0 +1,243 @@
+"""Paper metadata from the arXiv API, through arxiv.py.
+
+Documentation: https://info.arxiv.org/help/api/user-manual.html
+
+arxiv.py (4.0.2) does the Atom parsing well, but its request policy needs
+help, as its source shows:
+
+- it does not split ``id_list`` into batches, and ``Search.max_results``
+  defaults to 100, so a longer list would be cut silently: we send batches
+  of at most 100 ids with ``max_results`` set to the batch's size;
+- its Session sends no timeout, so a stalled connection hangs forever: we
+  give it our Session, which has a timeout on every request;
+- it retries at once, without back-off, and retries even an HTTP 400: we set
+  its retries to 0 and let urllib3's ``Retry`` on our Session retry 5xx and
+  connection failures with back-off;
+- one malformed id makes arXiv answer HTTP 400 for the whole batch: we
+  validate ids before sending, and on a 400 split the batch to isolate the id;
+- its lenient XML parser reads a cut-off feed as a shorter one: we check that
+  every answer is a complete Atom feed before arxiv.py sees it.
+
+arXiv's terms ask for at most one request every three seconds
+(``HOTPAPERS_ARXIV_DELAY``), which arxiv.py's client enforces between the
+requests of one ``ArxivSource``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from importlib import metadata
+from collections.abc import Iterable
+from typing import Any
+
+import arxiv
+import requests
+from lxml import etree
+
+from pelican_hotpapers.arxiv_ids import normalise_arxiv_id
+from pelican_hotpapers.models import Paper
+from pelican_hotpapers.sources.session import (
+    USER_AGENT,
+    PolicySession,
+    SourceError,
+    describe_request_error,
+    make_session,
+)
+
+logger = logging.getLogger(__name__)
+
+try:
+    _ARXIV_PY = metadata.version("arxiv")
+except metadata.PackageNotFoundError:  # pragma: no cover - vendored copies
+    _ARXIV_PY = "unknown"
+
+SERVICE = "arXiv API"
+DEFAULT_API_URL = "https://export.arxiv.org/api/query"
+#: The most ids one request asks for.
+BATCH_SIZE = 100
+_ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
+_WITHDRAWN_RE = re.compile(
+    r"\b(?:this (?:paper|article|submission|manuscript) (?:has been|is) withdrawn"
+    r"|withdrawn by the authors?)\b",
+    re.IGNORECASE,
+)
+
+
+class ArxivError(SourceError):
+    """The arXiv API gave no complete answer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(SERVICE, message)
+
+
+class _IncompleteFeed(Exception):
+    """Raised from the response hook when a body is not a whole Atom feed."""
+
+
+def _check_feed(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    if response.status_code != 200:
+        return
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(response.content, parser=parser)
+    except etree.XMLSyntaxError:
+        raise _IncompleteFeed(
+            "the answer is not a complete Atom feed (cut off or malformed)"
+        ) from None
+    if root is None or root.tag != _ATOM_FEED:
+        raise _IncompleteFeed("the answer is not an Atom feed (an HTML page?)")
+
+
+class _ArxivSession(PolicySession):
+    """Our policy Session, keeping our User-Agent over arxiv.py's own."""
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        headers = kwargs.get("headers")
+        if headers:
+            kwargs["headers"] = {
+                k: v for k, v in headers.items() if k.lower() != "user-agent"
+            }
+        return super().request(method, url, **kwargs)
+
+
+def is_withdrawn(result: arxiv.Result) -> bool:
+    """Whether arXiv describes the paper's latest version as withdrawn."""
+    return bool(
+        _WITHDRAWN_RE.search(result.comment or "")
+        or _WITHDRAWN_RE.match(result.summary.strip())
+    )
+
+
+def paper_from_result(arxiv_id: str, result: arxiv.Result) -> Paper:
+    """Our Paper for an arxiv.py Result, with whitespace collapsed."""
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=" ".join(result.title.split()),
+        authors=tuple(" ".join(a.name.split()) for a in result.authors),
+        abstract=" ".join(result.summary.split()),
+        primary_category=result.primary_category,
+        categories=tuple(result.categories),
+        published=result.published.date() if result.published else None,
+    )
+
+
+class ArxivSource:
+    """Looks up papers by id, in batches, politely."""
+
+    name = "arxiv"
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_API_URL,
+        delay: float = 3.0,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.base_url = base_url
+        self.batch_size = min(batch_size, BATCH_SIZE)
+        self.requests_made = 0
+        session = make_session(timeout=timeout, retries=retries, backoff=backoff)
+        self.session = _ArxivSession(timeout)
+        self.session.headers.update(session.headers)
+        self.session.headers["User-Agent"] = f"{USER_AGENT} arxiv.py/{_ARXIV_PY}"
+        for prefix, adapter in session.adapters.items():
+            self.session.mount(prefix, adapter)
+        self.session.hooks["response"].extend([self._count, _check_feed])
+        self.client = arxiv.Client(
+            page_size=self.batch_size, delay_seconds=delay, num_retries=0
+        )
+        # arxiv.py keeps the endpoint and session as attributes; setting them
+        # is how its own tests point it elsewhere.
+        self.client.query_url_format = base_url + "?{}"
+        self.client._session = self.session
+
+    def __repr__(self) -> str:
+        return f"ArxivSource(base_url={self.base_url!r}, batch_size={self.batch_size})"
+
+    @classmethod
+    def from_options(cls, options: Any) -> ArxivSource:
+        return cls(
+            base_url=options.arxiv_api_url,
+            delay=options.arxiv_delay,
+            timeout=options.http_timeout,
+            retries=options.http_retries,
+            backoff=options.http_backoff,
+        )
+
+    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.requests_made += 1
+
+    def fetch_papers(self, ids: Iterable[str]) -> dict[str, Paper]:
+        """The papers arXiv knows among ``ids``, keyed by normalised id.
+
+        Ids that are malformed, unknown to arXiv or withdrawn are left out
+        (with a debug line). Raises :class:`ArxivError` unless every batch
+        was answered completely.
+        """
+        wanted: dict[str, None] = {}
+        for raw in ids:
+            arxiv_id = normalise_arxiv_id(raw)
+            if arxiv_id is None:
+                logger.debug("hotpapers: %r is not an arXiv id; not looked up", raw)
+            else:
+                wanted.setdefault(arxiv_id, None)
+        papers: dict[str, Paper] = {}
+        batch_ids = list(wanted)
+        for start in range(0, len(batch_ids), self.batch_size):
+            papers.update(self._fetch_batch(batch_ids[start : start + self.batch_size]))
+        for arxiv_id in wanted:
+            if arxiv_id not in papers:
+                logger.debug(
+                    "hotpapers: arXiv has no paper %s (unknown or withdrawn); dropped",
+                    arxiv_id,
+                )
+        return papers
+
+    def _fetch_batch(self, batch: list[str]) -> dict[str, Paper]:
+        search = arxiv.Search(id_list=batch, max_results=len(batch))
+        # arxiv.py sends its page_size as the query's max_results.
+        self.client.page_size = len(batch)
+        try:
+            results = list(self.client.results(search))
+        except arxiv.HTTPError as exc:
+            if exc.status == 400:
+                return self._split(batch)
+            raise ArxivError(f"the query failed with HTTP {exc.status}") from None
+        except _IncompleteFeed as exc:
+            raise ArxivError(str(exc)) from None
+        except requests.RequestException as exc:
+            raise ArxivError(describe_request_error(exc)) from None
+        except arxiv.ArxivError as exc:
+            raise ArxivError(exc.message) from None
+        asked = set(batch)
+        papers: dict[str, Paper] = {}
+        for result in results:
+            arxiv_id = normalise_arxiv_id(result.get_short_id())
+            if arxiv_id not in asked:
+                raise ArxivError(
+                    f"the answer holds paper {result.get_short_id()!r}, which was "
+                    "not asked for"
+                )
+            if is_withdrawn(result):
+                logger.debug(
+                    "hotpapers: arXiv paper %s is withdrawn; dropped", arxiv_id
+                )
+                continue
+            papers[arxiv_id] = paper_from_result(arxiv_id, result)
+        return papers
+
+    def _split(self, batch: list[str]) -> dict[str, Paper]:
+        # arXiv refuses a whole batch for one id it dislikes; halve until the
+        # id is alone, and drop that one.
+        if len(batch) == 1:
+            logger.debug("hotpapers: arXiv refused id %s (HTTP 400); dropped", batch[0])
+            return {}
+        middle = len(batch) // 2
+        return {
+            **self._fetch_batch(batch[:middle]),
+            **self._fetch_batch(batch[middle:]),
+        }

@@ -1,0 +1,156 @@
+"""The HTTP policy every source shares: one requests Session per source.
+
+As in requests' own advice, the Session is the unit of policy: the
+User-Agent, a timeout on every request, and retries with exponential
+back-off through urllib3's ``Retry``, which honours ``Retry-After``. X also
+announces when its rate-limit window reopens in ``x-rate-limit-reset``; the
+``Retry`` subclass here reads that too, and gives up (instead of sleeping for
+a quarter of an hour in the middle of a build) when the wait is longer than
+the bound the site owner allows.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
+
+from pelican_hotpapers import __version__
+
+USER_AGENT = (
+    f"pelican-hotpapers/{__version__} "
+    "(+https://pypi.org/project/pelican-hotpapers/) "
+    + requests.utils.default_user_agent()
+)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class SourceError(Exception):
+    """A remote service could not give a complete answer.
+
+    ``service`` names the service for the site owner ("X API", "arXiv API").
+    The message must never hold a credential.
+    """
+
+    def __init__(self, service: str, message: str) -> None:
+        self.service = service
+        self.message = message
+        super().__init__(f"{service}: {message}")
+
+
+class RateLimitRetry(Retry):
+    """urllib3 Retry that also waits for X's ``x-rate-limit-reset``, within a bound.
+
+    ``max_wait`` is the longest sleep (seconds) a retry may take. A 429 whose
+    window reopens later than that is not retried; the caller then sees the
+    429 and reports it.
+    """
+
+    def __init__(self, *args: Any, max_wait: float = 900.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_wait = max_wait
+
+    def new(self, **kwargs: Any) -> RateLimitRetry:
+        retry = super().new(**kwargs)
+        retry.max_wait = self.max_wait
+        return retry
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        if seconds is None:
+            reset = response.headers.get("x-rate-limit-reset")
+            if reset is not None and response.status == 429:
+                try:
+                    seconds = max(0.0, float(reset) - time.time())
+                except ValueError:
+                    seconds = None
+        return seconds
+
+    def increment(
+        self, method: Any = None, url: Any = None, *args: Any, **kwargs: Any
+    ) -> Retry:
+        response = kwargs.get("response")
+        if response is not None and response.status == 429:
+            wait = self.get_retry_after(response)
+            if wait is not None and wait > self.max_wait:
+                # Give up at once. With raise_on_status off, urllib3 then hands
+                # the 429 back to the caller, which reports it.
+                raise MaxRetryError(
+                    kwargs.get("_pool"),
+                    url,
+                    ResponseError(f"rate limited for {wait:.0f} s"),
+                )
+        return super().increment(method, url, *args, **kwargs)
+
+    def sleep_for_retry(self, response: Any = None) -> bool:
+        seconds = self.get_retry_after(response) if response is not None else None
+        if seconds is not None and self.respect_retry_after_header:
+            time.sleep(min(seconds, self.max_wait))
+            return True
+        return False
+
+
+class PolicySession(requests.Session):
+    """A Session whose every request has a timeout unless one is given.
+
+    requests has no session-wide timeout, and arxiv.py calls ``get`` without
+    one, so a stalled connection would hang a build forever.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, **kwargs)
+
+
+def make_session(
+    *,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    max_wait: float = 900.0,
+    allowed_methods: frozenset[str] = frozenset({"GET"}),
+) -> PolicySession:
+    """A Session with our User-Agent, timeout and retry policy."""
+    session = PolicySession(timeout)
+    session.headers["User-Agent"] = USER_AGENT
+    retry = RateLimitRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        backoff_max=max(backoff * 8, 1.0),
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=allowed_methods,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        max_wait=max_wait,
+    )
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def describe_request_error(exc: requests.RequestException) -> str:
+    """A one-line cause for the site owner, without URLs that might hold secrets."""
+    if isinstance(exc, requests.Timeout):
+        return "the request timed out"
+    if isinstance(exc, requests.exceptions.RetryError):
+        return "the service kept failing after retries"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        if "Name or service not known" in text or "NameResolution" in text:
+            return "the host name could not be resolved (DNS failure)"
+        if "Connection refused" in text:
+            return "the connection was refused"
+        return "the service could not be reached"
+    return f"the request failed ({type(exc).__name__})"

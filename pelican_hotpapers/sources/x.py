@@ -1,0 +1,390 @@
+"""Posts that link arXiv papers, from the X API v2 search endpoints.
+
+Documentation: https://docs.x.com/x-api/posts/search/introduction
+
+Things about X that shape this module:
+
+- Recent search (``/tweets/search/recent``) sees only the last seven days.
+  Older days need full-archive search (``/tweets/search/all``), which not
+  every plan includes, so it is opt-in (``HOTPAPERS_X_FULL_ARCHIVE``).
+- Since 2026 X bills every post read (pay-per-use, about $0.005 a post), so
+  a day's reads are capped by ``HOTPAPERS_X_MAX_POSTS`` and counted.
+- Links in post text are t.co short links; where they lead is in
+  ``entities.urls[].expanded_url`` (and ``unwound_url``), which is where
+  arXiv ids are read from.
+- A retweet carries the counts of the original, so retweets are skipped:
+  counting them would count the same engagement twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
+from pelican_hotpapers.models import Counts, Link, Post
+from pelican_hotpapers.sources.session import (
+    SourceError,
+    describe_request_error,
+    make_session,
+)
+
+logger = logging.getLogger(__name__)
+
+SERVICE = "X API"
+DEFAULT_API_URL = "https://api.x.com/2"
+#: How far back recent search reaches.
+RECENT_WINDOW = dt.timedelta(days=7)
+#: X refuses an end_time less than 10 seconds before the request.
+_END_MARGIN = dt.timedelta(seconds=30)
+_TWITTER_EPOCH_MS = 1288834974657
+TWEET_FIELDS = "created_at,public_metrics,entities,lang,author_id"
+PAGE_MAX = 100
+PAGE_MIN = 10
+
+
+class XError(SourceError):
+    """The X API gave no complete answer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(SERVICE, message)
+
+
+class XRateLimitError(XError):
+    """X's rate limit would need a longer wait than the site owner allows."""
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """Sends the bearer token in the Authorization header, never in the URL."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token='***')"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The posts of one search, and what the search cost."""
+
+    posts: tuple[Post, ...]
+    reads: int
+    pages: int
+    capped: bool = False
+
+
+def snowflake_time(post_id: str) -> dt.datetime | None:
+    """When a post was made, from its id (X ids are time-ordered snowflakes)."""
+    try:
+        millis = (int(post_id) >> 22) + _TWITTER_EPOCH_MS
+        return dt.datetime.fromtimestamp(millis / 1000, tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _int(value: Any) -> int:
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        else 0
+    )
+
+
+def _is_retweet(tweet: Mapping[str, Any]) -> bool:
+    refs = tweet.get("referenced_tweets")
+    return isinstance(refs, list) and any(
+        isinstance(ref, dict) and ref.get("type") == "retweeted" for ref in refs
+    )
+
+
+def parse_tweet(tweet: Any, users: Mapping[str, Mapping[str, Any]]) -> Post | None:
+    """A Post for a tweet that links arXiv, or None for any other tweet."""
+    if not isinstance(tweet, dict) or _is_retweet(tweet):
+        return None
+    post_id = tweet.get("id")
+    if not isinstance(post_id, str) or not post_id.isdigit():
+        return None
+    entities = tweet.get("entities")
+    urls = entities.get("urls") if isinstance(entities, dict) else None
+    links: list[Link] = []
+    targets: list[str] = []
+    for item in urls if isinstance(urls, list) else ():
+        if not isinstance(item, dict):
+            continue
+        expanded = item.get("expanded_url")
+        unwound = item.get("unwound_url")
+        for target in (expanded, unwound):
+            if isinstance(target, str):
+                targets.append(target)
+        short = item.get("url")
+        goes_to = unwound if isinstance(unwound, str) else expanded
+        if isinstance(short, str) and isinstance(goes_to, str):
+            display = item.get("display_url")
+            links.append(
+                Link(short, goes_to, display if isinstance(display, str) else "")
+            )
+    arxiv_ids = extract_arxiv_ids(targets)
+    if not arxiv_ids:
+        return None
+    user = users.get(str(tweet.get("author_id")), {})
+    name = user.get("name") if isinstance(user.get("name"), str) else ""
+    handle = user.get("username") if isinstance(user.get("username"), str) else ""
+    metrics = tweet.get("public_metrics")
+    metrics = metrics if isinstance(metrics, dict) else {}
+    created = _parse_time(tweet.get("created_at")) or snowflake_time(post_id)
+    text = tweet.get("text")
+    lang = tweet.get("lang")
+    return Post(
+        source="x",
+        id=post_id,
+        url=post_url(handle, post_id),
+        author_name=name,
+        author_handle=handle,
+        text=text if isinstance(text, str) else "",
+        lang=lang if isinstance(lang, str) else "",
+        created_at=created or dt.datetime.now(dt.UTC),
+        counts=Counts(
+            reposts=_int(metrics.get("retweet_count")),
+            likes=_int(metrics.get("like_count")),
+            quotes=_int(metrics.get("quote_count")),
+            replies=_int(metrics.get("reply_count")),
+        ),
+        arxiv_ids=arxiv_ids,
+        links=tuple(links),
+    )
+
+
+def post_url(handle: str, post_id: str) -> str:
+    """A post's public address; X redirects ``/i/web`` for an unknown handle."""
+    if handle:
+        return f"https://x.com/{handle}/status/{post_id}"
+    return f"https://x.com/i/web/status/{post_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPage:
+    posts: tuple[Post, ...]
+    result_count: int
+    next_token: str | None
+
+
+def parse_page(body: Any) -> ParsedPage:
+    """Read one page of a search response (``data``, ``includes``, ``meta``).
+
+    Raises :class:`XError` when the body is not a search page at all: a
+    partial answer must not be mistaken for a quiet day.
+    """
+    if not isinstance(body, dict):
+        raise XError("the answer is not a JSON object")
+    if "data" not in body and "meta" not in body:
+        errors = body.get("errors")
+        detail = ""
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+            detail = str(first.get("detail") or first.get("title") or "")[:200]
+        raise XError(
+            f"the answer holds no search results{': ' + detail if detail else ''}"
+        )
+    data = body.get("data", [])
+    meta = body.get("meta", {})
+    includes = body.get("includes", {})
+    if not isinstance(data, list) or not isinstance(meta, dict):
+        raise XError("the answer's data or meta has the wrong shape")
+    users: dict[str, Mapping[str, Any]] = {}
+    if isinstance(includes, dict) and isinstance(includes.get("users"), list):
+        for user in includes["users"]:
+            if isinstance(user, dict) and isinstance(user.get("id"), str):
+                users[user["id"]] = user
+    posts = [post for post in (parse_tweet(t, users) for t in data) if post]
+    token = meta.get("next_token")
+    return ParsedPage(
+        posts=tuple(posts),
+        result_count=len(data),
+        next_token=token if isinstance(token, str) and token else None,
+    )
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class XSource:
+    """Searches X for posts that link arXiv, within a read budget.
+
+    Holds the policy: where the API is, the query, how many pages and posts
+    one day may read, and the HTTP session with its timeout and retries.
+    """
+
+    name = "x"
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = DEFAULT_API_URL,
+        query: str = 'url:"arxiv.org" -is:retweet',
+        max_pages: int = 10,
+        max_posts: int = 1000,
+        full_archive: bool = False,
+        token_env: str = "X_BEARER_TOKEN",
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        rate_limit_max_wait: float = 900.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.query = query
+        self.max_pages = max_pages
+        self.max_posts = max_posts
+        self.full_archive = full_archive
+        self.token_env = token_env
+        self.rate_limit_max_wait = rate_limit_max_wait
+        self.auth = BearerAuth(token)
+        self.session = session or make_session(
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_wait=rate_limit_max_wait,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"XSource(base_url={self.base_url!r}, query={self.query!r}, "
+            f"max_pages={self.max_pages}, max_posts={self.max_posts}, "
+            f"full_archive={self.full_archive}, token='***')"
+        )
+
+    @classmethod
+    def from_options(
+        cls, options: Any, environ: Mapping[str, str] | None = None
+    ) -> XSource | None:
+        """A source configured from the settings, or None when no token is set."""
+        environ = os.environ if environ is None else environ
+        token = environ.get(options.x_token_env, "").strip()
+        if not token:
+            return None
+        return cls(
+            token,
+            base_url=options.x_api_url,
+            query=options.x_query,
+            max_pages=options.x_max_pages,
+            max_posts=options.x_max_posts,
+            full_archive=options.x_full_archive,
+            token_env=options.x_token_env,
+            timeout=options.http_timeout,
+            retries=options.http_retries,
+            backoff=options.http_backoff,
+            rate_limit_max_wait=options.x_rate_limit_max_wait,
+        )
+
+    def endpoint(self, start: dt.datetime, now: dt.datetime) -> str | None:
+        """The search endpoint that can see posts from ``start``, or None."""
+        if start >= now - RECENT_WINDOW:
+            return f"{self.base_url}/tweets/search/recent"
+        if self.full_archive:
+            return f"{self.base_url}/tweets/search/all"
+        return None
+
+    def search_posts(
+        self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
+    ) -> SearchResult:
+        """Every post (up to the budget) made between ``start`` and ``end``.
+
+        Raises :class:`XError` unless the search answered completely.
+        """
+        now = now or dt.datetime.now(dt.UTC)
+        url = self.endpoint(start, now)
+        if url is None:
+            raise XError(
+                "the day is older than recent search's 7 days and "
+                "HOTPAPERS_X_FULL_ARCHIVE is off"
+            )
+        end = min(end, now - _END_MARGIN)
+        params: dict[str, Any] = {
+            "query": self.query,
+            "start_time": _utc(start),
+            "end_time": _utc(end),
+            "tweet.fields": TWEET_FIELDS,
+            "expansions": "author_id",
+            "user.fields": "name,username",
+        }
+        posts: dict[str, Post] = {}
+        reads = pages = 0
+        seen_tokens: set[str] = set()
+        capped = False
+        while True:
+            params["max_results"] = max(PAGE_MIN, min(PAGE_MAX, self.max_posts - reads))
+            page = parse_page(self._get(url, params))
+            pages += 1
+            reads += page.result_count
+            for post in page.posts:
+                posts[post.id] = post
+            token = page.next_token
+            if token is None:
+                break
+            if token in seen_tokens:
+                raise XError(
+                    f"pagination looped back to an earlier page after {pages} pages"
+                )
+            seen_tokens.add(token)
+            if pages >= self.max_pages or reads >= self.max_posts:
+                capped = True
+                break
+            params["next_token"] = token
+        return SearchResult(tuple(posts.values()), reads, pages, capped)
+
+    def _get(self, url: str, params: Mapping[str, Any]) -> Any:
+        try:
+            response = self.session.get(url, params=params, auth=self.auth)
+        except requests.RequestException as exc:
+            raise XError(describe_request_error(exc)) from None
+        status = response.status_code
+        if status == 429:
+            reset = response.headers.get("x-rate-limit-reset", "")
+            when = ""
+            if reset.isdigit():
+                reopens = dt.datetime.fromtimestamp(int(reset), tz=dt.UTC)
+                when = f" until {reopens:%Y-%m-%d %H:%M} UTC"
+            raise XRateLimitError(
+                f"rate limit reached (HTTP 429); X asks to wait{when}, longer "
+                "than HOTPAPERS_X_RATE_LIMIT_MAX_WAIT allows or after all retries"
+            )
+        if status == 401:
+            raise XError(
+                f"the bearer token in ${self.token_env} was refused (HTTP 401)"
+            )
+        if status == 403:
+            raise XError(
+                "access was refused (HTTP 403); the app's plan may not include "
+                "this search endpoint"
+            )
+        if status >= 400:
+            raise XError(f"the search failed with HTTP {status}")
+        try:
+            return response.json()
+        except ValueError:
+            raise XError(
+                "the answer is not valid JSON (an HTML page or a cut-off body?)"
+            ) from None
