@@ -177,14 +177,11 @@ def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         ranked = ranking.rank_day(day, hp.ranking)
         posts = len({(p.source, p.id) for e in day.entries for p in e.posts})
         taken = day.counts_taken_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-        settled = (
-            ""
-            if fetch.is_settled(day, tz, hp.fetch.refresh_hours)
-            else "  (not settled)"
-        )
+        _, day_end = fetch.day_window(day.date, tz)
+        hours = (day.counts_taken_at - day_end).total_seconds() / 3600
         print(
             f"{day.date.isoformat():<10}  {len(ranked.entries):>6}  "
-            f"{len(day.entries):>6}  {posts:>6}  {taken}{settled}"
+            f"{len(day.entries):>6}  {posts:>6}  {taken} ({hours:+.0f} h)"
         )
     return status
 

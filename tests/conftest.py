@@ -10,13 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from pelican_hotpapers import cache
+from pelican_hotpapers import cache, fetch
 
 from .factories import make_day
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SITE = ROOT / "example_site"
 REFERENCE_POST = Path(__file__).resolve().parent / "data" / "hot-papers-2021-01-11.md"
+
+
+@pytest.fixture(autouse=True)
+def no_token_and_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees a real X token, and each starts as a new process would.
+
+    A developer's own X_BEARER_TOKEN must never reach a test (it would try
+    the network, and could end up in a captured log).
+    """
+    monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
+    fetch._FETCHED_THIS_PROCESS.clear()
 
 
 @pytest.fixture

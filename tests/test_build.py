@@ -210,10 +210,15 @@ def test_no_data_folder_builds_with_one_info_line(tmp_path, caplog):
     missing = tmp_path / "nowhere"
     out = build(tmp_path, missing)
     assert (out / "lab-news.html").exists()
-    lines = [r for r in caplog.records if "hotpapers:" in r.getMessage()]
+    lines = [r for r in caplog.records if "no stored days" in r.getMessage()]
     assert len(lines) == 1
     assert lines[0].levelno == logging.INFO
     assert str(missing) in lines[0].getMessage()
+    assert not [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("pelican_hotpapers")
+    ]
     assert not list(out.glob("hot-papers-*.html"))
 
 

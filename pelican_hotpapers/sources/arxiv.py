@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import logging
 import re
-from importlib import metadata
 from collections.abc import Iterable
+from importlib import metadata
 from typing import Any
 
 import arxiv
