@@ -15,7 +15,6 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from bs4 import BeautifulSoup
 from pelican import Pelican
 from pelican.settings import read_settings
 
@@ -24,63 +23,9 @@ from pelican_hotpapers.models import Entry
 
 from .conftest import EXAMPLE_SITE, REFERENCE_POST
 from .factories import make_day, make_entry, make_paper, make_post
+from .sites import article_links, build, soup
 
 pytestmark = pytest.mark.build
-
-MARKDOWN_ARTICLE = """\
-Title: Lab news
-Date: 2021-01-12 20:00
-Category: News
-Tags: lab
-Author: Jane Doe
-
-We moved to a new building.
-"""
-
-
-def build(
-    tmp_path: Path, data_dir: Path | None, theme: str = "notmyidea", **overrides
-) -> Path:
-    content = tmp_path / "content"
-    content.mkdir(exist_ok=True)
-    (content / "lab-news.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
-    output = tmp_path / "output"
-    settings = {
-        "PATH": str(content),
-        "OUTPUT_PATH": str(output),
-        "THEME": theme,
-        "SITENAME": "Test lab",
-        "SITEURL": "https://lab.example.org",
-        "TIMEZONE": "UTC",
-        "PLUGINS": ["pelican_hotpapers"],
-        "CACHE_CONTENT": False,
-        "LOAD_CONTENT_CACHE": False,
-        "CACHE_PATH": str(tmp_path / "cache"),
-        "FEED_ALL_ATOM": "feeds/all.atom.xml",
-        "FEED_ALL_RSS": "feeds/all.rss.xml",
-        "DEFAULT_PAGINATION": False,
-    }
-    if data_dir is not None:
-        settings["HOTPAPERS_DATA_PATH"] = str(data_dir)
-    settings.update(overrides)
-    Pelican(read_settings(override=settings)).run()
-    return output
-
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
-
-def article_links(page: Path) -> list[str]:
-    """The hrefs of article permalinks on an index-like page, in order."""
-    found = []
-    for a in soup(page).find_all("a", href=True):
-        href = a["href"]
-        if href.endswith(".html") and ("hot-papers-" in href or "lab-news" in href):
-            name = href.rsplit("/", 1)[-1]
-            if name not in found:
-                found.append(name)
-    return found
 
 
 @pytest.mark.parametrize("theme", ["notmyidea", "simple"])

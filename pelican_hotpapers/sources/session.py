@@ -142,7 +142,9 @@ def make_session(
 
 def describe_request_error(exc: requests.RequestException) -> str:
     """A one-line cause for the site owner, without URLs that might hold secrets."""
-    if isinstance(exc, requests.Timeout):
+    # With retries on, urllib3 wraps a read timeout in MaxRetryError, which
+    # requests turns into a ConnectionError: look at the words too.
+    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
         return "the request timed out"
     if isinstance(exc, requests.exceptions.RetryError):
         return "the service kept failing after retries"

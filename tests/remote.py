@@ -1,0 +1,142 @@
+"""Hand-built answers of the remote services, in their documented formats.
+
+X API v2 search pages: https://docs.x.com/x-api/posts/search/introduction
+arXiv API Atom feeds: https://info.arxiv.org/help/api/user-manual.html
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape
+
+from werkzeug import Request, Response
+
+
+def x_tweet(
+    tweet_id: int,
+    arxiv_ids: Sequence[str],
+    *,
+    author_id: str = "1",
+    retweets: int = 10,
+    likes: int = 20,
+    created_at: dt.datetime | None = None,
+    text: str | None = None,
+) -> dict:
+    urls = [
+        {
+            "start": 0,
+            "end": 23,
+            "url": f"https://t.co/{tweet_id}{n}",
+            "expanded_url": f"https://arxiv.org/abs/{arxiv_id}",
+            "display_url": f"arxiv.org/abs/{arxiv_id}",
+        }
+        for n, arxiv_id in enumerate(arxiv_ids)
+    ]
+    tweet = {
+        "id": str(tweet_id),
+        "text": text or " ".join(u["url"] for u in urls) or "no links",
+        "author_id": author_id,
+        "lang": "en",
+        "public_metrics": {
+            "retweet_count": retweets,
+            "reply_count": 1,
+            "like_count": likes,
+            "quote_count": 0,
+        },
+        "entities": {"urls": urls} if urls else {},
+        "edit_history_tweet_ids": [str(tweet_id)],
+    }
+    if created_at is not None:
+        tweet["created_at"] = created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return tweet
+
+
+def x_page(tweets: list[dict], next_token: str | None = None) -> dict:
+    authors = sorted({t["author_id"] for t in tweets})
+    meta: dict = {"result_count": len(tweets)}
+    if tweets:
+        meta["newest_id"] = tweets[0]["id"]
+        meta["oldest_id"] = tweets[-1]["id"]
+    if next_token:
+        meta["next_token"] = next_token
+    page: dict = {"meta": meta}
+    if tweets:
+        page["data"] = tweets
+        page["includes"] = {
+            "users": [
+                {"id": a, "name": f"Author {a}", "username": f"author{a}"}
+                for a in authors
+            ]
+        }
+    return page
+
+
+def x_pages_handler(pages: list[dict]):
+    """A handler serving ``pages`` in order, following ``next_token``."""
+    by_token = {None: pages[0]}
+    for page in pages:
+        token = page["meta"].get("next_token")
+        if token:
+            by_token[token] = pages[pages.index(page) + 1]
+
+    def handle(request: Request) -> Response:
+        page = by_token[request.args.get("next_token")]
+        return Response(json.dumps(page), content_type="application/json")
+
+    return handle
+
+
+def atom_entry(arxiv_id: str, *, title: str | None = None) -> str:
+    title = title or f"A study of\n  {arxiv_id}"
+    return f"""
+  <entry>
+    <id>http://arxiv.org/abs/{arxiv_id}v1</id>
+    <updated>2021-01-08T18:00:00Z</updated>
+    <published>2021-01-08T18:00:00Z</published>
+    <title>{escape(title)}</title>
+    <summary>  We study
+  {arxiv_id} closely.
+</summary>
+    <author><name>Ada Lovelace</name></author>
+    <author><name>Alan Turing</name></author>
+    <link href="http://arxiv.org/abs/{arxiv_id}v1" rel="alternate" type="text/html"/>
+    <link title="pdf" href="http://arxiv.org/pdf/{arxiv_id}v1" rel="related"
+          type="application/pdf"/>
+    <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom"
+        term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="stat.ML" scheme="http://arxiv.org/schemas/atom"/>
+  </entry>"""
+
+
+def atom_feed(arxiv_ids: Iterable[str]) -> str:
+    ids = list(arxiv_ids)
+    entries = "".join(atom_entry(i) for i in ids)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"
+      xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/"
+      xmlns:arxiv="http://arxiv.org/schemas/atom">
+  <id>https://arxiv.org/api/test</id>
+  <title>arXiv Query</title>
+  <updated>2021-01-12T00:00:00Z</updated>
+  <link href="https://arxiv.org/api/query" type="application/atom+xml"/>
+  <opensearch:itemsPerPage>{len(ids)}</opensearch:itemsPerPage>
+  <opensearch:totalResults>{len(ids)}</opensearch:totalResults>
+  <opensearch:startIndex>0</opensearch:startIndex>{entries}
+</feed>
+"""
+
+
+def arxiv_handler(known: Iterable[str] | None = None):
+    """A handler answering every id in ``id_list`` (or only the ``known`` ones)."""
+    known_ids = set(known) if known is not None else None
+
+    def handle(request: Request) -> Response:
+        ids = [i for i in request.args.get("id_list", "").split(",") if i]
+        if known_ids is not None:
+            ids = [i for i in ids if i in known_ids]
+        return Response(atom_feed(ids), content_type="application/atom+xml")
+
+    return handle

@@ -1,0 +1,496 @@
+"""The fetch plan, the build's fetch, faults and secrets, against loopback servers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import socket
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from werkzeug import Request, Response
+
+from pelican_hotpapers import cache, fetch
+from pelican_hotpapers.fetch import DayPlan, day_window, is_settled, plan_days
+from pelican_hotpapers.settings import HotpapersSettings
+
+from .factories import make_day
+from .remote import arxiv_handler, atom_feed, x_page, x_pages_handler, x_tweet
+from .sites import build, soup
+
+UTC = dt.UTC
+TOKEN = "HOTPAPERS-FAKE-TOKEN-7f3c9a1e"
+
+
+def yesterday() -> dt.date:
+    return dt.datetime.now(UTC).date() - dt.timedelta(days=1)
+
+
+def snowflake(when: dt.datetime, n: int = 0) -> int:
+    millis = int(when.timestamp() * 1000) - 1288834974657
+    return (millis << 22) + n
+
+
+# --- dates and plans ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("today", dt.date(2021, 1, 12)),
+        ("yesterday", dt.date(2021, 1, 11)),
+        ("3 days ago", dt.date(2021, 1, 9)),
+        ("1 day ago", dt.date(2021, 1, 11)),
+        ("2020-12-31", dt.date(2020, 12, 31)),
+    ],
+)
+def test_resolve_date(word, expected):
+    assert fetch.resolve_date(word, dt.date(2021, 1, 12)) == expected
+
+
+@pytest.mark.parametrize("word", ["tomorrow", "2021-13-01", "soon", "x days ago"])
+def test_resolve_date_rejects(word):
+    with pytest.raises(ValueError, match="not a date"):
+        fetch.resolve_date(word, dt.date(2021, 1, 12))
+
+
+def test_relative_dates_follow_the_site_timezone():
+    now = dt.datetime(2021, 1, 12, 1, 0, tzinfo=UTC)
+    assert fetch.resolve_dates(["yesterday"], ZoneInfo("Asia/Tokyo"), now) == [
+        dt.date(2021, 1, 11)
+    ]
+    assert fetch.resolve_dates(
+        ["yesterday", "today", "2021-01-10"], ZoneInfo("America/Los_Angeles"), now
+    ) == [dt.date(2021, 1, 10), dt.date(2021, 1, 11)]
+
+
+def test_day_window_is_the_local_day():
+    start, end = day_window(dt.date(2021, 1, 11), ZoneInfo("Europe/Paris"))
+    assert start.astimezone(UTC) == dt.datetime(2021, 1, 10, 23, 0, tzinfo=UTC)
+    assert end - start == dt.timedelta(hours=24)
+
+
+def test_settled_after_refresh_hours():
+    tz = ZoneInfo("UTC")
+    end = dt.datetime(2021, 1, 12, tzinfo=UTC)
+    early = make_day(counts_taken_at=end + dt.timedelta(hours=47, minutes=59))
+    late = make_day(counts_taken_at=end + dt.timedelta(hours=48))
+    assert not is_settled(early, tz, 48)
+    assert is_settled(late, tz, 48)
+
+
+def test_plan_days(tmp_path):
+    tz = ZoneInfo("UTC")
+    now = dt.datetime(2021, 1, 20, 12, tzinfo=UTC)
+    settled = make_day(dt.date(2021, 1, 11))  # counted 14 h after: not settled
+    cache.write_day(tmp_path, settled)
+    old = make_day(
+        dt.date(2021, 1, 10),
+        counts_taken_at=dt.datetime(2021, 1, 15, tzinfo=UTC),
+    )
+    cache.write_day(tmp_path, old)
+    broken = tmp_path / "2021-01-09.json"
+    broken.write_text("{", encoding="utf-8")
+    dates = [dt.date(2021, 1, d) for d in (8, 9, 10, 11)] + [dt.date(2021, 1, 21)]
+    plans, skipped = plan_days(dates, tmp_path, tz, now, refresh_hours=48)
+    assert plans == [
+        DayPlan(dt.date(2021, 1, 8), "missing"),
+        DayPlan(dt.date(2021, 1, 11), "counts not settled"),
+    ]
+    by_date = {o.date.day: o for o in skipped}
+    assert by_date[9].status == "failed" and "unreadable" in by_date[9].message
+    assert by_date[10].status == "skipped" and "settled" in by_date[10].message
+    assert by_date[21].status == "skipped" and "future" in by_date[21].message
+    forced, _ = plan_days(dates[2:4], tmp_path, tz, now, refresh_hours=48, force=True)
+    assert [p.reason for p in forced] == ["forced", "forced"]
+
+
+# --- the build's fetch ---------------------------------------------------------
+
+
+def fetch_settings(httpserver, data_dir: Path, **extra) -> dict:
+    settings = {
+        "HOTPAPERS_X_API_URL": httpserver.url_for("/2"),
+        "HOTPAPERS_ARXIV_API_URL": httpserver.url_for("/api/query"),
+        "HOTPAPERS_ARXIV_DELAY": 0,
+        "HOTPAPERS_HTTP_BACKOFF": 0,
+        "HOTPAPERS_HTTP_RETRIES": 1,
+        "HOTPAPERS_HTTP_TIMEOUT": 2,
+        "HOTPAPERS_X_RATE_LIMIT_MAX_WAIT": 2,
+        "HOTPAPERS_DATES": [yesterday().isoformat()],
+        "HOTPAPERS_MIN_PAPER_SCORE": 1,
+        "HOTPAPERS_MIN_POST_SCORE": 1,
+    }
+    settings.update(extra)
+    return settings
+
+
+def serve_day(httpserver, tweets_per_page: list[list[dict]]) -> None:
+    pages = [
+        x_page(tweets, f"token{n}" if n < len(tweets_per_page) - 1 else None)
+        for n, tweets in enumerate(tweets_per_page)
+    ]
+    httpserver.expect_request("/2/tweets/search/recent").respond_with_handler(
+        x_pages_handler(pages)
+    )
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+
+
+def day_tweets(count: int, first: int = 0) -> list[dict]:
+    when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
+    return [
+        x_tweet(
+            snowflake(when, first + n),
+            [f"2101.{first + n + 1:05d}"],
+            retweets=first + n,
+            likes=10,
+            created_at=when,
+        )
+        for n in range(count)
+    ]
+
+
+def requests_to(httpserver, path: str) -> list[Request]:
+    return [request for request, _ in httpserver.log if request.path == path]
+
+
+def test_build_fetches_then_renders(httpserver, tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    serve_day(httpserver, [day_tweets(2), day_tweets(1, first=2)])
+    data = tmp_path / "data"
+    out = build(tmp_path, data, **fetch_settings(httpserver, data))
+
+    day = cache.read_day(cache.day_path(data, yesterday()))
+    assert [e.paper.arxiv_id for e in day.entries] == [
+        "2101.00003",
+        "2101.00002",
+        "2101.00001",
+    ]
+    assert day.sources == ("x",)
+    assert day.entries[0].paper.title == "A study of 2101.00003"
+    assert day.entries[0].counts.reposts == 2
+    page = soup(out / f"hot-papers-{yesterday().isoformat()}.html")
+    titles = [h.a.get_text() for h in page.select("h2.hotpapers-title")]
+    assert titles == [f"A study of 2101.0000{n}" for n in (3, 2, 1)]
+    embeds = page.select("blockquote.twitter-tweet a[href^='https://x.com/author1/']")
+    assert len(embeds) == 3
+    fetched = [r.getMessage() for r in caplog.records if "fetched" in r.getMessage()]
+    assert len(fetched) == 1 and "3 X posts read" in fetched[0]
+
+    x_requests = requests_to(httpserver, "/2/tweets/search/recent")
+    assert len(x_requests) == 2
+    assert x_requests[1].args["next_token"] == "token0"
+    for request in x_requests:
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert TOKEN not in request.url
+        start, _ = day_window(yesterday(), ZoneInfo("UTC"))
+        assert request.args["start_time"] == start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert len(requests_to(httpserver, "/api/query")) == 1
+
+
+def test_fetch_runs_once_per_process(httpserver, tmp_path, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    serve_day(httpserver, [day_tweets(1)])
+    data = tmp_path / "data"
+    settings = fetch_settings(httpserver, data, HOTPAPERS_FETCH="always")
+    hp = HotpapersSettings.from_pelican(
+        {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+    assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
+    assert fetch.fetch_for_build(hp) == []
+    assert len(requests_to(httpserver, "/2/tweets/search/recent")) == 1
+
+
+def test_request_budget_for_150_papers(httpserver, tmp_path, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    serve_day(httpserver, [day_tweets(100), day_tweets(50, first=100)])
+    data = tmp_path / "data"
+    hp = HotpapersSettings.from_pelican(
+        {**fetch_settings(httpserver, data), "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+    outcomes = fetch.fetch_for_build(hp)
+    assert [(o.status, o.posts_read, o.papers) for o in outcomes] == [
+        ("written", 150, 150)
+    ]
+    assert len(requests_to(httpserver, "/2/tweets/search/recent")) == 2
+    arxiv_requests = requests_to(httpserver, "/api/query")
+    assert len(arxiv_requests) == 2
+    sizes = [len(r.args["id_list"].split(",")) for r in arxiv_requests]
+    assert sizes == [100, 50]
+    assert [r.args["max_results"] for r in arxiv_requests] == ["100", "50"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "token", "expected"),
+    [
+        ("never", TOKEN, "HOTPAPERS_FETCH is 'never'"),
+        ("auto", None, "$X_BEARER_TOKEN is not set"),
+    ],
+)
+def test_no_fetch_without_token_or_with_never(
+    httpserver, tmp_path, monkeypatch, caplog, mode, token, expected
+):
+    caplog.set_level(logging.INFO)
+    if token:
+        monkeypatch.setenv("X_BEARER_TOKEN", token)
+    data = tmp_path / "data"
+    cache.write_day(data, make_day())
+    out = build(
+        tmp_path, data, **fetch_settings(httpserver, data, HOTPAPERS_FETCH=mode)
+    )
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    lines = [r for r in caplog.records if expected in r.getMessage()]
+    assert len(lines) == 1 and lines[0].levelno == logging.INFO
+    assert httpserver.log == []
+
+
+def test_old_day_without_full_archive_is_explained(
+    httpserver, tmp_path, monkeypatch, caplog
+):
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    data = tmp_path / "data"
+    old = (dt.datetime.now(UTC) - dt.timedelta(days=10)).date().isoformat()
+    build(tmp_path, data, **fetch_settings(httpserver, data, HOTPAPERS_DATES=[old]))
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if "HOTPAPERS_X_FULL_ARCHIVE" in r.getMessage()
+    ]
+    assert len(lines) == 1 and old in lines[0]
+    assert httpserver.log == []
+
+
+def test_full_archive_uses_search_all(httpserver, tmp_path, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    old_date = (dt.datetime.now(UTC) - dt.timedelta(days=10)).date()
+    when = dt.datetime.combine(old_date, dt.time(12), tzinfo=UTC)
+    page = x_page([x_tweet(snowflake(when), ["2101.00001"], created_at=when)])
+    httpserver.expect_request("/2/tweets/search/all").respond_with_json(page)
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+    data = tmp_path / "data"
+    settings = fetch_settings(
+        httpserver,
+        data,
+        HOTPAPERS_DATES=[old_date.isoformat()],
+        HOTPAPERS_X_FULL_ARCHIVE=True,
+        HOTPAPERS_DATA_PATH=str(data),
+    )
+    outcomes = fetch.fetch_for_build(HotpapersSettings.from_pelican(settings, tmp_path))
+    assert [o.status for o in outcomes] == ["written"]
+    assert requests_to(httpserver, "/2/tweets/search/all")
+
+
+# --- faults: the build stays green and the stored days stay as they were -------
+
+
+def closed_port_url() -> str:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}/2"
+
+
+def stalled(request: Request) -> Response:
+    time.sleep(1.5)
+    return Response("{}", content_type="application/json")
+
+
+X_FAULTS = {
+    "refused": ("X API", "refused", None),
+    "timeout": ("X API", "timed out", stalled),
+    "http 500": ("X API", "HTTP 500", Response("oops", status=500)),
+    "http 503": ("X API", "HTTP 503", Response("busy", status=503)),
+    "http 401": ("X API", "HTTP 401", Response("{}", status=401)),
+    "http 429 far reset": (
+        "X API",
+        "429",
+        Response(
+            "{}",
+            status=429,
+            headers={"x-rate-limit-reset": str(int(time.time()) + 3600)},
+        ),
+    ),
+    "http 429 no reset": ("X API", "429", Response("{}", status=429)),
+    "truncated json": (
+        "X API",
+        "not valid JSON",
+        Response('{"data": [{"id": "1", "te', content_type="application/json"),
+    ),
+    "html": (
+        "X API",
+        "not valid JSON",
+        Response("<html><body>Over capacity</body></html>", content_type="text/html"),
+    ),
+    "next_token loop": ("X API", "looped", "loop"),
+}
+
+ARXIV_FAULTS = {
+    "http 500": ("arXiv API", "HTTP 500", Response("oops", status=500)),
+    "truncated atom": (
+        "arXiv API",
+        "not a complete Atom feed",
+        Response(atom_feed(["2101.00001"])[:400], content_type="application/atom+xml"),
+    ),
+    "html": (
+        "arXiv API",
+        "not an Atom feed",
+        Response("<html><body>Rate exceeded</body></html>", content_type="text/html"),
+    ),
+    "wrong entries": (
+        "arXiv API",
+        "not asked for",
+        Response(atom_feed(["1706.03762"]), content_type="application/atom+xml"),
+    ),
+}
+
+
+@pytest.fixture
+def stored(tmp_path) -> tuple[Path, dict[Path, bytes]]:
+    """A data folder whose yesterday is stored but unsettled, so it is refetched."""
+    data = tmp_path / "data"
+    fresh = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+    cache.write_day(data, make_day(yesterday(), counts_taken_at=fresh))
+    cache.write_day(data, make_day(dt.date(2021, 1, 11)))
+    return data, {p: p.read_bytes() for p in data.iterdir()}
+
+
+def assert_one_warning(caplog, service: str, cause: str) -> str:
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("pelican_hotpapers")
+    ]
+    assert len(warnings) == 1, warnings
+    message = warnings[0]
+    assert (
+        service in message and cause in message and yesterday().isoformat() in message
+    )
+    assert TOKEN not in message
+    return message
+
+
+@pytest.mark.parametrize("fault", list(X_FAULTS))
+def test_x_faults_keep_the_stored_days(
+    httpserver, tmp_path, monkeypatch, caplog, stored, fault
+):
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    data, before = stored
+    service, cause, answer = X_FAULTS[fault]
+    settings = fetch_settings(httpserver, data)
+    if answer is None:
+        settings["HOTPAPERS_X_API_URL"] = closed_port_url()
+    elif answer == "loop":
+        when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
+        looping = x_page([x_tweet(snowflake(when), ["2101.00001"])], "again")
+        httpserver.expect_request("/2/tweets/search/recent").respond_with_json(looping)
+    elif isinstance(answer, Response):
+        httpserver.expect_request("/2/tweets/search/recent").respond_with_response(
+            answer
+        )
+    else:
+        settings["HOTPAPERS_HTTP_TIMEOUT"] = 0.5
+        settings["HOTPAPERS_HTTP_RETRIES"] = 0
+        httpserver.expect_request("/2/tweets/search/recent").respond_with_handler(
+            answer
+        )
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+
+    out = build(tmp_path, data, **settings)
+
+    assert {p: p.read_bytes() for p in data.iterdir()} == before
+    assert (out / f"hot-papers-{yesterday().isoformat()}.html").exists()
+    assert_one_warning(caplog, service, cause)
+
+
+@pytest.mark.parametrize("fault", list(ARXIV_FAULTS))
+def test_arxiv_faults_keep_the_stored_days(
+    httpserver, tmp_path, monkeypatch, caplog, stored, fault
+):
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    data, before = stored
+    service, cause, answer = ARXIV_FAULTS[fault]
+    when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
+    page = x_page([x_tweet(snowflake(when), ["2101.00001"], created_at=when)])
+    httpserver.expect_request("/2/tweets/search/recent").respond_with_json(page)
+    httpserver.expect_request("/api/query").respond_with_response(answer)
+
+    out = build(tmp_path, data, **fetch_settings(httpserver, data))
+
+    assert {p: p.read_bytes() for p in data.iterdir()} == before
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    assert_one_warning(caplog, service, cause)
+
+
+def test_rate_limit_within_the_bound_is_waited_for(httpserver, tmp_path, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
+    page = x_page([x_tweet(snowflake(when), ["2101.00001"], created_at=when)])
+    answers = [
+        Response(
+            "{}", status=429, headers={"x-rate-limit-reset": str(int(time.time()) + 1)}
+        ),
+        Response(json.dumps(page), content_type="application/json"),
+    ]
+    httpserver.expect_request("/2/tweets/search/recent").respond_with_handler(
+        lambda request: answers.pop(0)
+    )
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+    data = tmp_path / "data"
+    hp = HotpapersSettings.from_pelican(
+        {**fetch_settings(httpserver, data), "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+    assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
+    assert len(requests_to(httpserver, "/2/tweets/search/recent")) == 2
+
+
+def test_a_rate_limit_ends_fetching_for_the_run(httpserver, tmp_path, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    reset = str(int(time.time()) + 3600)
+    httpserver.expect_request("/2/tweets/search/recent").respond_with_response(
+        Response("{}", status=429, headers={"x-rate-limit-reset": reset})
+    )
+    data = tmp_path / "data"
+    days = [
+        (dt.datetime.now(UTC) - dt.timedelta(days=n)).date().isoformat() for n in (2, 1)
+    ]
+    hp = HotpapersSettings.from_pelican(
+        {
+            **fetch_settings(httpserver, data, HOTPAPERS_DATES=days),
+            "HOTPAPERS_DATA_PATH": str(data),
+        },
+        tmp_path,
+    )
+    outcomes = fetch.fetch_for_build(hp)
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert "rate limit" in outcomes[1].message
+    assert len(requests_to(httpserver, "/2/tweets/search/recent")) == 1
+    assert not list(data.glob("*.json"))
+
+
+# --- secrets ----------------------------------------------------------------------
+
+
+def test_token_never_written_or_logged(httpserver, tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    serve_day(httpserver, [day_tweets(2), day_tweets(1, first=2)])
+    data = tmp_path / "data"
+    out = build(tmp_path, data, **fetch_settings(httpserver, data))
+    assert list(data.glob("*.json")) and list(out.rglob("*.html"))
+
+    for path in [*out.rglob("*"), *data.rglob("*")]:
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+    for record in caplog.records:
+        text = record.getMessage() + (record.exc_text or "") + repr(record.args)
+        assert TOKEN not in text, record.name
+    hp = HotpapersSettings.from_pelican({"HOTPAPERS_DATA_PATH": str(data)}, tmp_path)
+    fetcher = fetch.Fetcher.from_settings(hp)
+    for thing in (hp, fetcher.x, fetcher.x.auth, fetcher.arxiv):
+        assert TOKEN not in repr(thing)
