@@ -41,3 +41,17 @@ def test_ruff_is_clean():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_setting_is_documented_with_its_default():
+    from pelican_hotpapers.settings import DEFAULTS
+
+    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
+    rows = dict(
+        re.findall(r"^   \* - ``(HOTPAPERS_\w+)``\n     - (.+)$", readme, flags=re.M)
+    )
+    assert set(rows) == set(DEFAULTS)
+    for name, default in DEFAULTS.items():
+        assert rows[name] == f"``{default!r}``".replace("'", '"') or rows[name] == (
+            f"``{default!r}``"
+        ), name
