@@ -120,30 +120,42 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
 
     now = dt.datetime.now(dt.UTC)
     dates = _dates_from_args(args, hp, now)
-    fetcher = fetch.Fetcher.from_settings(hp)
-    if fetcher is None:
-        raise UsageError(
-            f"${hp.fetch.x_token_env} is not set; put your X API bearer token in "
-            "that environment variable (see HOTPAPERS_X_TOKEN_ENV)"
-        )
-    plans, outcomes = fetch.plan_days(
+    plans, skipped = fetch.plan_days(
         dates,
         hp.data_path,
-        fetcher.tz,
+        ZoneInfo(hp.timezone),
         now,
         refresh_hours=hp.fetch.refresh_hours,
         force=args.force,
     )
-    for outcome in outcomes:
-        print(_outcome_line(outcome))
-    progress = tqdm(
-        plans, unit="day", desc="fetching", disable=not sys.stderr.isatty(), leave=False
+    fetcher = fetch.Fetcher.from_settings(hp) if plans else None
+    if plans and fetcher is None:
+        raise UsageError(
+            f"${hp.fetch.x_token_env} is not set; put your X API bearer token in "
+            "that environment variable (see HOTPAPERS_X_TOKEN_ENV)"
+        )
+    # One line a day, in date order, whether the day was fetched or not.
+    work: list[fetch.DayPlan | fetch.DayOutcome] = sorted(
+        [*plans, *skipped], key=lambda item: item.date
     )
-    for plan in progress:
-        progress.set_postfix_str(plan.date.isoformat())
-        outcome = fetcher.fetch_and_store(plan, now)
-        outcomes.append(outcome)
-        tqdm.write(_outcome_line(outcome), file=sys.stdout)
+    outcomes: list[fetch.DayOutcome] = []
+    progress = tqdm(
+        total=len(plans),
+        unit="day",
+        desc="fetching",
+        disable=not sys.stderr.isatty(),
+        leave=False,
+    )
+    with progress:
+        for item in work:
+            if isinstance(item, fetch.DayPlan):
+                progress.set_postfix_str(item.date.isoformat())
+                outcome = fetcher.fetch_and_store(item, now)
+                progress.update()
+            else:
+                outcome = item
+            outcomes.append(outcome)
+            tqdm.write(_outcome_line(outcome), file=sys.stdout)
     reads = sum(outcome.posts_read for outcome in outcomes)
     print(
         f"X posts read: {reads} (about ${reads * X_PRICE_PER_POST:.2f} "
@@ -214,7 +226,7 @@ def command_show(args: argparse.Namespace, hp: HotpapersSettings) -> int:
             title = title[:69] + "…"
         print(
             f"{entry.rank:>4}  {entry.score:>6}  {entry.counts.reposts:>7}  "
-            f"{entry.counts.likes:>6}  {len(entry.posts):>5}  "
+            f"{entry.counts.likes:>6}  {entry.post_count:>5}  "
             f"{entry.paper.arxiv_id:<16}  {title}"
         )
     if not ranked.entries:
@@ -226,7 +238,10 @@ COMMANDS = {"fetch": command_fetch, "list": command_list, "show": command_show}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line and return its exit code.
+
+    argparse itself exits (with 2) on bad arguments, and for --help and --version.
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
