@@ -24,7 +24,13 @@ from typing import Any
 
 import fastjsonschema
 
-from pelican_hotpapers.models import SCHEMA_VERSION, Day, day_from_dict, day_to_dict
+from pelican_hotpapers.models import (
+    SCHEMA_VERSION,
+    Day,
+    clean_json,
+    day_from_dict,
+    day_to_dict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +122,7 @@ def read_day(path: str | os.PathLike[str]) -> Day:
     except (ValueError, RecursionError) as exc:
         # A number too long for int() or nesting too deep for the parser.
         raise DayFileError(path, f"is not valid JSON ({exc})") from None
-    data = validate_day_dict(data, path)
+    data = validate_day_dict(clean_json(data), path)
     try:
         day = day_from_dict(data)
     except (ValueError, KeyError, TypeError) as exc:
@@ -166,7 +172,7 @@ def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
     folder = Path(data_path)
     target = day_path(folder, day.date)
     try:
-        data = day_to_dict(day)
+        data = clean_json(day_to_dict(day))
     except ValueError as exc:
         raise DayFileError(target, f"cannot be written ({exc})") from None
     validate_day_dict(data, target)

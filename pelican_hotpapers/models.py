@@ -11,6 +11,7 @@ cannot drift apart. The JSON is a public contract described by
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,6 +160,34 @@ class RankedDay:
     @property
     def sources(self) -> tuple[str, ...]:
         return self.day.sources
+
+
+# --- Text from outside -------------------------------------------------------
+
+# Characters no HTML or XML page may carry: C0 controls other than tab, newline
+# and carriage return, lone surrogates (which cannot even be written as
+# UTF-8), and the noncharacters U+FFFE and U+FFFF. Browsers show U+FFFD for
+# them; so do we, so a feed stays valid XML and a page can always be written.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every character that cannot appear in a page replaced by U+FFFD."""
+    return _UNSAFE_CHARS.sub("\ufffd", text)
+
+
+def clean_json(value: Any) -> Any:
+    """Every string inside parsed JSON passed through :func:`clean_text`.
+
+    Applied where text enters: a day file read from disk, an API answer.
+    """
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_json(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_json(key): clean_json(item) for key, item in value.items()}
+    return value
 
 
 # --- JSON mapping -----------------------------------------------------------

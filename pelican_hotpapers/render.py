@@ -110,7 +110,8 @@ def post_text(post: Post) -> Markup:
             if link is not None:
                 href = link_url(link.expanded_url)
                 shown = link.display_url or link.expanded_url
-                out.append(_anchor(href, shown) if href else escape(stripped))
+                # A link we will not make is still shown, as text.
+                out.append(_anchor(href, shown) if href else escape(shown))
             else:
                 href = link_url(stripped)
                 out.append(_anchor(href, stripped) if href else escape(stripped))
@@ -126,7 +127,7 @@ def post_text(post: Post) -> Markup:
             continue
         pos = end
     out.append(escape(text[pos:]))
-    html = Markup("").join(out)
+    html = Markup("").join(out).replace("\r\n", "\n").replace("\r", "\n")
     return Markup("<br>\n").join(html.split("\n"))
 
 

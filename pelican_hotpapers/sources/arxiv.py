@@ -56,6 +56,8 @@ SERVICE = "arXiv API"
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 #: The most ids one request asks for.
 BATCH_SIZE = 100
+#: The longest Retry-After (seconds) worth waiting for.
+ARXIV_MAX_WAIT = 60.0
 _ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 _WITHDRAWN_RE = re.compile(
     r"\b(?:this (?:paper|article|submission|manuscript) (?:has been|is) withdrawn"
@@ -69,6 +71,10 @@ class ArxivError(SourceError):
 
     def __init__(self, message: str) -> None:
         super().__init__(SERVICE, message)
+
+
+class _Refused(Exception):
+    """arXiv answered HTTP 400 to a batch."""
 
 
 class _IncompleteFeed(Exception):
@@ -140,7 +146,15 @@ class ArxivSource:
         self.base_url = base_url
         self.batch_size = min(batch_size, BATCH_SIZE)
         self.requests_made = 0
-        session = make_session(timeout=timeout, retries=retries, backoff=backoff)
+        # Retries keep arXiv's pace too, and never wait out a Retry-After
+        # longer than a minute in the middle of a build.
+        session = make_session(
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_wait=ARXIV_MAX_WAIT,
+            min_backoff=delay,
+        )
         self.session = _ArxivSession(timeout)
         self.session.headers.update(session.headers)
         self.session.headers["User-Agent"] = f"{USER_AGENT} arxiv.py/{_ARXIV_PY}"
@@ -197,7 +211,7 @@ class ArxivSource:
                 )
         return papers
 
-    def _fetch_batch(self, batch: list[str]) -> dict[str, Paper]:
+    def _fetch_batch(self, batch: list[str], split: bool = True) -> dict[str, Paper]:
         search = arxiv.Search(id_list=batch, max_results=len(batch))
         # arxiv.py sends its page_size as the query's max_results.
         self.client.page_size = len(batch)
@@ -205,6 +219,8 @@ class ArxivSource:
             results = list(self.client.results(search))
         except arxiv.HTTPError as exc:
             if exc.status == 400:
+                if not split:
+                    raise _Refused from None
                 return self._split(batch)
             raise ArxivError(f"the query failed with HTTP {exc.status}") from None
         except _IncompleteFeed as exc:
@@ -232,12 +248,20 @@ class ArxivSource:
 
     def _split(self, batch: list[str]) -> dict[str, Paper]:
         # arXiv refuses a whole batch for one id it dislikes; halve until the
-        # id is alone, and drop that one.
+        # id is alone, and drop that one. If both halves are refused too, the
+        # fault is not one id, and halving on would cost up to 2n requests.
         if len(batch) == 1:
             logger.debug("hotpapers: arXiv refused id %s (HTTP 400); dropped", batch[0])
             return {}
         middle = len(batch) // 2
-        return {
-            **self._fetch_batch(batch[:middle]),
-            **self._fetch_batch(batch[middle:]),
-        }
+        papers: dict[str, Paper] = {}
+        refused = 0
+        for half in (batch[:middle], batch[middle:]):
+            try:
+                papers.update(self._fetch_batch(half, split=False))
+            except _Refused:
+                refused += 1
+                if refused == 2:
+                    raise ArxivError("the query was refused (HTTP 400)") from None
+                papers.update(self._split(half))
+        return papers

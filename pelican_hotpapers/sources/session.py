@@ -50,14 +50,27 @@ class RateLimitRetry(Retry):
     429 and reports it.
     """
 
-    def __init__(self, *args: Any, max_wait: float = 900.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        max_wait: float = 900.0,
+        min_backoff: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.max_wait = max_wait
+        self.min_backoff = min_backoff
 
     def new(self, **kwargs: Any) -> RateLimitRetry:
         retry = super().new(**kwargs)
         retry.max_wait = self.max_wait
+        retry.min_backoff = self.min_backoff
         return retry
+
+    def get_backoff_time(self) -> float:
+        # urllib3 retries the first failure at once; a service with a
+        # request-rate rule (arXiv: one request every 3 s) needs a floor.
+        return max(super().get_backoff_time(), self.min_backoff)
 
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
@@ -74,7 +87,7 @@ class RateLimitRetry(Retry):
         self, method: Any = None, url: Any = None, *args: Any, **kwargs: Any
     ) -> Retry:
         response = kwargs.get("response")
-        if response is not None and response.status == 429:
+        if response is not None and response.status in self.RETRY_AFTER_STATUS_CODES:
             wait = self.get_retry_after(response)
             if wait is not None and wait > self.max_wait:
                 # Give up at once. With raise_on_status off, urllib3 then hands
@@ -116,6 +129,7 @@ def make_session(
     retries: int = 3,
     backoff: float = 1.0,
     max_wait: float = 900.0,
+    min_backoff: float = 0.0,
     allowed_methods: frozenset[str] = frozenset({"GET"}),
 ) -> PolicySession:
     """A Session with our User-Agent, timeout and retry policy."""
@@ -133,6 +147,7 @@ def make_session(
         respect_retry_after_header=True,
         raise_on_status=False,
         max_wait=max_wait,
+        min_backoff=min_backoff,
     )
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)

@@ -28,7 +28,7 @@ from typing import Any
 import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
-from pelican_hotpapers.models import Counts, Link, Post
+from pelican_hotpapers.models import Counts, Link, Post, clean_json
 from pelican_hotpapers.sources.session import (
     SourceError,
     describe_request_error,
@@ -195,6 +195,7 @@ def parse_page(body: Any) -> ParsedPage:
     Raises :class:`XError` when the body is not a search page at all: a
     partial answer must not be mistaken for a quiet day.
     """
+    body = clean_json(body)
     if not isinstance(body, dict):
         raise XError("the answer is not a JSON object")
     if "data" not in body and "meta" not in body:
@@ -322,6 +323,8 @@ class XSource:
                 "HOTPAPERS_X_FULL_ARCHIVE is off"
             )
         end = min(end, now - _END_MARGIN)
+        if end <= start:
+            raise XError("the day has only just begun; there is nothing to search yet")
         params: dict[str, Any] = {
             "query": self.query,
             "start_time": _utc(start),

@@ -1,0 +1,240 @@
+"""Hostile input never reaches a reader as markup or script.
+
+A real site is built from a day whose every field that comes from outside
+holds a hostile string; every written file is then parsed and checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pelican_hotpapers import cache
+from pelican_hotpapers.models import (
+    Counts,
+    Entry,
+    Link,
+    Paper,
+    Post,
+    clean_json,
+    clean_text,
+    day_from_dict,
+    day_to_dict,
+)
+from pelican_hotpapers.ranking import rank_day
+from pelican_hotpapers.render import EMBED_SCRIPT_URL, Renderer
+from pelican_hotpapers.settings import HotpapersSettings
+
+from .factories import make_day
+from .hostile import HOSTILE
+from .sites import build
+
+SAFE_SCHEMES = {"", "http", "https", "mailto"}
+URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data", "srcdoc")
+#: The fields of one entry that show their text on the page.
+SHOWN_FIELDS = 8
+
+
+def hostile_entry(n: int, text: str) -> Entry:
+    arxiv_id = f"2101.{n + 1:05d}"
+    post = Post(
+        source="x",
+        id=str(1348000000000000000 + n),
+        url=text,
+        author_name=text,
+        author_handle=text,
+        text=f"{text} https://t.co/h{n}",
+        lang=text,
+        created_at=dt.datetime(2021, 1, 11, 12, tzinfo=dt.UTC),
+        counts=Counts(reposts=100, likes=0),
+        arxiv_ids=(arxiv_id,),
+        links=(Link(f"https://t.co/h{n}", text, text),),
+    )
+    paper = Paper(
+        arxiv_id=arxiv_id,
+        title=text,
+        authors=(text,),
+        abstract=text,
+        primary_category=text,
+        categories=(text, "cs.LG"),
+    )
+    return Entry(paper=paper, posts=(post,))
+
+
+def visible(text: str) -> str:
+    """How a string reads on the page: unsafe characters become U+FFFD, and
+    line ends become newlines (as HTML parsing does)."""
+    return clean_text(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse(html: str) -> BeautifulSoup:
+    # lxml's parser: Python's own takes minutes over pages of tens of MB.
+    return BeautifulSoup(html, "lxml")
+
+
+def check_markup(html: str, where: str, *, script_allowed: bool) -> None:
+    page = parse(html)
+    for script in page.find_all("script"):
+        assert script_allowed and script.get("src") == EMBED_SCRIPT_URL, (where, script)
+    for tag in page.find_all(True):
+        handlers = [name for name in tag.attrs if name.lower().startswith("on")]
+        assert not handlers, (where, tag.name, handlers)
+        for name in URL_ATTRIBUTES:
+            value = tag.get(name)
+            if isinstance(value, str):
+                cleaned = re.sub(r"[\x00-\x20\x7f]", "", value)
+                assert urlsplit(cleaned).scheme.lower() in SAFE_SCHEMES, (where, value)
+
+
+def check_output(out: Path, *, script_allowed: bool) -> None:
+    for path in out.rglob("*"):
+        if path.suffix == ".html":
+            check_markup(
+                path.read_text(encoding="utf-8"),
+                str(path),
+                script_allowed=script_allowed,
+            )
+        elif path.suffix == ".xml":
+            feed = ElementTree.parse(path)  # must stay well-formed XML
+            for element in feed.iter():
+                if (
+                    element.tag.endswith(("content", "summary", "description"))
+                    and element.text
+                ):
+                    check_markup(element.text, str(path), script_allowed=script_allowed)
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> tuple[Path, Path]:
+    tmp_path = tmp_path_factory.mktemp("hostile")
+    data = tmp_path / "data"
+    entries = tuple(hostile_entry(n, text) for n, text in enumerate(HOSTILE))
+    cache.write_day(data, make_day(entries=entries))
+    # The simple theme lists summaries, not whole articles, on index pages,
+    # and one feed of each kind is enough: the 1 MB strings would otherwise
+    # be written (and parsed here) a dozen times over.
+    out = build(
+        tmp_path,
+        data,
+        theme="simple",
+        CATEGORY_FEED_ATOM=None,
+        AUTHOR_FEED_ATOM=None,
+        AUTHOR_FEED_RSS=None,
+        TRANSLATION_FEED_ATOM=None,
+    )
+    return out, data
+
+
+def test_hostile_strings_are_text_and_nothing_else(hostile_site):
+    out, _ = hostile_site
+    check_output(out, script_allowed=False)
+
+
+def test_every_hostile_string_is_still_shown(hostile_site):
+    out, _ = hostile_site
+    page = parse((out / "hot-papers-2021-01-11.html").read_text(encoding="utf-8"))
+    sections = page.select("section.hotpapers-paper")
+    assert len(sections) == len(HOSTILE)
+    by_id = {s.h2.a["href"].rsplit("/", 1)[-1]: s for s in sections}
+    for n, text in enumerate(HOSTILE):
+        shown = by_id[f"2101.{n + 1:05d}"].get_text()
+        assert shown.count(visible(text)) >= SHOWN_FIELDS, (n, text[:80])
+
+
+def test_only_safe_links_are_made(hostile_site):
+    out, _ = hostile_site
+    page = parse((out / "hot-papers-2021-01-11.html").read_text(encoding="utf-8"))
+    posts = page.select("blockquote.hotpapers-post")
+    assert len(posts) == len(HOSTILE)
+    for post in posts:
+        for anchor in post.find_all("a", href=True):
+            assert urlsplit(anchor["href"]).scheme in ("http", "https")
+    # Only real arXiv categories are linked.
+    for anchor in page.select(".hotpapers-categories a"):
+        assert anchor["href"] == "https://arxiv.org/list/cs.LG/recent"
+
+
+def test_the_opted_in_script_is_the_only_script(tmp_path):
+    data = tmp_path / "data"
+    entries = tuple(hostile_entry(n, text) for n, text in enumerate(HOSTILE[:40]))
+    cache.write_day(data, make_day(entries=entries))
+    out = build(tmp_path, data, HOTPAPERS_EMBED_SCRIPT=True)
+    check_output(out, script_allowed=True)
+    page = parse((out / "hot-papers-2021-01-11.html").read_text(encoding="utf-8"))
+    assert len(page.find_all("script", src=EMBED_SCRIPT_URL)) == 1
+
+
+def test_hostile_ids_never_reach_a_page(tmp_path, caplog):
+    """Ids are checked by the schema: a day with a hostile id is refused, not shown."""
+    data = tmp_path / "data"
+    cache.write_day(data, make_day())
+    bad = cache.day_path(data, dt.date(2021, 1, 12))
+    text = cache.day_path(data, dt.date(2021, 1, 11)).read_text(encoding="utf-8")
+    bad.write_text(
+        text.replace('"2021-01-11"', '"2021-01-12"').replace(
+            '"2101.02831"', '"2101.02831\\"><script>alert(1)</script>"'
+        ),
+        encoding="utf-8",
+    )
+    out = build(tmp_path, data)
+    assert not (out / "hot-papers-2021-01-12.html").exists()
+    assert any("2021-01-12.json" in r.getMessage() for r in caplog.records)
+    check_output(out, script_allowed=False)
+
+
+# --- fuzzing the renderer ------------------------------------------------------
+
+texts = st.text(
+    alphabet=st.characters(codec="utf-8") | st.sampled_from(list("<>\"'&=:/;\n")),
+    max_size=60,
+)
+
+
+@st.composite
+def fuzzed_entries(draw) -> Entry:
+    text = draw(st.lists(texts, min_size=8, max_size=8))
+    post = Post(
+        source="x",
+        id="1",
+        url=text[0],
+        author_name=text[1],
+        author_handle=text[2],
+        text=text[3] + " https://t.co/z " + text[4],
+        lang=text[5],
+        created_at=dt.datetime(2021, 1, 11, tzinfo=dt.UTC),
+        counts=Counts(reposts=60),
+        arxiv_ids=("2101.00001",),
+        links=(Link("https://t.co/z", text[6], text[7]),),
+    )
+    paper = Paper(
+        arxiv_id="2101.00001",
+        title=text[4],
+        authors=(text[5], text[6]),
+        abstract=text[7],
+        categories=(text[0], "cs.LG"),
+    )
+    return Entry(paper=paper, posts=(post,))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(entry=fuzzed_entries())
+def test_fuzzed_days_render_safely(entry):
+    hp = HotpapersSettings.from_pelican({}, Path("."))
+    # Text reaches the renderer the way a build reads it: through the cache's
+    # cleaning of the day's JSON.
+    day = day_from_dict(clean_json(day_to_dict(make_day(entries=(entry,)))))
+    ranked = rank_day(day, hp.ranking)
+    html = Renderer(hp).render_day(ranked)
+    check_markup(html, "fuzz", script_allowed=False)
+    shown = parse(html).get_text()
+    for value in (entry.paper.title, entry.paper.abstract, entry.posts[0].author_name):
+        # The renderer sees text already cleaned where it entered (cache, sources).
+        assert visible(value) in shown
