@@ -17,12 +17,15 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
+from filelock import FileLock
+from filelock import Timeout as FileLockTimeout
 
 from pelican_hotpapers.models import (
     SCHEMA_VERSION,
@@ -34,10 +37,22 @@ from pelican_hotpapers.models import (
 
 logger = logging.getLogger(__name__)
 
+#: The lock file a fetch holds in the data folder.
+LOCK_NAME = ".hotpapers.lock"
 DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json\Z")
 
 #: Functions that upgrade a day's JSON from version N to N + 1, applied on read.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class DataFolderBusy(Exception):
+    """Another process holds the data folder's fetch lock."""
+
+    def __init__(self, lock_path: Path) -> None:
+        self.lock_path = lock_path
+        super().__init__(
+            f"another fetch is writing to {lock_path.parent} (lock {lock_path})"
+        )
 
 
 class DayFileError(Exception):
@@ -200,6 +215,34 @@ def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
     return target
+
+
+@contextmanager
+def fetch_lock(data_path: str | os.PathLike[str], timeout: float) -> Iterator[Path]:
+    """Hold the data folder's lock while a fetch writes to it.
+
+    Two fetches at once (a cron job and a build, say) would otherwise fetch
+    the same days twice and race to replace each other's files. Readers need
+    no lock: a day file is only ever replaced whole, by a rename.
+    Raises :class:`DataFolderBusy` if the lock is not free within ``timeout``
+    seconds.
+    """
+    folder = Path(data_path)
+    path = folder / LOCK_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(path, timeout=timeout)
+        lock.acquire()
+    except FileLockTimeout:
+        raise DataFolderBusy(path) from None
+    except OSError as exc:
+        raise DayFileError(
+            path, f"cannot be created ({exc.strerror or exc}); nothing is fetched"
+        ) from None
+    try:
+        yield path
+    finally:
+        lock.release()
 
 
 def _file_mode(target: Path) -> int:

@@ -116,11 +116,45 @@ def _dates_from_args(
 
 
 def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
-    from tqdm import tqdm
-
     now = dt.datetime.now(dt.UTC)
     dates = _dates_from_args(args, hp, now)
-    plans, skipped = fetch.plan_days(
+    plans, _ = _plan(args, hp, dates, now)
+    if plans and fetch.Fetcher.from_settings(hp) is None:
+        raise UsageError(
+            f"${hp.fetch.x_token_env} is not set; put your X API bearer token in "
+            "that environment variable (see HOTPAPERS_X_TOKEN_ENV)"
+        )
+    try:
+        # Wait for another fetch (cron and a build, say) rather than race it;
+        # plan only once the lock is ours, since that fetch may have filled
+        # in the days.
+        with cache.fetch_lock(hp.data_path, timeout=hp.fetch.lock_timeout):
+            outcomes = _fetch_days(args, hp, dates, now)
+    except cache.DataFolderBusy as exc:
+        print(
+            f"pelican-hotpapers: {exc}, still after {hp.fetch.lock_timeout:.0f} s "
+            "(HOTPAPERS_LOCK_TIMEOUT)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except cache.DayFileError as exc:
+        print(f"pelican-hotpapers: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    reads = sum(outcome.posts_read for outcome in outcomes)
+    print(
+        f"X posts read: {reads} (about ${reads * X_PRICE_PER_POST:.2f} "
+        f"at ${X_PRICE_PER_POST} a post)"
+    )
+    return EXIT_FAILED if any(outcome.failed for outcome in outcomes) else EXIT_OK
+
+
+def _plan(
+    args: argparse.Namespace,
+    hp: HotpapersSettings,
+    dates: list[dt.date],
+    now: dt.datetime,
+) -> tuple[list[fetch.DayPlan], list[fetch.DayOutcome]]:
+    return fetch.plan_days(
         dates,
         hp.data_path,
         ZoneInfo(hp.timezone),
@@ -128,12 +162,20 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         refresh_hours=hp.fetch.refresh_hours,
         force=args.force,
     )
-    fetcher = fetch.Fetcher.from_settings(hp) if plans else None
+
+
+def _fetch_days(
+    args: argparse.Namespace,
+    hp: HotpapersSettings,
+    dates: list[dt.date],
+    now: dt.datetime,
+) -> list[fetch.DayOutcome]:
+    from tqdm import tqdm
+
+    plans, skipped = _plan(args, hp, dates, now)
+    fetcher = fetch.Fetcher.from_settings(hp)
     if plans and fetcher is None:
-        raise UsageError(
-            f"${hp.fetch.x_token_env} is not set; put your X API bearer token in "
-            "that environment variable (see HOTPAPERS_X_TOKEN_ENV)"
-        )
+        raise UsageError(f"${hp.fetch.x_token_env} is no longer set")
     # One line a day, in date order, whether the day was fetched or not.
     work: list[fetch.DayPlan | fetch.DayOutcome] = sorted(
         [*plans, *skipped], key=lambda item: item.date
@@ -156,12 +198,7 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
                 outcome = item
             outcomes.append(outcome)
             tqdm.write(_outcome_line(outcome), file=sys.stdout)
-    reads = sum(outcome.posts_read for outcome in outcomes)
-    print(
-        f"X posts read: {reads} (about ${reads * X_PRICE_PER_POST:.2f} "
-        f"at ${X_PRICE_PER_POST} a post)"
-    )
-    return EXIT_FAILED if any(outcome.failed for outcome in outcomes) else EXIT_OK
+    return outcomes
 
 
 def _outcome_line(outcome: fetch.DayOutcome) -> str:

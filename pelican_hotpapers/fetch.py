@@ -278,16 +278,25 @@ def fetch_for_build(
         return []
     now = now or dt.datetime.now(dt.UTC)
     dates = resolve_dates(options.dates, fetcher.tz, now)
-    plans, outcomes = plan_days(
-        dates,
-        hp.data_path,
-        fetcher.tz,
-        now,
-        refresh_hours=options.refresh_hours,
-        force=options.mode == "always",
-    )
-    for plan in plans:
-        outcomes.append(fetcher.fetch_and_store(plan, now))
+    try:
+        # A build does not wait for another fetch: it builds what is stored.
+        with cache.fetch_lock(hp.data_path, timeout=0):
+            plans, outcomes = plan_days(
+                dates,
+                hp.data_path,
+                fetcher.tz,
+                now,
+                refresh_hours=options.refresh_hours,
+                force=options.mode == "always",
+            )
+            for plan in plans:
+                outcomes.append(fetcher.fetch_and_store(plan, now))
+    except cache.DataFolderBusy as exc:
+        logger.info("hotpapers: %s; the build uses the stored days", exc)
+        return []
+    except cache.DayFileError as exc:
+        logger.warning("hotpapers: %s", exc)
+        return []
     outcomes.sort(key=lambda outcome: outcome.date)
     for outcome in outcomes:
         log_outcome(outcome)

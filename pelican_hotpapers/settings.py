@@ -59,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_HTTP_TIMEOUT": 30.0,
     "HOTPAPERS_HTTP_RETRIES": 3,
     "HOTPAPERS_HTTP_BACKOFF": 1.0,
+    "HOTPAPERS_LOCK_TIMEOUT": 600,
 }
 
 #: The values of HOTPAPERS_FETCH.
@@ -113,6 +114,7 @@ class FetchOptions:
     http_timeout: float = 30.0
     http_retries: int = 3
     http_backoff: float = 1.0
+    lock_timeout: float = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +199,7 @@ class HotpapersSettings:
             http_timeout=_number(raw, "HOTPAPERS_HTTP_TIMEOUT", minimum=0.001),
             http_retries=_int(raw, "HOTPAPERS_HTTP_RETRIES", minimum=0),
             http_backoff=_number(raw, "HOTPAPERS_HTTP_BACKOFF", minimum=0),
+            lock_timeout=_number(raw, "HOTPAPERS_LOCK_TIMEOUT", minimum=0),
         )
         timezone = pelican_settings.get("TIMEZONE") or "UTC"
         try:

@@ -19,6 +19,11 @@ EXAMPLE_SITE = ROOT / "example_site"
 REFERENCE_POST = Path(__file__).resolve().parent / "data" / "hot-papers-2021-01-11.md"
 
 
+def stored_files(folder: Path) -> list[Path]:
+    """What a data folder holds, but for the fetch lock's file."""
+    return sorted(p for p in folder.iterdir() if p.name != cache.LOCK_NAME)
+
+
 @pytest.fixture(autouse=True)
 def no_token_and_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees a real X token, and each starts as a new process would.

@@ -28,6 +28,7 @@ from werkzeug import Request, Response
 from pelican_hotpapers import __version__, cache, cli
 from pelican_hotpapers.models import Counts
 
+from .conftest import stored_files
 from .factories import make_day, make_entry
 
 #: A fake X bearer token, distinctive enough that any leak of it is found.
@@ -436,7 +437,7 @@ def test_fetch_a_range_fetches_each_day(
     assert sorted(r["start_time"][:10] for r in apis.x_requests) == [
         day.isoformat() for day in days
     ]
-    assert sorted(p.name for p in site.data.iterdir()) == [
+    assert sorted(p.name for p in stored_files(site.data)) == [
         f"{day.isoformat()}.json" for day in days
     ]
 
@@ -577,7 +578,7 @@ def test_a_failed_day_exits_1_and_keeps_the_stored_file(
     assert "failed" in line
     assert message in line
     assert path.read_bytes() == before
-    assert [p.name for p in site.data.iterdir()] == [path.name]  # no temp files
+    assert [p.name for p in stored_files(site.data)] == [path.name]  # no temp files
     assert apis.x_requests  # it did try
 
 

@@ -17,6 +17,7 @@ from pelican_hotpapers import cache, fetch
 from pelican_hotpapers.fetch import DayPlan, day_window, is_settled, plan_days
 from pelican_hotpapers.settings import HotpapersSettings
 
+from .conftest import stored_files
 from .factories import make_day
 from .remote import arxiv_handler, atom_feed, x_page, x_pages_handler, x_tweet
 from .sites import build, soup
@@ -357,7 +358,7 @@ def stored(tmp_path) -> tuple[Path, dict[Path, bytes]]:
     fresh = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(hours=1)
     cache.write_day(data, make_day(yesterday(), counts_taken_at=fresh))
     cache.write_day(data, make_day(dt.date(2021, 1, 11)))
-    return data, {p: p.read_bytes() for p in data.iterdir()}
+    return data, {p: p.read_bytes() for p in stored_files(data)}
 
 
 def assert_one_warning(caplog, service: str, cause: str) -> str:
@@ -403,7 +404,7 @@ def test_x_faults_keep_the_stored_days(
 
     out = build(tmp_path, data, **settings)
 
-    assert {p: p.read_bytes() for p in data.iterdir()} == before
+    assert {p: p.read_bytes() for p in stored_files(data)} == before
     assert (out / f"hot-papers-{yesterday().isoformat()}.html").exists()
     assert_one_warning(caplog, service, cause)
 
@@ -422,7 +423,7 @@ def test_arxiv_faults_keep_the_stored_days(
 
     out = build(tmp_path, data, **fetch_settings(httpserver, data))
 
-    assert {p: p.read_bytes() for p in data.iterdir()} == before
+    assert {p: p.read_bytes() for p in stored_files(data)} == before
     assert (out / "hot-papers-2021-01-11.html").exists()
     assert_one_warning(caplog, service, cause)
 
