@@ -398,3 +398,26 @@ def test_load_days_of_good_files_logs_no_error(
 ) -> None:
     assert len(cache.load_days(data_dir)) == 2
     assert [r for r in hotpapers_log.records if r.levelno >= logging.WARNING] == []
+
+
+def test_an_older_version_is_migrated_on_read_and_left_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration machinery: a version-0 file (a made-up older shape, with
+    the time under another name) is upgraded in memory by its registered step."""
+    day = make_day(JAN_11)
+    old = day_to_dict(day)
+    old["schema_version"] = 0
+    old["taken_at"] = old.pop("counts_taken_at")
+    path = write_json(tmp_path / "2021-01-11.json", old)
+    before = path.read_bytes()
+
+    def upgrade_0_to_1(data: dict) -> dict:
+        data = dict(data)
+        data["counts_taken_at"] = data.pop("taken_at")
+        data["schema_version"] = 1
+        return data
+
+    monkeypatch.setitem(cache.MIGRATIONS, 0, upgrade_0_to_1)
+    assert cache.read_day(path) == day
+    assert path.read_bytes() == before

@@ -10,6 +10,7 @@ Every run checks that the X token never shows in what the command prints.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -1049,3 +1050,43 @@ def test_console_script_fetches_from_loopback_without_printing_the_token(
     assert cache.read_day(site.day_file(day)).entries[0].counts.likes == 60
     assert {r["authorization"] for r in apis.x_requests} == {f"Bearer {TOKEN}"}
     assert f"{ARXIV_PATH}?" in done.stderr  # -v did log the requests
+
+
+@pytest.mark.parametrize(
+    ("step", "error"),
+    [
+        ("os.replace", errno.ENOSPC),
+        ("os.fsync", errno.EIO),
+        ("tempfile.mkstemp", errno.EROFS),
+    ],
+)
+def test_a_day_that_cannot_be_written_exits_1_and_keeps_the_old_file(
+    site: Site,
+    apis: FakeApis,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    step: str,
+    error: int,
+) -> None:
+    """A full disk or a read-only folder (simulated: the tests run as root)."""
+    day = days_ago(2)
+    path = cache.write_day(site.data, make_day(day))
+    before = path.read_bytes()
+    apis.add_paper(FeedPaper(PAPER_A, "Never stored"))
+    apis.x_pages[day] = [x_page([tweet(9, day, abs_url(PAPER_A), likes=99)])]
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(error, os.strerror(error))
+
+    module, name = step.split(".")
+    monkeypatch.setattr(f"pelican_hotpapers.cache.{module}.{name}", fail)
+
+    result = run(capsys, "-s", site.conf, "fetch", "--date", day.isoformat(), "--force")
+
+    assert result.code == 1
+    [line] = result.day_lines(day)
+    assert "failed" in line and str(path) in line
+    assert os.strerror(error) in line
+    assert path.read_bytes() == before
+    assert [p.name for p in stored_files(site.data)] == [path.name]
