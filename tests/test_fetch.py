@@ -332,7 +332,16 @@ X_FAULTS = {
 }
 
 ARXIV_FAULTS = {
+    "refused": ("arXiv API", "refused", None),
+    "timeout": ("arXiv API", "timed out", stalled),
     "http 500": ("arXiv API", "HTTP 500", Response("oops", status=500)),
+    "http 503": ("arXiv API", "HTTP 503", Response("busy", status=503)),
+    "http 429": ("arXiv API", "HTTP 429", Response("slow down", status=429)),
+    "http 429 long retry-after": (
+        "arXiv API",
+        "HTTP 429",
+        Response("slow down", status=429, headers={"Retry-After": "3600"}),
+    ),
     "truncated atom": (
         "arXiv API",
         "not a complete Atom feed",
@@ -419,9 +428,17 @@ def test_arxiv_faults_keep_the_stored_days(
     when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
     page = x_page([x_tweet(snowflake(when), ["2101.00001"], created_at=when)])
     httpserver.expect_request("/2/tweets/search/recent").respond_with_json(page)
-    httpserver.expect_request("/api/query").respond_with_response(answer)
+    settings = fetch_settings(httpserver, data)
+    if answer is None:
+        settings["HOTPAPERS_ARXIV_API_URL"] = closed_port_url()
+    elif isinstance(answer, Response):
+        httpserver.expect_request("/api/query").respond_with_response(answer)
+    else:
+        settings["HOTPAPERS_HTTP_TIMEOUT"] = 0.5
+        settings["HOTPAPERS_HTTP_RETRIES"] = 0
+        httpserver.expect_request("/api/query").respond_with_handler(answer)
 
-    out = build(tmp_path, data, **fetch_settings(httpserver, data))
+    out = build(tmp_path, data, **settings)
 
     assert {p: p.read_bytes() for p in stored_files(data)} == before
     assert (out / "hot-papers-2021-01-11.html").exists()
