@@ -41,8 +41,17 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = ".hotpapers.lock"
 DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json\Z")
 
+
+def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 2 records the sources that failed; version 1 had one source
+    # and wrote a day only when it answered, so none failed.
+    return {**data, "schema_version": 2, "failed_sources": []}
+
+
 #: Functions that upgrade a day's JSON from version N to N + 1, applied on read.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _migrate_1_to_2,
+}
 
 
 class DataFolderBusy(Exception):

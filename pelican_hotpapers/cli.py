@@ -140,7 +140,7 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     except cache.DayFileError as exc:
         print(f"pelican-hotpapers: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    reads = sum(outcome.posts_read for outcome in outcomes)
+    reads = sum(outcome.reads.get("x", 0) for outcome in outcomes)
     print(
         f"X posts read: {reads} (about ${reads * X_PRICE_PER_POST:.2f} "
         f"at ${X_PRICE_PER_POST} a post)"

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pelican_hotpapers import cache, ranking
-from pelican_hotpapers.models import Day
+from pelican_hotpapers.models import Day, Post, source_label
 from pelican_hotpapers.settings import DATE_WORDS, FetchOptions, HotpapersSettings
+from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, SourceError
 from pelican_hotpapers.sources.arxiv import ArxivSource
-from pelican_hotpapers.sources.session import SourceError
 from pelican_hotpapers.sources.x import XRateLimitError, XSource
 
 logger = logging.getLogger(__name__)
@@ -43,14 +43,19 @@ class DayOutcome:
     """What fetching one day did."""
 
     date: dt.date
-    status: str  # "written", "failed" or "skipped"
+    status: str  # "written", "partial", "failed" or "skipped"
     message: str
-    posts_read: int = 0
+    reads: Mapping[str, int] = field(default_factory=dict)
     papers: int = 0
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        """A day that failed, or that was written without every source."""
+        return self.status in ("failed", "partial")
+
+    @property
+    def posts_read(self) -> int:
+        return sum(self.reads.values())
 
 
 def resolve_date(value: str, today: dt.date) -> dt.date:
@@ -145,61 +150,122 @@ def plan_days(
     return plans, skipped
 
 
+@dataclass
+class _Gathered:
+    """The posts of one day from every source asked, and what each cost."""
+
+    posts: list[Post] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+    failed: list[SourceError] = field(default_factory=list)
+    reads: dict[str, int] = field(default_factory=dict)
+
+
 class Fetcher:
-    """Fetches days from X and arXiv and stores them in the data folder."""
+    """Fetches days from the social sources and arXiv into the data folder."""
 
     def __init__(
         self,
-        x: XSource,
+        sources: Sequence[SocialSource],
         arxiv: ArxivSource,
         data_path: str | os.PathLike[str],
         tz: ZoneInfo,
     ) -> None:
-        self.x = x
+        self.sources = list(sources)
         self.arxiv = arxiv
         self.data_path = Path(data_path)
         self.tz = tz
-        self.rate_limited = False
+        #: Sources that hit a rate limit past its bound: not asked again this run.
+        self.rate_limited: set[str] = set()
+
+    @property
+    def x(self) -> XSource | None:
+        """The X source, if the site uses X and its token is set."""
+        return next((s for s in self.sources if isinstance(s, XSource)), None)
 
     @classmethod
     def from_settings(
         cls, hp: HotpapersSettings, environ: Mapping[str, str] | None = None
     ) -> Fetcher | None:
-        """A fetcher for the site, or None when the X token is not set."""
-        x = XSource.from_options(hp.fetch, environ)
-        if x is None:
+        """A fetcher for the site, or None when no source has its credentials."""
+        sources, _ = usable_sources(hp.fetch, environ)
+        if not sources:
             return None
-        return cls(
-            x, ArxivSource.from_options(hp.fetch), hp.data_path, ZoneInfo(hp.timezone)
-        )
+        arxiv = ArxivSource.from_options(hp.fetch)
+        return cls(sources, arxiv, hp.data_path, ZoneInfo(hp.timezone))
+
+    def _gather(self, date: dt.date, now: dt.datetime) -> _Gathered:
+        start, end = day_window(date, self.tz)
+        gathered = _Gathered()
+        for source in self.sources:
+            if source.unavailable(start, now):
+                continue
+            if source.name in self.rate_limited:
+                skipped = SourceError(
+                    source.service,
+                    "its rate limit was reached earlier in this run; try later",
+                )
+                skipped.source = source.name
+                gathered.failed.append(skipped)
+                continue
+            try:
+                result = source.search_posts(start, end, now)
+            except SourceError as exc:
+                if isinstance(exc, XRateLimitError):
+                    self.rate_limited.add(source.name)
+                exc.source = source.name
+                gathered.failed.append(exc)
+                continue
+            if result.capped:
+                logger.info(
+                    "hotpapers: %s: stopped reading %s after %d %s (%d pages), the "
+                    "limit its settings set",
+                    date.isoformat(),
+                    source_label(source.name),
+                    result.reads,
+                    source.unit,
+                    result.pages,
+                )
+            gathered.answered.append(source.name)
+            gathered.reads[source.name] = result.reads
+            gathered.posts.extend(result.posts)
+        return gathered
 
     def fetch_day(
-        self, date: dt.date, now: dt.datetime | None = None
-    ) -> tuple[Day, int]:
-        """The day's posts and papers as a Day, and how many posts were read.
+        self, date: dt.date, now: dt.datetime | None = None, previous: Day | None = None
+    ) -> tuple[Day, dict[str, int]]:
+        """The day's posts and papers as a Day, and how many posts each source read.
 
-        Raises :class:`SourceError` unless both services answered completely.
+        A source that fails makes the day partial; the posts it gave an
+        earlier fetch (``previous``) are kept. Raises :class:`SourceError`
+        when no source answered, or when arXiv did not answer completely.
         """
         now = now or dt.datetime.now(dt.UTC)
-        start, end = day_window(date, self.tz)
-        search = self.x.search_posts(start, end, now)
-        if search.capped:
-            logger.info(
-                "hotpapers: %s: stopped reading X after %d posts (%d pages), the "
-                "limit set by HOTPAPERS_X_MAX_POSTS / HOTPAPERS_X_MAX_PAGES",
-                date.isoformat(),
-                search.reads,
-                search.pages,
-            )
-        linked = [arxiv_id for post in search.posts for arxiv_id in post.arxiv_ids]
+        gathered = self._gather(date, now)
+        if not gathered.answered:
+            if gathered.failed:
+                raise gathered.failed[0]
+            raise SourceError("pelican-hotpapers", "no source can see this day")
+        failed = [exc.source for exc in gathered.failed]
+        posts = list(gathered.posts)
+        if previous is not None:
+            posts += [
+                post
+                for entry in previous.entries
+                for post in entry.posts
+                if post.source in failed
+            ]
+        linked = [arxiv_id for post in posts for arxiv_id in post.arxiv_ids]
         papers = self.arxiv.fetch_papers(linked)
+        order = [source.name for source in self.sources]
         day = Day(
             date=date,
             counts_taken_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            sources=(self.x.name,),
-            entries=ranking.build_entries(papers, search.posts),
+            sources=tuple(n for n in order if n in gathered.answered),
+            failed_sources=tuple(n for n in order if n in failed),
+            entries=ranking.build_entries(papers, posts),
         )
-        return day, search.reads
+        self.last_failures = gathered.failed
+        return day, gathered.reads
 
     def fetch_and_store(
         self, plan: DayPlan, now: dt.datetime | None = None
@@ -207,37 +273,61 @@ class Fetcher:
         """Fetch one day and write it; never raises for a remote failure."""
         now = now or dt.datetime.now(dt.UTC)
         start, _ = day_window(plan.date, self.tz)
-        if self.rate_limited:
-            return DayOutcome(
-                plan.date,
-                "failed",
-                "X's rate limit was reached earlier in this run; try again later",
-            )
-        if self.x.endpoint(start, now) is None:
-            return DayOutcome(
-                plan.date,
-                "skipped",
-                "is older than the 7 days X's recent search covers; set "
-                "HOTPAPERS_X_FULL_ARCHIVE = True if your X plan includes "
-                "full-archive search",
-            )
+        reasons = [s.unavailable(start, now) for s in self.sources]
+        if all(reasons):
+            return DayOutcome(plan.date, "skipped", f"is out of reach: {reasons[0]}")
+        previous = _stored_day(self.data_path, plan.date)
         try:
-            day, reads = self.fetch_day(plan.date, now)
+            day, reads = self.fetch_day(plan.date, now, previous)
         except SourceError as exc:
-            # Past the rate limit's bound, give up on X for the rest of the run.
-            self.rate_limited = isinstance(exc, XRateLimitError)
             return DayOutcome(plan.date, "failed", f"{exc.service}: {exc.message}")
+        read_text = ", ".join(
+            f"{source_label(name)}: {count} {_unit(self.sources, name)}"
+            for name, count in reads.items()
+        )
         try:
             path = cache.write_day(self.data_path, day)
         except cache.DayFileError as exc:
-            return DayOutcome(plan.date, "failed", str(exc), posts_read=reads)
+            return DayOutcome(plan.date, "failed", str(exc), reads=reads)
+        message = f"{read_text} read, {len(day.entries)} papers; wrote {path}"
+        status = "written"
+        if day.partial:
+            status = "partial"
+            causes = "; ".join(f"{e.service}: {e.message}" for e in self.last_failures)
+            message = f"{causes} (the day is partial: {message})"
         return DayOutcome(
-            plan.date,
-            "written",
-            f"{reads} X posts read, {len(day.entries)} papers; wrote {path}",
-            posts_read=reads,
-            papers=len(day.entries),
+            plan.date, status, message, reads=reads, papers=len(day.entries)
         )
+
+
+def usable_sources(
+    options: FetchOptions, environ: Mapping[str, str] | None = None
+) -> tuple[list[SocialSource], list[str]]:
+    """The configured sources that have their credentials, and why the others don't."""
+    sources: list[SocialSource] = []
+    missing: list[str] = []
+    for name in options.sources:
+        source_class = SOURCE_CLASSES[name]
+        source = source_class.from_options(options, environ)
+        if source is None:
+            missing.append(
+                f"{source_label(name)} is not used: "
+                f"{source_class.missing_credentials(options)}"
+            )
+        else:
+            sources.append(source)
+    return sources, missing
+
+
+def _unit(sources: Sequence[SocialSource], name: str) -> str:
+    return next((s.unit for s in sources if s.name == name), "posts")
+
+
+def _stored_day(data_path: Path, date: dt.date) -> Day | None:
+    try:
+        return cache.read_day(cache.day_path(data_path, date))
+    except cache.DayFileError:
+        return None
 
 
 def log_outcome(outcome: DayOutcome) -> None:
@@ -249,6 +339,8 @@ def log_outcome(outcome: DayOutcome) -> None:
             date,
             outcome.message,
         )
+    elif outcome.status == "partial":
+        logger.warning("hotpapers: fetched %s only in part: %s", date, outcome.message)
     elif outcome.status == "written":
         logger.info("hotpapers: fetched %s: %s", date, outcome.message)
     else:
@@ -269,13 +361,21 @@ def fetch_for_build(
     if key in _FETCHED_THIS_PROCESS:
         return []
     _FETCHED_THIS_PROCESS.add(key)
-    fetcher = Fetcher.from_settings(hp, environ)
-    if fetcher is None:
+    sources, missing = usable_sources(options, environ)
+    if not sources:
         logger.info(
-            "hotpapers: $%s is not set; using the stored days only (no fetch)",
-            options.x_token_env,
+            "hotpapers: no source can fetch (%s); using the stored days only",
+            "; ".join(missing),
         )
         return []
+    for reason in missing:
+        logger.info("hotpapers: %s", reason)
+    fetcher = Fetcher(
+        sources,
+        ArxivSource.from_options(options),
+        hp.data_path,
+        ZoneInfo(hp.timezone),
+    )
     now = now or dt.datetime.now(dt.UTC)
     dates = resolve_dates(options.dates, fetcher.tz, now)
     try:

@@ -16,7 +16,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: How each source is named to readers.
+SOURCE_LABELS = {"x": "X", "bluesky": "Bluesky", "hackernews": "HN"}
+
+
+def source_label(source: str) -> str:
+    """The name of a source as a reader knows it ("X", "Bluesky", "HN")."""
+    return SOURCE_LABELS.get(source, source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,18 +136,43 @@ class Day:
     counts_taken_at: dt.datetime
     sources: tuple[str, ...] = ()
     entries: tuple[Entry, ...] = ()
+    #: Sources that were asked but did not answer: the day is partial, and a
+    #: later fetch completes it.
+    failed_sources: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.failed_sources)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCounts:
+    """A paper's counts on one source ("X: 120 reposts, 300 likes")."""
+
+    source: str
+    counts: Counts
+    post_count: int
+
+    @property
+    def label(self) -> str:
+        return source_label(self.source)
 
 
 @dataclass(frozen=True, slots=True)
 class RankedEntry:
-    """An entry as it is listed: its rank and the posts chosen for embedding."""
+    """An entry as it is listed: its rank and the posts chosen for embedding.
+
+    ``score`` is weighted by HOTPAPERS_SOURCE_WEIGHTS (1 each by default, so
+    it is then reposts + likes); ``counts`` are the plain totals.
+    """
 
     rank: int
     paper: Paper
     counts: Counts
-    score: int
+    score: float
     posts: tuple[Post, ...]
     post_count: int
+    by_source: tuple[SourceCounts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +193,14 @@ class RankedDay:
     @property
     def sources(self) -> tuple[str, ...]:
         return self.day.sources
+
+    @property
+    def failed_sources(self) -> tuple[str, ...]:
+        return self.day.failed_sources
+
+    @property
+    def partial(self) -> bool:
+        return self.day.partial
 
 
 # --- Text from outside -------------------------------------------------------
@@ -321,6 +362,7 @@ def day_to_dict(day: Day) -> dict[str, Any]:
         "date": day.date.isoformat(),
         "counts_taken_at": _datetime_to_json(day.counts_taken_at),
         "sources": list(day.sources),
+        "failed_sources": list(day.failed_sources),
         "entries": [entry_to_dict(entry) for entry in day.entries],
     }
 
@@ -331,6 +373,7 @@ def day_from_dict(data: Mapping[str, Any]) -> Day:
         counts_taken_at=_datetime_from_json(data["counts_taken_at"]),
         sources=tuple(data.get("sources", ())),
         entries=tuple(entry_from_dict(entry) for entry in data.get("entries", ())),
+        failed_sources=tuple(data.get("failed_sources", ())),
     )
 
 

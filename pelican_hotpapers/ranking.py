@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from pelican_hotpapers.models import (
+    SOURCE_LABELS,
+    Counts,
     Day,
     Entry,
     Paper,
     Post,
     RankedDay,
     RankedEntry,
+    SourceCounts,
     posts_by_id,
 )
 from pelican_hotpapers.settings import RankingOptions
@@ -88,34 +91,61 @@ def paper_is_wanted(paper: Paper, options: RankingOptions) -> bool:
     )
 
 
-def rank_day(day: Day, options: RankingOptions) -> RankedDay:
-    """The listed papers of a day, in order, with the posts to embed."""
-    # Duplicate posts are dropped before sorting, so that the order follows
-    # the same scores that are listed.
-    deduplicated = [
-        Entry(
-            paper=entry.paper,
-            posts=tuple(sorted(posts_by_id(entry.posts).values(), key=post_sort_key)),
+def source_counts(posts: Iterable[Post]) -> tuple[SourceCounts, ...]:
+    """A paper's counts per source, in the order of SOURCE_LABELS."""
+    totals: dict[str, tuple[Counts, int]] = {}
+    for post in posts:
+        counts, number = totals.get(post.source, (Counts(), 0))
+        totals[post.source] = (counts + post.counts, number + 1)
+    order = {name: n for n, name in enumerate(SOURCE_LABELS)}
+    return tuple(
+        SourceCounts(source, counts, number)
+        for source, (counts, number) in sorted(
+            totals.items(), key=lambda item: (order.get(item[0], len(order)), item[0])
         )
-        for entry in day.entries
-    ]
+    )
+
+
+def rank_day(day: Day, options: RankingOptions) -> RankedDay:
+    """The listed papers of a day, in order, with the posts to embed.
+
+    Scores are weighted per source by HOTPAPERS_SOURCE_WEIGHTS (1 each unless
+    set, so a score is plain reposts + likes); a Hacker News story's points
+    are its likes.
+    """
+
+    def post_score(post: Post) -> float:
+        return options.weight(post.source) * post.score
+
+    def post_key(post: Post) -> tuple[float, int, float, str, str]:
+        return (-post_score(post), *post_sort_key(post)[1:])
+
+    scored = []
+    for entry in day.entries:
+        # Duplicate posts are dropped before scoring, so that the order
+        # follows the same scores that are listed.
+        posts = sorted(posts_by_id(entry.posts).values(), key=post_key)
+        score = sum(post_score(post) for post in posts)
+        counts = Entry(entry.paper, tuple(posts)).counts
+        scored.append((entry.paper, posts, counts, score))
+    scored.sort(key=lambda item: (-item[3], -item[2].reposts, item[0].arxiv_id))
+
     ranked: list[RankedEntry] = []
-    for entry in sorted(deduplicated, key=entry_sort_key):
-        posts = entry.posts
-        counts = entry.counts
-        if counts.score < options.min_paper_score:
+    for paper, posts, counts, score in scored:
+        if score < options.min_paper_score:
             continue
-        if not paper_is_wanted(entry.paper, options):
+        if not paper_is_wanted(paper, options):
             continue
-        embedded = [p for p in posts if p.score >= options.min_post_score]
+        embedded = [p for p in posts if post_score(p) >= options.min_post_score]
         ranked.append(
             RankedEntry(
                 rank=len(ranked) + 1,
-                paper=entry.paper,
+                paper=paper,
                 counts=counts,
-                score=counts.score,
+                score=int(score) if score == int(score) else round(score, 2),
                 posts=tuple(embedded[: options.max_posts_per_paper]),
                 post_count=len(posts),
+                by_source=source_counts(posts),
             )
         )
         if options.max_papers is not None and len(ranked) >= options.max_papers:

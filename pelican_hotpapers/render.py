@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from pelican_hotpapers.arxiv_ids import CATEGORY_RE
-from pelican_hotpapers.models import Post, RankedDay
+from pelican_hotpapers.models import Post, RankedDay, source_label
 from pelican_hotpapers.settings import HotpapersSettings
 
 #: The folder that holds ``hotpapers/day.html`` and its partials.
@@ -42,15 +43,23 @@ DAY_TEMPLATE = "hotpapers/day.html"
 SUMMARY_TEMPLATE = "hotpapers/summary.html"
 
 EMBED_SCRIPT_URL = "https://platform.twitter.com/widgets.js"
+#: The platforms' own scripts that enhance the static embeds, loaded only
+#: with HOTPAPERS_EMBED_SCRIPT = True.
+EMBED_SCRIPTS = {
+    "x": EMBED_SCRIPT_URL,
+    "bluesky": "https://embed.bsky.app/static/embed.js",
+}
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _LINK_SCHEMES = frozenset({"http", "https"})
 # URLs, @mentions and #hashtags in a post's text.
 _TOKEN_RE = re.compile(
-    r"(?P<url>https?://[^\s<>\"'\u0000-\u001f\u007f]+)"
-    r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_]{1,50})"
-    r"|(?<![\w#&/])#(?P<tag>\w{1,100})",
-    re.IGNORECASE,
+    r"(?P<url>(?i:https?)://[^\s<>\"'\u0000-\u001f\u007f]+)"
+    r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_][A-Za-z0-9_.-]{0,252})"
+    r"|(?<![\w#&/])#(?P<tag>\w{1,100})"
 )
+# Where a mention or a hashtag leads, per source.
+_MENTION_URLS = {"x": "https://x.com/{}", "bluesky": "https://bsky.app/profile/{}"}
+_TAG_URLS = {"x": "https://x.com/hashtag/{}", "bluesky": "https://bsky.app/hashtag/{}"}
 _TRAILING = ".,;:!?)]}'\""
 
 
@@ -89,42 +98,57 @@ def _anchor(href: str, text: str) -> Markup:
     return Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(href, text)
 
 
+@lru_cache(maxsize=1024)
+def _token_re(literals: tuple[str, ...]) -> re.Pattern[str]:
+    # A post's own links first (t.co links, or Bluesky's shortened
+    # "arxiv.org/abs/2101.0…" text), longest first, then the general tokens.
+    if not literals:
+        return _TOKEN_RE
+    alternatives = "|".join(re.escape(literal) for literal in literals)
+    return re.compile(f"(?P<literal>{alternatives})|{_TOKEN_RE.pattern}")
+
+
 def post_text(post: Post) -> Markup:
     """A post's text as HTML: escaped, with its links, mentions and hashtags linked.
 
-    Short links (t.co) are shown as the address they stand for, taken from
-    the post's stored links. Only http and https become links.
+    Links are shown as the address they stand for, taken from the post's
+    stored links (X's t.co links, Bluesky's shortened link text). Only http
+    and https become links; anything else is shown as text.
     """
-    links = {link.url: link for link in post.links}
+    links = {link.url: link for link in post.links if link.url}
+    pattern = _token_re(tuple(sorted(links, key=len, reverse=True)))
+    mention_url = _MENTION_URLS.get(post.source)
+    tag_url = _TAG_URLS.get(post.source)
     out: list[Markup | str] = []
     pos = 0
     text = post.text
-    for match in _TOKEN_RE.finditer(text):
+    for match in pattern.finditer(text):
         start, end = match.span()
-        if match.group("url"):
-            url = match.group("url")
-            stripped = url.rstrip(_TRAILING)
-            end = start + len(stripped)
-            out.append(escape(text[pos:start]))
-            link = links.get(stripped)
+        literal = match.groupdict().get("literal")
+        if literal or match.group("url"):
+            token = literal or match.group("url").rstrip(_TRAILING)
+            end = start + len(token)
+            link = links.get(token)
             if link is not None:
                 href = link_url(link.expanded_url)
-                shown = link.display_url or link.expanded_url
-                # A link we will not make is still shown, as text.
-                out.append(_anchor(href, shown) if href else escape(shown))
+                shown = link.display_url or link.expanded_url or token
             else:
-                href = link_url(stripped)
-                out.append(_anchor(href, stripped) if href else escape(stripped))
-        elif post.source == "x" and match.group("mention"):
-            out.append(escape(text[pos:start]))
-            handle = match.group("mention")
-            out.append(_anchor(f"https://x.com/{handle}", f"@{handle}"))
-        elif post.source == "x" and match.group("tag"):
-            out.append(escape(text[pos:start]))
+                href, shown = link_url(token), token
+            # A link we will not make is still shown, as text.
+            piece = _anchor(href, shown) if href else escape(shown)
+        elif mention_url and match.group("mention"):
+            handle = match.group("mention").rstrip(".-")
+            if post.source == "x":  # X handles hold letters, digits and _ only
+                handle = re.match(r"\w+", handle, re.ASCII).group()
+            end = start + 1 + len(handle)
+            piece = _anchor(mention_url.format(handle), f"@{handle}")
+        elif tag_url and match.group("tag"):
             tag = match.group("tag")
-            out.append(_anchor(f"https://x.com/hashtag/{tag}", f"#{tag}"))
+            piece = _anchor(tag_url.format(tag), f"#{tag}")
         else:
             continue
+        out.append(escape(text[pos:start]))
+        out.append(piece)
         pos = end
     out.append(escape(text[pos:]))
     html = Markup("").join(out).replace("\r\n", "\n").replace("\r", "\n")
@@ -154,6 +178,7 @@ class Renderer:
         self.env.filters["category_url"] = category_url
         self.env.filters["counts_time"] = self.format_time
         self.env.filters["long_date"] = self.long_date
+        self.env.filters["source_label"] = source_label
         self._tz = ZoneInfo(settings.timezone)
 
     def format_time(self, value: dt.datetime, fmt: str | None = None) -> str:
@@ -170,6 +195,7 @@ class Renderer:
             "day": ranked,
             "hotpapers": self.settings,
             "embed_script_url": EMBED_SCRIPT_URL,
+            "embed_scripts": EMBED_SCRIPTS,
         }
 
     def render_day(self, ranked: RankedDay) -> str:
@@ -199,6 +225,7 @@ def make_environment(
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=["jinja2.ext.do"],
     )
     if filters:
         for name, value in filters.items():

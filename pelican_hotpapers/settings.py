@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_EMBED_SCRIPT": False,
     "HOTPAPERS_INLINE_CSS": True,
     # Fetching (see fetch.py and sources/).
+    "HOTPAPERS_SOURCES": ["x"],
+    "HOTPAPERS_SOURCE_WEIGHTS": {},
     "HOTPAPERS_FETCH": "auto",
     "HOTPAPERS_DATES": ["yesterday"],
     "HOTPAPERS_REFRESH_HOURS": 48,
@@ -54,6 +56,13 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_X_MAX_POSTS": 1000,
     "HOTPAPERS_X_FULL_ARCHIVE": False,
     "HOTPAPERS_X_RATE_LIMIT_MAX_WAIT": 900,
+    "HOTPAPERS_BLUESKY_PDS_URL": "https://bsky.social",
+    "HOTPAPERS_BLUESKY_QUERY": "arxiv.org",
+    "HOTPAPERS_BLUESKY_HANDLE_ENV": "BLUESKY_HANDLE",
+    "HOTPAPERS_BLUESKY_PASSWORD_ENV": "BLUESKY_APP_PASSWORD",
+    "HOTPAPERS_BLUESKY_MAX_PAGES": 10,
+    "HOTPAPERS_HN_API_URL": "https://hn.algolia.com/api/v1",
+    "HOTPAPERS_HN_MAX_PAGES": 5,
     "HOTPAPERS_ARXIV_API_URL": "https://export.arxiv.org/api/query",
     "HOTPAPERS_ARXIV_DELAY": 3.0,
     "HOTPAPERS_HTTP_TIMEOUT": 30.0,
@@ -62,6 +71,8 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_LOCK_TIMEOUT": 600,
 }
 
+#: The names HOTPAPERS_SOURCES accepts (sources/__init__.py maps them to classes).
+KNOWN_SOURCES = ("x", "bluesky", "hackernews")
 #: The values of HOTPAPERS_FETCH.
 FETCH_MODES = ("auto", "never", "always")
 #: Relative words accepted in HOTPAPERS_DATES, besides ISO dates and "N days ago".
@@ -93,6 +104,11 @@ class RankingOptions:
     max_papers: int | None = None
     categories: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
+    #: Weight of each source in a score; a source not named weighs 1.
+    weights: tuple[tuple[str, float], ...] = ()
+
+    def weight(self, source: str) -> float:
+        return dict(self.weights).get(source, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +116,7 @@ class FetchOptions:
     """When and how to fetch days; see ``fetch.py`` and the sources."""
 
     mode: str = "auto"
+    sources: tuple[str, ...] = ("x",)
     dates: tuple[str, ...] = ("yesterday",)
     refresh_hours: float = 48
     x_api_url: str = "https://api.x.com/2"
@@ -109,6 +126,13 @@ class FetchOptions:
     x_max_posts: int = 1000
     x_full_archive: bool = False
     x_rate_limit_max_wait: float = 900
+    bluesky_pds_url: str = "https://bsky.social"
+    bluesky_query: str = "arxiv.org"
+    bluesky_handle_env: str = "BLUESKY_HANDLE"
+    bluesky_password_env: str = "BLUESKY_APP_PASSWORD"
+    bluesky_max_pages: int = 10
+    hn_api_url: str = "https://hn.algolia.com/api/v1"
+    hn_max_pages: int = 5
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     arxiv_delay: float = 3.0
     http_timeout: float = 30.0
@@ -164,6 +188,7 @@ class HotpapersSettings:
             max_papers=_int(raw, "HOTPAPERS_MAX_PAPERS", minimum=1, optional=True),
             categories=_categories(raw, "HOTPAPERS_CATEGORIES"),
             exclude_categories=_categories(raw, "HOTPAPERS_EXCLUDE_CATEGORIES"),
+            weights=_weights(raw, "HOTPAPERS_SOURCE_WEIGHTS"),
         )
         author = raw["HOTPAPERS_AUTHOR"]
         if author is None:
@@ -183,6 +208,7 @@ class HotpapersSettings:
             )
         fetch = FetchOptions(
             mode=fetch_mode,
+            sources=_sources(raw, "HOTPAPERS_SOURCES"),
             dates=_dates(raw, "HOTPAPERS_DATES"),
             refresh_hours=_number(raw, "HOTPAPERS_REFRESH_HOURS", minimum=0),
             x_api_url=_url(raw, "HOTPAPERS_X_API_URL"),
@@ -194,6 +220,13 @@ class HotpapersSettings:
             x_rate_limit_max_wait=_number(
                 raw, "HOTPAPERS_X_RATE_LIMIT_MAX_WAIT", minimum=0
             ),
+            bluesky_pds_url=_url(raw, "HOTPAPERS_BLUESKY_PDS_URL"),
+            bluesky_query=_str(raw, "HOTPAPERS_BLUESKY_QUERY"),
+            bluesky_handle_env=_str(raw, "HOTPAPERS_BLUESKY_HANDLE_ENV"),
+            bluesky_password_env=_str(raw, "HOTPAPERS_BLUESKY_PASSWORD_ENV"),
+            bluesky_max_pages=_int(raw, "HOTPAPERS_BLUESKY_MAX_PAGES", minimum=1),
+            hn_api_url=_url(raw, "HOTPAPERS_HN_API_URL"),
+            hn_max_pages=_int(raw, "HOTPAPERS_HN_MAX_PAGES", minimum=1),
             arxiv_api_url=_url(raw, "HOTPAPERS_ARXIV_API_URL"),
             arxiv_delay=_number(raw, "HOTPAPERS_ARXIV_DELAY", minimum=0),
             http_timeout=_number(raw, "HOTPAPERS_HTTP_TIMEOUT", minimum=0.001),
@@ -266,6 +299,40 @@ def _url(raw: Mapping[str, Any], name: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(name, f"must be an http(s) URL, not {value!r}")
     return value.rstrip("/") if parts.path not in ("", "/") else value
+
+
+def _sources(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = _str_list(raw, name)
+    if not values:
+        raise SettingsError(name, "must name at least one source")
+    for value in values:
+        if value not in KNOWN_SOURCES:
+            raise SettingsError(
+                name, f"holds {value!r}; the sources are {', '.join(KNOWN_SOURCES)}"
+            )
+    return tuple(dict.fromkeys(values))
+
+
+def _weights(raw: Mapping[str, Any], name: str) -> tuple[tuple[str, float], ...]:
+    value = raw[name]
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise SettingsError(name, "must be a dict such as {'x': 1, 'hackernews': 0.5}")
+    weights = []
+    for source, weight in value.items():
+        if source not in KNOWN_SOURCES:
+            raise SettingsError(
+                name, f"names {source!r}; the sources are {', '.join(KNOWN_SOURCES)}"
+            )
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise SettingsError(
+                name, f"gives {source!r} the weight {weight!r}, not a number"
+            )
+        if not 0 <= weight < float("inf"):
+            raise SettingsError(name, f"gives {source!r} a negative or infinite weight")
+        weights.append((source, float(weight)))
+    return tuple(sorted(weights))
 
 
 def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:

@@ -368,7 +368,7 @@ def test_fetch_one_day_writes_it_and_reports_the_reads(
     assert result.code == 0, result.err
     [line] = result.day_lines(day)
     assert "written" in line
-    assert "4 X posts read, 2 papers" in line
+    assert "X: 4 posts read, 2 papers" in line
     assert "X posts read: 4 " in result.out
     assert result.out.count("\n") == 2  # the day's line and the reads line
 

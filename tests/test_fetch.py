@@ -180,7 +180,7 @@ def test_build_fetches_then_renders(httpserver, tmp_path, monkeypatch, caplog):
     embeds = page.select("blockquote.twitter-tweet a[href^='https://x.com/author1/']")
     assert len(embeds) == 3
     fetched = [r.getMessage() for r in caplog.records if "fetched" in r.getMessage()]
-    assert len(fetched) == 1 and "3 X posts read" in fetched[0]
+    assert len(fetched) == 1 and "X: 3 posts read" in fetched[0]
 
     x_requests = requests_to(httpserver, "/2/tweets/search/recent")
     assert len(x_requests) == 2

@@ -39,6 +39,8 @@ class SourceError(Exception):
     def __init__(self, service: str, message: str) -> None:
         self.service = service
         self.message = message
+        #: The name of the source that failed ("x"), set by whoever asked it.
+        self.source = ""
         super().__init__(f"{service}: {message}")
 
 
@@ -75,7 +77,10 @@ class RateLimitRetry(Retry):
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
         if seconds is None:
-            reset = response.headers.get("x-rate-limit-reset")
+            # X says x-rate-limit-reset, Bluesky ratelimit-reset: epoch seconds.
+            reset = response.headers.get("x-rate-limit-reset") or response.headers.get(
+                "ratelimit-reset"
+            )
             if reset is not None and response.status == 429:
                 try:
                     seconds = max(0.0, float(reset) - time.time())

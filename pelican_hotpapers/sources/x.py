@@ -29,6 +29,7 @@ import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post, clean_json
+from pelican_hotpapers.sources.base import SearchResult
 from pelican_hotpapers.sources.session import (
     SourceError,
     describe_request_error,
@@ -72,16 +73,6 @@ class BearerAuth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return "BearerAuth(token='***')"
-
-
-@dataclass(frozen=True, slots=True)
-class SearchResult:
-    """The posts of one search, and what the search cost."""
-
-    posts: tuple[Post, ...]
-    reads: int
-    pages: int
-    capped: bool = False
 
 
 def snowflake_time(post_id: str) -> dt.datetime | None:
@@ -238,6 +229,8 @@ class XSource:
     """
 
     name = "x"
+    service = SERVICE
+    unit = "posts"
 
     def __init__(
         self,
@@ -299,6 +292,19 @@ class XSource:
             backoff=options.http_backoff,
             rate_limit_max_wait=options.x_rate_limit_max_wait,
         )
+
+    @classmethod
+    def missing_credentials(cls, options: Any) -> str:
+        return f"${options.x_token_env} is not set"
+
+    def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:
+        if self.endpoint(start, now) is None:
+            return (
+                "the day is older than the 7 days X's recent search covers; set "
+                "HOTPAPERS_X_FULL_ARCHIVE = True if your X plan includes "
+                "full-archive search"
+            )
+        return None
 
     def endpoint(self, start: dt.datetime, now: dt.datetime) -> str | None:
         """The search endpoint that can see posts from ``start``, or None."""

@@ -1,0 +1,64 @@
+"""What every social source shares: its result type and its interface.
+
+A source searches one service for the posts of a time window that link
+arXiv, and returns them as :class:`~pelican_hotpapers.models.Post` objects.
+To add a source: write a module with a class that has the attributes and
+methods of :class:`SocialSource`, and add one line to ``SOURCE_CLASSES`` in
+``sources/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from pelican_hotpapers.models import Post
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The posts of one search, and what the search cost."""
+
+    posts: tuple[Post, ...]
+    reads: int
+    pages: int
+    capped: bool = False
+
+
+class SocialSource(Protocol):
+    """The interface of a source of posts (X, Bluesky, Hacker News...)."""
+
+    #: The name used in settings and in day files ("x", "bluesky").
+    name: ClassVar[str]
+    #: The service's name in messages to the site owner ("X API").
+    service: ClassVar[str]
+    #: What one read is called in reports ("posts", "stories").
+    unit: ClassVar[str]
+
+    @classmethod
+    def from_options(
+        cls, options: Any, environ: Mapping[str, str] | None = None
+    ) -> SocialSource | None:
+        """The source configured from the settings, or None without credentials."""
+        ...
+
+    @classmethod
+    def missing_credentials(cls, options: Any) -> str:
+        """One line for the site owner on what to set to use this source."""
+        ...
+
+    def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:
+        """Why the source cannot see posts from ``start`` on, or None if it can."""
+        ...
+
+    def search_posts(
+        self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
+    ) -> SearchResult:
+        """The posts made between ``start`` and ``end`` that link arXiv.
+
+        Raises :class:`~pelican_hotpapers.sources.SourceError` unless the
+        service answered completely.
+        """
+        ...

@@ -1,0 +1,369 @@
+"""Posts that link arXiv papers, from Bluesky's ``app.bsky.feed.searchPosts``.
+
+Documentation: https://docs.bsky.app/docs/api/app-bsky-feed-search-posts
+
+Things about Bluesky that shape this module:
+
+- The public AppView has refused unauthenticated search since 2025, so the
+  source logs in to the account's PDS with an app password
+  (``com.atproto.server.createSession``) and sends the search through it.
+  The handle and password come from environment variables; the access token
+  expires after a few minutes, so an expired one is refreshed
+  (``com.atproto.server.refreshSession``) and, failing that, the session is
+  created anew.
+- ``domain=arxiv.org`` filters to posts whose links (facets or an external
+  embed) point at arXiv; the links themselves are read from the record's
+  link facets and from ``embed.external.uri``.
+- A post's text shows links shortened ("arxiv.org/abs/2101.0…"); the full
+  address is in the facet, addressed by UTF-8 byte offsets into the text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import requests
+
+from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
+from pelican_hotpapers.models import Counts, Link, Post, clean_json
+from pelican_hotpapers.sources.base import SearchResult
+from pelican_hotpapers.sources.session import (
+    SourceError,
+    describe_request_error,
+    make_session,
+)
+
+logger = logging.getLogger(__name__)
+
+SERVICE = "Bluesky API"
+DEFAULT_PDS_URL = "https://bsky.social"
+PAGE_LIMIT = 100
+_LINK_FACET = "app.bsky.richtext.facet#link"
+_EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
+
+
+class BlueskyError(SourceError):
+    """Bluesky gave no complete answer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(SERVICE, message)
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _count(value: Any) -> int:
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        else 0
+    )
+
+
+def _time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def post_url(handle: str, uri: str) -> str:
+    """The bsky.app address of a post, from its at:// URI."""
+    rkey = uri.rsplit("/", 1)[-1]
+    return f"https://bsky.app/profile/{handle}/post/{rkey}"
+
+
+def _external_uris(embed: Any) -> Iterable[str]:
+    """Link targets of an embed: an external card, also inside recordWithMedia."""
+    if not isinstance(embed, dict):
+        return
+    external = embed.get("external")
+    if isinstance(external, dict) and isinstance(external.get("uri"), str):
+        yield external["uri"]
+    yield from _external_uris(embed.get("media"))
+
+
+def _facet_links(text: str, facets: Any) -> tuple[list[Link], list[str]]:
+    links: list[Link] = []
+    targets: list[str] = []
+    data = text.encode("utf-8")
+    for facet in facets if isinstance(facets, list) else ():
+        if not isinstance(facet, dict):
+            continue
+        index = facet.get("index") if isinstance(facet.get("index"), dict) else {}
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        for feature in facet.get("features") or ():
+            if not isinstance(feature, dict) or feature.get("$type") != _LINK_FACET:
+                continue
+            uri = feature.get("uri")
+            if not isinstance(uri, str):
+                continue
+            targets.append(uri)
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+                shown = data[start:end].decode("utf-8", errors="replace")
+                if shown:
+                    links.append(Link(shown, uri, shown))
+    return links, targets
+
+
+def parse_post(view: Any) -> Post | None:
+    """A Post for a postView that links arXiv, or None for any other."""
+    if not isinstance(view, dict):
+        return None
+    uri = _str(view.get("uri"))
+    record = view.get("record")
+    author = view.get("author")
+    if not uri.startswith("at://") or not isinstance(record, dict):
+        return None
+    author = author if isinstance(author, dict) else {}
+    text = _str(record.get("text"))
+    links, targets = _facet_links(text, record.get("facets"))
+    targets += _external_uris(record.get("embed"))
+    targets += _external_uris(view.get("embed"))
+    arxiv_ids = extract_arxiv_ids(targets)
+    if not arxiv_ids:
+        return None
+    handle = _str(author.get("handle"))
+    langs = record.get("langs")
+    created = _time(record.get("createdAt")) or _time(view.get("indexedAt"))
+    return Post(
+        source="bluesky",
+        id=uri,
+        url=post_url(handle or _str(author.get("did")), uri),
+        author_name=_str(author.get("displayName")) or handle,
+        author_handle=handle,
+        text=text,
+        lang=langs[0]
+        if isinstance(langs, list) and langs and isinstance(langs[0], str)
+        else "",
+        created_at=created or dt.datetime.now(dt.UTC),
+        counts=Counts(
+            reposts=_count(view.get("repostCount")),
+            likes=_count(view.get("likeCount")),
+            quotes=_count(view.get("quoteCount")),
+            replies=_count(view.get("replyCount")),
+        ),
+        arxiv_ids=arxiv_ids,
+        links=tuple(links),
+    )
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class BlueskySource:
+    """Searches Bluesky through the account's PDS, within a page budget."""
+
+    name = "bluesky"
+    service = SERVICE
+    unit = "posts"
+
+    def __init__(
+        self,
+        handle: str,
+        password: str,
+        *,
+        pds_url: str = DEFAULT_PDS_URL,
+        query: str = "arxiv.org",
+        max_pages: int = 10,
+        password_env: str = "BLUESKY_APP_PASSWORD",
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        rate_limit_max_wait: float = 900.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.handle = handle
+        self._password = password
+        self.pds_url = pds_url.rstrip("/")
+        self.query = query
+        self.max_pages = max_pages
+        self.password_env = password_env
+        self._access: str | None = None
+        self._refresh: str | None = None
+        self.session = session or make_session(
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_wait=rate_limit_max_wait,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"BlueskySource(handle={self.handle!r}, pds_url={self.pds_url!r}, "
+            f"query={self.query!r}, max_pages={self.max_pages}, password='***')"
+        )
+
+    @classmethod
+    def from_options(
+        cls, options: Any, environ: Mapping[str, str] | None = None
+    ) -> BlueskySource | None:
+        environ = os.environ if environ is None else environ
+        handle = environ.get(options.bluesky_handle_env, "").strip()
+        password = environ.get(options.bluesky_password_env, "").strip()
+        if not handle or not password:
+            return None
+        return cls(
+            handle,
+            password,
+            pds_url=options.bluesky_pds_url,
+            query=options.bluesky_query,
+            max_pages=options.bluesky_max_pages,
+            password_env=options.bluesky_password_env,
+            timeout=options.http_timeout,
+            retries=options.http_retries,
+            backoff=options.http_backoff,
+            rate_limit_max_wait=options.x_rate_limit_max_wait,
+        )
+
+    @classmethod
+    def missing_credentials(cls, options: Any) -> str:
+        return (
+            f"${options.bluesky_handle_env} and ${options.bluesky_password_env} "
+            "(an app password) are not both set"
+        )
+
+    def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:
+        return None
+
+    # --- the session ------------------------------------------------------
+
+    def _post(self, nsid: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self.session.post(f"{self.pds_url}/xrpc/{nsid}", **kwargs)
+        except requests.RequestException as exc:
+            raise BlueskyError(describe_request_error(exc)) from None
+
+    def _store_tokens(self, response: requests.Response) -> bool:
+        try:
+            body = response.json()
+        except ValueError:
+            return False
+        if not isinstance(body, dict):
+            return False
+        access, refresh = body.get("accessJwt"), body.get("refreshJwt")
+        if not isinstance(access, str) or not isinstance(refresh, str):
+            return False
+        self._access, self._refresh = access, refresh
+        return True
+
+    def login(self) -> None:
+        """Create a session with the app password."""
+        response = self._post(
+            "com.atproto.server.createSession",
+            json={"identifier": self.handle, "password": self._password},
+        )
+        if response.status_code in (400, 401):
+            raise BlueskyError(
+                f"the handle or the app password in ${self.password_env} was "
+                f"refused (HTTP {response.status_code})"
+            )
+        if response.status_code != 200 or not self._store_tokens(response):
+            raise BlueskyError(
+                f"creating a session failed (HTTP {response.status_code})"
+            )
+
+    def refresh(self) -> None:
+        """Renew an expired access token, or log in again if that fails."""
+        if self._refresh:
+            response = self._post(
+                "com.atproto.server.refreshSession",
+                headers={"Authorization": f"Bearer {self._refresh}"},
+            )
+            if response.status_code == 200 and self._store_tokens(response):
+                return
+        self.login()
+
+    def _get(self, nsid: str, params: Mapping[str, Any]) -> Any:
+        if self._access is None:
+            self.login()
+        for attempt in range(2):
+            try:
+                response = self.session.get(
+                    f"{self.pds_url}/xrpc/{nsid}",
+                    params=params,
+                    headers={"Authorization": f"Bearer {self._access}"},
+                )
+            except requests.RequestException as exc:
+                raise BlueskyError(describe_request_error(exc)) from None
+            expired = response.status_code in (400, 401) and (
+                _error_name(response) in _EXPIRED
+            )
+            if expired and attempt == 0:
+                self.refresh()
+                continue
+            break
+        status = response.status_code
+        if status == 429:
+            raise BlueskyError("rate limit reached (HTTP 429)")
+        if status >= 400:
+            name = _error_name(response)
+            raise BlueskyError(
+                f"the search failed with HTTP {status}{f' ({name})' if name else ''}"
+            )
+        try:
+            return clean_json(response.json())
+        except ValueError:
+            raise BlueskyError(
+                "the answer is not valid JSON (an HTML page or a cut-off body?)"
+            ) from None
+
+    # --- the search -------------------------------------------------------
+
+    def search_posts(
+        self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
+    ) -> SearchResult:
+        params: dict[str, Any] = {
+            "q": self.query,
+            "domain": "arxiv.org",
+            "since": _utc(start),
+            "until": _utc(end),
+            "sort": "latest",
+            "limit": PAGE_LIMIT,
+        }
+        posts: dict[str, Post] = {}
+        reads = pages = 0
+        seen: set[str] = set()
+        capped = False
+        while True:
+            body = self._get("app.bsky.feed.searchPosts", params)
+            if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
+                raise BlueskyError("the answer holds no search results")
+            pages += 1
+            reads += len(body["posts"])
+            for view in body["posts"]:
+                post = parse_post(view)
+                if post is not None:
+                    posts[post.id] = post
+            cursor = body.get("cursor")
+            if not isinstance(cursor, str) or not cursor or not body["posts"]:
+                break
+            if cursor in seen:
+                raise BlueskyError(
+                    f"pagination looped back to an earlier page after {pages} pages"
+                )
+            seen.add(cursor)
+            if pages >= self.max_pages:
+                capped = True
+                break
+            params["cursor"] = cursor
+        return SearchResult(tuple(posts.values()), reads, pages, capped)
+
+
+def _error_name(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return body["error"][:80]
+    return ""
