@@ -114,8 +114,8 @@ def plan_days(
 ) -> tuple[list[DayPlan], list[DayOutcome]]:
     """Split ``dates`` into days to fetch and days to leave alone.
 
-    A day is fetched when it is missing, when its counts have not settled,
-    or always with ``force``. A day file that cannot be read is never
+    A day is fetched when it is missing, when it is partial (a source did
+    not answer), when its counts have not settled, or always with ``force``. A day file that cannot be read is never
     fetched over: it might be the only copy of a day X no longer serves.
     """
     plans: list[DayPlan] = []
@@ -143,6 +143,8 @@ def plan_days(
             continue
         if force:
             plans.append(DayPlan(date, "forced"))
+        elif stored.partial:
+            plans.append(DayPlan(date, "partial"))
         elif not is_settled(stored, tz, refresh_hours):
             plans.append(DayPlan(date, "counts not settled"))
         else:

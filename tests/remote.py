@@ -140,3 +140,97 @@ def arxiv_handler(known: Iterable[str] | None = None):
         return Response(atom_feed(ids), content_type="application/atom+xml")
 
     return handle
+
+
+# --- Bluesky (app.bsky.feed.searchPosts, com.atproto.server.*) -----------------
+
+BSKY_SESSION = {
+    "accessJwt": "bsky-access-1",
+    "refreshJwt": "bsky-refresh-1",
+    "handle": "lab.example.org",
+    "did": "did:plc:lab",
+}
+
+
+def bsky_post(
+    rkey: str,
+    arxiv_id: str,
+    *,
+    handle: str = "alice.bsky.social",
+    reposts: int = 4,
+    likes: int = 30,
+    created_at: dt.datetime | None = None,
+) -> dict:
+    """A postView whose text links a paper through a link facet."""
+    shown = f"arxiv.org/abs/{arxiv_id}"
+    text = f"Nice paper 🎉 {shown}"
+    start = len("Nice paper 🎉 ".encode())
+    when = (created_at or dt.datetime(2021, 1, 11, 12, tzinfo=dt.UTC)).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z"
+    )
+    return {
+        "uri": f"at://did:plc:{handle.split('.')[0]}/app.bsky.feed.post/{rkey}",
+        "cid": f"bafy{rkey}",
+        "author": {"did": "did:plc:x", "handle": handle, "displayName": handle.title()},
+        "record": {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": when,
+            "langs": ["en"],
+            "facets": [
+                {
+                    "index": {"byteStart": start, "byteEnd": start + len(shown)},
+                    "features": [
+                        {
+                            "$type": "app.bsky.richtext.facet#link",
+                            "uri": f"https://arxiv.org/abs/{arxiv_id}",
+                        }
+                    ],
+                }
+            ],
+        },
+        "replyCount": 1,
+        "repostCount": reposts,
+        "likeCount": likes,
+        "quoteCount": 0,
+        "indexedAt": when,
+    }
+
+
+def bsky_page(posts: list[dict], cursor: str | None = None) -> dict:
+    page: dict = {"posts": posts, "hitsTotal": len(posts)}
+    if cursor:
+        page["cursor"] = cursor
+    return page
+
+
+# --- Hacker News (Algolia search_by_date) ----------------------------------------
+
+
+def hn_hit(
+    story_id: int, arxiv_id: str, *, points: int = 210, comments: int = 45
+) -> dict:
+    when = dt.datetime(2021, 1, 11, 15, tzinfo=dt.UTC)
+    return {
+        "objectID": str(story_id),
+        "title": f"A paper about {arxiv_id}",
+        "url": f"https://arxiv.org/abs/{arxiv_id}",
+        "author": "hnuser",
+        "points": points,
+        "num_comments": comments,
+        "created_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at_i": int(when.timestamp()),
+        "story_text": None,
+        "_tags": ["story", "author_hnuser", f"story_{story_id}"],
+    }
+
+
+def hn_page(hits: list[dict], page: int = 0, pages: int = 1) -> dict:
+    return {
+        "hits": hits,
+        "nbHits": len(hits),
+        "page": page,
+        "nbPages": pages,
+        "hitsPerPage": 100,
+        "processingTimeMS": 1,
+    }

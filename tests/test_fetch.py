@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import socket
 import time
 from pathlib import Path
@@ -19,7 +20,18 @@ from pelican_hotpapers.settings import HotpapersSettings
 
 from .conftest import stored_files
 from .factories import make_day
-from .remote import arxiv_handler, atom_feed, x_page, x_pages_handler, x_tweet
+from .remote import (
+    BSKY_SESSION,
+    arxiv_handler,
+    atom_feed,
+    bsky_page,
+    bsky_post,
+    hn_hit,
+    hn_page,
+    x_page,
+    x_pages_handler,
+    x_tweet,
+)
 from .sites import build, soup
 
 UTC = dt.UTC
@@ -512,3 +524,201 @@ def test_token_never_written_or_logged(httpserver, tmp_path, monkeypatch, caplog
     fetcher = fetch.Fetcher.from_settings(hp)
     for thing in (hp, fetcher.x, fetcher.x.auth, fetcher.arxiv):
         assert TOKEN not in repr(thing)
+
+
+# --- several sources ----------------------------------------------------------
+
+BSKY_PASSWORD = "bsky-app-password-secret-93ab"
+
+
+def mixed_settings(httpserver, data: Path, monkeypatch, **extra) -> dict:
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    monkeypatch.setenv("BLUESKY_HANDLE", "lab.example.org")
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", BSKY_PASSWORD)
+    return fetch_settings(
+        httpserver,
+        data,
+        HOTPAPERS_SOURCES=["x", "bluesky", "hackernews"],
+        HOTPAPERS_BLUESKY_PDS_URL=httpserver.url_for("/pds"),
+        HOTPAPERS_HN_API_URL=httpserver.url_for("/hn"),
+        **extra,
+    )
+
+
+def serve_mixed(httpserver, *, bluesky: Response | None = None) -> None:
+    when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
+    x = x_page([x_tweet(snowflake(when), ["2101.00001"], retweets=120, likes=300)])
+    httpserver.expect_request("/2/tweets/search/recent").respond_with_json(x)
+    httpserver.expect_request(
+        "/pds/xrpc/com.atproto.server.createSession", method="POST"
+    ).respond_with_json(BSKY_SESSION)
+    search = "/pds/xrpc/app.bsky.feed.searchPosts"
+    if bluesky is None:
+        page = bsky_page(
+            [bsky_post("3k1", "2101.00001", reposts=40, likes=95),
+             bsky_post("3k2", "2101.00002", reposts=30, likes=40)]
+        )  # fmt: skip
+        httpserver.expect_request(search).respond_with_json(page)
+    else:
+        httpserver.expect_request(search).respond_with_response(bluesky)
+    hn = hn_page([hn_hit(4242, "2101.00001", points=210, comments=45)])
+    httpserver.expect_request("/hn/search_by_date").respond_with_json(hn)
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+
+
+def test_a_mixed_day_is_ranked_and_shown_per_source(httpserver, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    serve_mixed(httpserver)
+    out = build(tmp_path, data, **mixed_settings(httpserver, data, monkeypatch))
+
+    day = cache.read_day(cache.day_path(data, yesterday()))
+    assert day.sources == ("x", "bluesky", "hackernews")
+    assert day.failed_sources == ()
+    page = soup(out / f"hot-papers-{yesterday().isoformat()}.html")
+    first = page.select_one("section.hotpapers-paper")
+    assert first.select_one(".hotpapers-score").get_text() == str(
+        120 + 300 + 40 + 95 + 210
+    )
+    assert first.select_one(".hotpapers-by-source").get_text() == (
+        "X: 120 reposts, 300 likes · Bluesky: 40 reposts, 95 likes · "
+        "HN: 210 points, 45 comments"
+    )
+    assert len(first.select("blockquote.twitter-tweet")) == 1
+    [sky] = first.select("blockquote.bluesky-embed")
+    assert sky["data-bluesky-uri"].startswith("at://")
+    assert sky.find("a", href="https://arxiv.org/abs/2101.00001").get_text() == (
+        "arxiv.org/abs/2101.00001"
+    )
+    assert sky.find("a", href=re.compile(r"^https://bsky\.app/profile/alice"))
+    [hn] = first.select("p.hotpapers-post-hackernews")
+    assert hn.a["href"] == "https://news.ycombinator.com/item?id=4242"
+    assert "210 points, 45 comments" in hn.get_text()
+    assert "on X, Bluesky, HN" in page.select_one(".hotpapers-intro").get_text()
+    assert not page.find_all("script")
+    # The app password and tokens stay out of every file.
+    for path in [*out.rglob("*.html"), *data.glob("*.json")]:
+        text = path.read_text(encoding="utf-8")
+        assert BSKY_PASSWORD not in text and "bsky-access-1" not in text
+
+
+def test_embed_scripts_for_each_platform_when_opted_in(
+    httpserver, tmp_path, monkeypatch
+):
+    data = tmp_path / "data"
+    serve_mixed(httpserver)
+    settings = mixed_settings(
+        httpserver, data, monkeypatch, HOTPAPERS_EMBED_SCRIPT=True
+    )
+    out = build(tmp_path, data, **settings)
+    page = soup(out / f"hot-papers-{yesterday().isoformat()}.html")
+    assert [s["src"] for s in page.find_all("script")] == [
+        "https://platform.twitter.com/widgets.js",
+        "https://embed.bsky.app/static/embed.js",
+    ]
+
+
+def test_a_failing_source_makes_a_partial_day_that_a_later_fetch_completes(
+    httpserver, tmp_path, monkeypatch, caplog
+):
+    data = tmp_path / "data"
+    serve_mixed(httpserver, bluesky=Response("down", status=500))
+    settings = mixed_settings(httpserver, data, monkeypatch)
+    hp = HotpapersSettings.from_pelican(
+        {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+
+    [outcome] = fetch.fetch_for_build(hp)
+    assert outcome.status == "partial"
+    day = cache.read_day(cache.day_path(data, yesterday()))
+    assert day.sources == ("x", "hackernews") and day.failed_sources == ("bluesky",)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "Bluesky API" in warnings[0] and "HTTP 500" in warnings[0]
+    assert yesterday().isoformat() in warnings[0]
+
+    out = build(tmp_path, data, **{**settings, "HOTPAPERS_FETCH": "never"})
+    page = soup(out / f"hot-papers-{yesterday().isoformat()}.html")
+    assert "Bluesky did not answer" in page.select_one(".hotpapers-partial").get_text()
+
+    # The next run plans the partial day again, and Bluesky answers this time.
+    plans, _ = plan_days(
+        [yesterday()], data, ZoneInfo("UTC"), dt.datetime.now(UTC), refresh_hours=0
+    )
+    assert plans == [DayPlan(yesterday(), "partial")]
+    httpserver.clear()
+    serve_mixed(httpserver)
+    fetch._FETCHED_THIS_PROCESS.clear()
+    [outcome] = fetch.fetch_for_build(hp)
+    assert outcome.status == "written"
+    day = cache.read_day(cache.day_path(data, yesterday()))
+    assert day.failed_sources == () and "bluesky" in day.sources
+    assert {p.source for e in day.entries for p in e.posts} == {
+        "x",
+        "bluesky",
+        "hackernews",
+    }
+
+
+def test_a_source_failing_again_keeps_its_earlier_posts(
+    httpserver, tmp_path, monkeypatch
+):
+    data = tmp_path / "data"
+    serve_mixed(httpserver)
+    settings = mixed_settings(httpserver, data, monkeypatch, HOTPAPERS_FETCH="always")
+    hp = HotpapersSettings.from_pelican(
+        {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+    assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
+
+    httpserver.clear()
+    serve_mixed(httpserver, bluesky=Response("down", status=503))
+    fetch._FETCHED_THIS_PROCESS.clear()
+    assert [o.status for o in fetch.fetch_for_build(hp)] == ["partial"]
+    day = cache.read_day(cache.day_path(data, yesterday()))
+    assert day.failed_sources == ("bluesky",)
+    sky = [p for e in day.entries for p in e.posts if p.source == "bluesky"]
+    assert sorted(p.id.rsplit("/", 1)[-1] for p in sky) == ["3k1", "3k2"]
+
+
+def test_when_every_source_fails_nothing_is_written(
+    httpserver, tmp_path, monkeypatch, stored
+):
+    data, before = stored
+    settings = mixed_settings(httpserver, data, monkeypatch, HOTPAPERS_HTTP_RETRIES=0)
+    failing = (
+        "/2/tweets/search/recent",
+        "/pds/xrpc/com.atproto.server.createSession",
+        "/hn/search_by_date",
+    )
+    for path in failing:
+        httpserver.expect_request(path).respond_with_response(
+            Response("no", status=500)
+        )
+    hp = HotpapersSettings.from_pelican(
+        {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+    [outcome] = fetch.fetch_for_build(hp)
+    assert outcome.status == "failed"
+    assert {p: p.read_bytes() for p in stored_files(data)} == before
+
+
+def test_sources_without_credentials_are_named_once(
+    httpserver, tmp_path, monkeypatch, caplog
+):
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    monkeypatch.delenv("BLUESKY_HANDLE", raising=False)
+    data = tmp_path / "data"
+    serve_day(httpserver, [day_tweets(1)])
+    settings = fetch_settings(httpserver, data, HOTPAPERS_SOURCES=["x", "bluesky"])
+    hp = HotpapersSettings.from_pelican(
+        {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+    [outcome] = fetch.fetch_for_build(hp)
+    assert outcome.status == "written"
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if "Bluesky is not used" in r.getMessage()
+    ]
+    assert len(lines) == 1 and "$BLUESKY_HANDLE" in lines[0]

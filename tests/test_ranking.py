@@ -452,3 +452,67 @@ def test_reference_day_ranks_as_the_reference_post() -> None:
     assert len(sixth.posts) == 1
     assert seventh.posts == ()
     assert seventh.post_count == 3
+
+
+# --- several sources ---------------------------------------------------------
+
+
+def _mixed_entry():
+    x = make_post(("2101.02831",), reposts=120, likes=300)
+    sky = make_post(
+        ("2101.02831",),
+        reposts=40,
+        likes=95,
+        source="bluesky",
+        id="at://did:plc:a/app.bsky.feed.post/1",
+    )
+    hn = make_post(("2101.02831",), source="hackernews", id="42", reposts=0, likes=210)
+    return Entry(paper=make_paper("2101.02831"), posts=(x, sky, hn))
+
+
+def test_mixed_sources_score_and_counts_per_source():
+    ranked = rank_day(make_day(entries=(_mixed_entry(),)), RankingOptions())
+    [entry] = ranked.entries
+    assert entry.score == 120 + 300 + 40 + 95 + 210
+    assert [(p.source, p.counts.reposts, p.counts.likes) for p in entry.by_source] == [
+        ("x", 120, 300),
+        ("bluesky", 40, 95),
+        ("hackernews", 0, 210),
+    ]
+    assert [p.label for p in entry.by_source] == ["X", "Bluesky", "HN"]
+
+
+def test_source_weights_change_the_score_and_the_order():
+    hn_heavy = Entry(
+        paper=make_paper("2101.00001"),
+        posts=(
+            make_post(
+                ("2101.00001",), source="hackernews", id="1", reposts=0, likes=300
+            ),
+        ),
+    )
+    x_light = Entry(
+        paper=make_paper("2101.00002"),
+        posts=(make_post(("2101.00002",), reposts=100, likes=100),),
+    )
+    day = make_day(entries=(hn_heavy, x_light))
+    plain = rank_day(day, RankingOptions())
+    assert [e.paper.arxiv_id for e in plain.entries] == ["2101.00001", "2101.00002"]
+    weighted = rank_day(day, RankingOptions(weights=(("hackernews", 0.5),)))
+    assert [(e.paper.arxiv_id, e.score) for e in weighted.entries] == [
+        ("2101.00002", 200),
+        ("2101.00001", 150),
+    ]
+    # A weight of 0 removes a source from the score, and its posts from embeds.
+    muted = rank_day(day, RankingOptions(weights=(("hackernews", 0),)))
+    assert [e.paper.arxiv_id for e in muted.entries] == ["2101.00002"]
+
+
+def test_fractional_weights_keep_two_decimals():
+    entry = Entry(
+        paper=make_paper("2101.00001"),
+        posts=(make_post(("2101.00001",), reposts=50, likes=51),),
+    )
+    options = RankingOptions(min_paper_score=0, weights=(("x", 0.333),))
+    ranked = rank_day(make_day(entries=(entry,)), options)
+    assert ranked.entries[0].score == 33.63
