@@ -213,7 +213,7 @@ def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         return EXIT_OK
     print(
         f"{'DATE':<10}  {'LISTED':>6}  {'PAPERS':>6}  {'POSTS':>6}  "
-        "COUNTS TAKEN (HOURS AFTER THE DAY)"
+        "COUNTS TAKEN (HOURS AFTER THE DAY)  SOURCES"
     )
     status = EXIT_OK
     for path in files:
@@ -228,9 +228,15 @@ def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         taken = day.counts_taken_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
         _, day_end = fetch.day_window(day.date, tz)
         hours = (day.counts_taken_at - day_end).total_seconds() / 3600
+        partial = (
+            f"  partial: {', '.join(day.failed_sources)} did not answer"
+            if day.partial
+            else ""
+        )
         print(
             f"{day.date.isoformat():<10}  {len(ranked.entries):>6}  "
-            f"{len(day.entries):>6}  {posts:>6}  {taken} ({hours:+.0f} h)"
+            f"{len(day.entries):>6}  {posts:>6}  {taken} ({hours:+.0f} h)  "
+            f"{'+'.join(day.sources)}{partial}"
         )
     return status
 

@@ -115,8 +115,9 @@ def plan_days(
     """Split ``dates`` into days to fetch and days to leave alone.
 
     A day is fetched when it is missing, when it is partial (a source did
-    not answer), when its counts have not settled, or always with ``force``. A day file that cannot be read is never
-    fetched over: it might be the only copy of a day X no longer serves.
+    not answer), when its counts have not settled, or always with ``force``.
+    A day file that cannot be read is never fetched over: it might be the
+    only copy of a day X no longer serves.
     """
     plans: list[DayPlan] = []
     skipped: list[DayOutcome] = []

@@ -421,3 +421,19 @@ def test_an_older_version_is_migrated_on_read_and_left_as_it_is(
     monkeypatch.setitem(cache.MIGRATIONS, 0, upgrade_0_to_1)
     assert cache.read_day(path) == day
     assert path.read_bytes() == before
+
+
+def test_a_version_1_file_is_migrated_to_version_2(tmp_path: Path) -> None:
+    """A real version-1 file, as 0.1 wrote them: one source, no failed_sources."""
+    source = Path(__file__).parent / "data" / "day-v1.json"
+    assert json.loads(source.read_text(encoding="utf-8"))["schema_version"] == 1
+    path = tmp_path / "2021-01-15.json"
+    path.write_bytes(source.read_bytes())
+    day = cache.read_day(path)
+    assert day.failed_sources == () and not day.partial
+    assert day.sources == ("x",)
+    assert len(day.entries) == 7
+    assert path.read_bytes() == source.read_bytes()  # reading never rewrites
+    written = json.loads(cache.write_day(tmp_path / "new", day).read_text("utf-8"))
+    assert written["schema_version"] == SCHEMA_VERSION == 2
+    assert written["failed_sources"] == []

@@ -803,7 +803,7 @@ def test_list_prints_a_row_per_day(
     assert len(rows) == 2
     assert rows[0].split()[:4] == ["2021-01-11", "1", "2", "2"]
     assert rows[1].split()[:4] == ["2021-01-12", "2", "2", "3"]
-    assert rows[0].endswith(taken)
+    assert rows[0].endswith(f"{taken}  x")
     assert "2021-01-13" in rows[1]  # taken the day after the 12th
     assert result.err == ""
 
@@ -1090,3 +1090,16 @@ def test_a_day_that_cannot_be_written_exits_1_and_keeps_the_old_file(
     assert os.strerror(error) in line
     assert path.read_bytes() == before
     assert [p.name for p in stored_files(site.data)] == [path.name]
+
+
+def test_list_shows_sources_and_partial_days(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    day = make_day(
+        dt.date(2021, 1, 11), sources=("x", "hackernews"), failed_sources=("bluesky",)
+    )
+    cache.write_day(site.data, day)
+    result = run(capsys, "-s", site.conf, "list")
+    assert result.code == 0
+    [row] = [line for line in result.out.splitlines() if line.startswith("2021-01-11")]
+    assert row.endswith("x+hackernews  partial: bluesky did not answer")

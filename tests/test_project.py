@@ -55,3 +55,16 @@ def test_every_setting_is_documented_with_its_default():
         assert rows[name] == f"``{default!r}``".replace("'", '"') or rows[name] == (
             f"``{default!r}``"
         ), name
+
+
+def test_readme_is_valid_restructuredtext():
+    """PyPI shows README.rst as the project page; a warning there breaks it."""
+    import docutils.core
+    import docutils.utils
+
+    text = (ROOT / "README.rst").read_text(encoding="utf-8")
+    docutils.core.publish_doctree(
+        text,
+        settings_overrides={"halt_level": docutils.utils.Reporter.WARNING_LEVEL,
+                            "report_level": 5},
+    )  # fmt: skip

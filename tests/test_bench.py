@@ -1,0 +1,53 @@
+"""The build benchmark still runs, and both of its sites agree.
+
+``benchmarks/bench_build.py`` is run by hand (its figures depend on the
+machine), so nothing else would notice when a change to the plugin or to
+the day format breaks it. This runs its quick form and checks only that it
+finishes and that the plugin site and the Markdown site each produced one
+article per day. It asserts no time: timing belongs to the benchmark's
+report, not to a test that must pass on any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.build
+
+DAYS = 20
+
+
+def test_quick_benchmark_runs_and_both_sites_build_every_day(tmp_path):
+    result_path = tmp_path / "bench.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_build.py"),
+            "--days",
+            str(DAYS),
+            "--runs",
+            "1",
+            "--json",
+            str(result_path),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    report = json.loads(result_path.read_text(encoding="utf-8"))
+    builds = report["builds"]
+    assert sorted(b["kind"] for b in builds) == ["markdown", "plugin"]
+    assert all(b["articles"] == DAYS for b in builds), builds
+    assert all(b["errors"] == 0 for b in builds), builds
+    assert report["data"]["days"] == DAYS
+    assert report["data"]["papers"] >= 6 * DAYS
