@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_X_MAX_PAGES": 10,
     "HOTPAPERS_X_MAX_POSTS": 1000,
     "HOTPAPERS_X_FULL_ARCHIVE": False,
-    "HOTPAPERS_X_RATE_LIMIT_MAX_WAIT": 900,
+    "HOTPAPERS_RATE_LIMIT_MAX_WAIT": 900,
     "HOTPAPERS_BLUESKY_PDS_URL": "https://bsky.social",
     "HOTPAPERS_BLUESKY_QUERY": "arxiv.org",
     "HOTPAPERS_BLUESKY_HANDLE_ENV": "BLUESKY_HANDLE",
@@ -125,7 +125,7 @@ class FetchOptions:
     x_max_pages: int = 10
     x_max_posts: int = 1000
     x_full_archive: bool = False
-    x_rate_limit_max_wait: float = 900
+    rate_limit_max_wait: float = 900
     bluesky_pds_url: str = "https://bsky.social"
     bluesky_query: str = "arxiv.org"
     bluesky_handle_env: str = "BLUESKY_HANDLE"
@@ -217,8 +217,8 @@ class HotpapersSettings:
             x_max_pages=_int(raw, "HOTPAPERS_X_MAX_PAGES", minimum=1),
             x_max_posts=_int(raw, "HOTPAPERS_X_MAX_POSTS", minimum=10),
             x_full_archive=_bool(raw, "HOTPAPERS_X_FULL_ARCHIVE"),
-            x_rate_limit_max_wait=_number(
-                raw, "HOTPAPERS_X_RATE_LIMIT_MAX_WAIT", minimum=0
+            rate_limit_max_wait=_number(
+                raw, "HOTPAPERS_RATE_LIMIT_MAX_WAIT", minimum=0
             ),
             bluesky_pds_url=_url(raw, "HOTPAPERS_BLUESKY_PDS_URL"),
             bluesky_query=_str(raw, "HOTPAPERS_BLUESKY_QUERY"),

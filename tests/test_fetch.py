@@ -132,7 +132,7 @@ def fetch_settings(httpserver, data_dir: Path, **extra) -> dict:
         "HOTPAPERS_HTTP_BACKOFF": 0,
         "HOTPAPERS_HTTP_RETRIES": 1,
         "HOTPAPERS_HTTP_TIMEOUT": 2,
-        "HOTPAPERS_X_RATE_LIMIT_MAX_WAIT": 2,
+        "HOTPAPERS_RATE_LIMIT_MAX_WAIT": 2,
         "HOTPAPERS_DATES": [yesterday().isoformat()],
         "HOTPAPERS_MIN_PAPER_SCORE": 1,
         "HOTPAPERS_MIN_POST_SCORE": 1,

@@ -209,7 +209,9 @@ class FakePDS:
 
     def tokens(self) -> list[str]:
         return [
-            make(n) for n in range(1, self.issued + 1) for make in (access_token, refresh_token)
+            make(n)
+            for n in range(1, self.issued + 1)
+            for make in (access_token, refresh_token)
         ]
 
     def _issue(self) -> Response:
@@ -333,6 +335,8 @@ def test_login_then_search_with_the_exact_requests(httpserver):
     for request in (login, query):
         assert MARKER not in request.url
         assert MARKER not in request.query_string.decode()
+        others = [v for k, v in request.headers.items() if k != "Authorization"]
+        assert not [value for value in others if MARKER in value]
         assert request.headers["User-Agent"].startswith(
             f"pelican-hotpapers/{__version__} "
         )
@@ -609,7 +613,9 @@ def test_a_link_card_alone_is_enough_and_adds_no_text_link():
 def test_the_embed_view_alone_is_enough():
     uri = "https://arxiv.org/abs/2101.03164"
 
-    post = parse_post(post_view("3lb2view", "Look", view_embed=external(uri, view=True)))
+    post = parse_post(
+        post_view("3lb2view", "Look", view_embed=external(uri, view=True))
+    )
 
     assert post is not None
     assert post.arxiv_ids == ("2101.03164",)
@@ -756,10 +762,10 @@ def test_created_at_falls_back_to_indexed_at():
         [],
         {"uri": "https://bsky.app/profile/a/post/b", "record": {}},
         {"uri": f"at://{AUTHOR_DID}/app.bsky.feed.post/3x", "record": "text"},
-        post_view("3bad1", "x", facets="nope"),  # type: ignore[arg-type]
+        post_view("3bad1", "x", facets="nope"),
         post_view("3bad2", "x", facets=[None, 3, {"index": "x", "features": 5}]),
         post_view("3bad3", "x", facets=[{"features": [None, {"$type": LINK}]}]),
-        post_view("3bad4", "x", record_embed={"external": "nope"}),  # type: ignore
+        post_view("3bad4", "x", record_embed={"external": "nope"}),
         post_view("3bad5", "x", view_embed={"media": {"external": {"uri": 3}}}),
     ],
 )
@@ -1038,16 +1044,19 @@ def test_rate_limit_reset_soon_is_waited_for(httpserver):
     reset = int(time.time()) + 1
     if reset - time.time() < 0.3:  # make the wait long enough to measure
         reset += 1
-    pds = FakePDS(httpserver, {None: search_page([arxiv_post("3aaa")])})
+    pds = FakePDS(httpserver)
 
     def first_refused() -> Response:
         arrivals.append(time.time())
         return rate_limited(reset)
 
-    pds.queue = [first_refused]
+    def then_answered() -> Response:
+        arrivals.append(time.time())
+        return json_response(search_page([arxiv_post("3aaa")]))
+
+    pds.queue = [first_refused, then_answered]
 
     result = search(make_source(httpserver, retries=2, rate_limit_max_wait=5))
-    arrivals.append(time.time())
 
     assert len(result.posts) == 1
     assert paths_seen(httpserver) == [CREATE, SEARCH, SEARCH]
@@ -1065,7 +1074,7 @@ def test_rate_limit_reset_beyond_the_allowed_wait_gives_up_at_once(httpserver):
 
     assert time.monotonic() - started < 1.0
     assert paths_seen(httpserver) == [CREATE, SEARCH]
-    assert "HTTP 429" in str(caught.value)
+    assert "rate limit reached (HTTP 429)" in str(caught.value)
     assert_clean_error(caught.value)
 
 
@@ -1154,7 +1163,7 @@ OPTIONS = SimpleNamespace(
     http_timeout=5.0,
     http_retries=1,
     http_backoff=0.0,
-    x_rate_limit_max_wait=60.0,
+    rate_limit_max_wait=60.0,
 )
 
 

@@ -881,7 +881,7 @@ def test_from_options_needs_a_token():
         http_timeout=5.0,
         http_retries=1,
         http_backoff=0.0,
-        x_rate_limit_max_wait=60.0,
+        rate_limit_max_wait=60.0,
     )
 
     assert XSource.from_options(options, environ={}) is None

@@ -29,7 +29,7 @@ from typing import Any
 import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
-from pelican_hotpapers.models import Counts, Link, Post, clean_json
+from pelican_hotpapers.models import Counts, Link, Post, clean_json, clean_text
 from pelican_hotpapers.sources.base import SearchResult
 from pelican_hotpapers.sources.session import (
     SourceError,
@@ -100,7 +100,8 @@ def _facet_links(text: str, facets: Any) -> tuple[list[Link], list[str]]:
             continue
         index = facet.get("index") if isinstance(facet.get("index"), dict) else {}
         start, end = index.get("byteStart"), index.get("byteEnd")
-        for feature in facet.get("features") or ():
+        features = facet.get("features")
+        for feature in features if isinstance(features, list) else ():
             if not isinstance(feature, dict) or feature.get("$type") != _LINK_FACET:
                 continue
             uri = feature.get("uri")
@@ -190,11 +191,14 @@ class BlueskySource:
         self.password_env = password_env
         self._access: str | None = None
         self._refresh: str | None = None
+        # createSession and refreshSession are POSTs; retrying them after a
+        # 5xx or a 429 is safe (they only hand out tokens).
         self.session = session or make_session(
             timeout=timeout,
             retries=retries,
             backoff=backoff,
             max_wait=rate_limit_max_wait,
+            allowed_methods=frozenset({"GET", "POST"}),
         )
 
     def __repr__(self) -> str:
@@ -222,7 +226,7 @@ class BlueskySource:
             timeout=options.http_timeout,
             retries=options.http_retries,
             backoff=options.http_backoff,
-            rate_limit_max_wait=options.x_rate_limit_max_wait,
+            rate_limit_max_wait=options.rate_limit_max_wait,
         )
 
     @classmethod
@@ -262,6 +266,8 @@ class BlueskySource:
             "com.atproto.server.createSession",
             json={"identifier": self.handle, "password": self._password},
         )
+        if response.status_code == 429:
+            raise BlueskyError("rate limit reached when creating a session (HTTP 429)")
         if response.status_code in (400, 401):
             raise BlueskyError(
                 f"the handle or the app password in ${self.password_env} was "
@@ -365,5 +371,5 @@ def _error_name(response: requests.Response) -> str:
     except ValueError:
         return ""
     if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return body["error"][:80]
+        return clean_text(body["error"][:80])
     return ""

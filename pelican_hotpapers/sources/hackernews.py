@@ -49,6 +49,20 @@ def _count(value: Any) -> int:
     )
 
 
+def _created_at(hit: dict[str, Any]) -> dt.datetime:
+    stamp = hit.get("created_at_i")
+    if isinstance(stamp, int) and not isinstance(stamp, bool):
+        return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
+    text = hit.get("created_at")
+    if isinstance(text, str):
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        except ValueError:
+            pass
+    return dt.datetime.now(dt.UTC)
+
+
 def discussion_url(story_id: str) -> str:
     return f"https://news.ycombinator.com/item?id={story_id}"
 
@@ -68,12 +82,7 @@ def parse_hit(hit: Any) -> Post | None:
     arxiv_ids = extract_arxiv_ids([url])
     if not arxiv_ids:
         return None
-    created = hit.get("created_at_i")
-    created_at = (
-        dt.datetime.fromtimestamp(created, tz=dt.UTC)
-        if isinstance(created, int) and not isinstance(created, bool)
-        else dt.datetime.now(dt.UTC)
-    )
+    created_at = _created_at(hit)
     author = hit.get("author") if isinstance(hit.get("author"), str) else ""
     title = hit.get("title") if isinstance(hit.get("title"), str) else ""
     parts = urlsplit(url)

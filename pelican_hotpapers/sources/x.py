@@ -290,7 +290,7 @@ class XSource:
             timeout=options.http_timeout,
             retries=options.http_retries,
             backoff=options.http_backoff,
-            rate_limit_max_wait=options.x_rate_limit_max_wait,
+            rate_limit_max_wait=options.rate_limit_max_wait,
         )
 
     @classmethod
@@ -378,7 +378,7 @@ class XSource:
                 when = f" until {reopens:%Y-%m-%d %H:%M} UTC"
             raise XRateLimitError(
                 f"rate limit reached (HTTP 429); X asks to wait{when}, longer "
-                "than HOTPAPERS_X_RATE_LIMIT_MAX_WAIT allows or after all retries"
+                "than HOTPAPERS_RATE_LIMIT_MAX_WAIT allows or after all retries"
             )
         if status == 401:
             raise XError(
