@@ -132,9 +132,17 @@ def read_day(path: str | os.PathLike[str]) -> Day:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise DayFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    return parse_day(path, raw)
+
+
+def parse_day(path: str | os.PathLike[str], raw: bytes) -> Day:
+    """Check and convert the bytes of a day file; ``path`` names it in errors."""
+    path = Path(path)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise DayFileError(path, "is not UTF-8 text") from None
     try:
@@ -146,7 +154,9 @@ def read_day(path: str | os.PathLike[str]) -> Day:
     except (ValueError, RecursionError) as exc:
         # A number too long for int() or nesting too deep for the parser.
         raise DayFileError(path, f"is not valid JSON ({exc})") from None
-    data = validate_day_dict(clean_json(data), path)
+    if _may_hold_unsafe_text(text):
+        data = clean_json(data)
+    data = validate_day_dict(data, path)
     try:
         day = day_from_dict(data)
     except (ValueError, KeyError, TypeError) as exc:
@@ -159,6 +169,19 @@ def read_day(path: str | os.PathLike[str]) -> Day:
             f"{match.group(1)}",
         )
     return day
+
+
+def _may_hold_unsafe_text(text: str) -> bool:
+    # JSON cannot hold a raw control character inside a string, so one can
+    # only come from an escape (\u0000, \b, \f); a lone surrogate only from
+    # \uD800-style escapes. Files we write hold none, so they skip the
+    # walk over every string.
+    return (
+        "\\u" in text
+        or "\\b" in text
+        or "\\f" in text
+        or any(ch in text for ch in "\ufffe\uffff")
+    )
 
 
 def day_files(data_path: str | os.PathLike[str]) -> list[Path]:

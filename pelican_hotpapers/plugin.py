@@ -22,9 +22,10 @@ from pelican.contents import Article
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import order_content
 
-from pelican_hotpapers import cache, fetch, ranking
+from pelican_hotpapers import cache, ranking
+from pelican_hotpapers.memo import Rendered, RenderMemo, digest, memo_key
 from pelican_hotpapers.models import RankedDay
-from pelican_hotpapers.render import Renderer
+from pelican_hotpapers.render import TEMPLATES_PATH, Renderer
 from pelican_hotpapers.settings import HotpapersSettings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -98,9 +99,9 @@ def load_site_settings(pelican_settings: dict[str, Any]) -> HotpapersSettings | 
 
 
 def make_article(
-    generator: Any, ranked: RankedDay, hp: HotpapersSettings, renderer: Renderer
+    generator: Any, ranked: RankedDay, hp: HotpapersSettings, html: str, summary: str
 ) -> Article:
-    """One Pelican article for one ranked day."""
+    """One Pelican article for one ranked day and its rendered body."""
     settings = generator.settings
     date_text = ranked.date.isoformat()
     tz = ZoneInfo(hp.timezone)
@@ -112,14 +113,14 @@ def make_article(
         "tags": [Tag(tag, settings) for tag in hp.tags],
         "author": Author(hp.author, settings),
         "authors": [Author(hp.author, settings)],
-        "summary": renderer.render_summary(ranked),
+        "summary": summary,
         "status": hp.status,
     }
     # A path under PATH that no real file has: Pelican keys caches, links and
     # translations by source path, so each day needs its own.
     source_path = os.path.join(generator.path, "hotpapers", f"{date_text}.json")
     article = Article(
-        renderer.render_day(ranked),
+        html,
         metadata=metadata,
         settings=settings,
         source_path=source_path,
@@ -129,13 +130,18 @@ def make_article(
     return article
 
 
-def add_day_articles(generator: Any) -> None:
-    """Receiver of ``article_generator_pretaxonomy``: add one article per day."""
-    hp = load_site_settings(generator.settings)
-    if hp is None:
-        return
+def _fetch(hp: HotpapersSettings) -> None:
     try:
-        fetch.fetch_for_build(hp)
+        if hp.fetch.mode != "never":
+            # Imported here: fetching pulls in requests, arxiv and lxml, which
+            # an offline build does not need to pay for.
+            from pelican_hotpapers import fetch
+
+            fetch.fetch_for_build(hp)
+        else:
+            logger.info(
+                "hotpapers: HOTPAPERS_FETCH is 'never'; using the stored days only"
+            )
     except Exception as exc:  # a fetch must never take the build down
         logger.warning(
             "hotpapers: fetching failed unexpectedly (%s: %s); the stored days "
@@ -144,8 +150,67 @@ def add_day_articles(generator: Any) -> None:
             exc,
         )
         logger.debug("hotpapers: details", exc_info=True)
-    days = cache.load_days(hp.data_path)
-    if not days:
+
+
+def _open_memo(generator: Any, hp: HotpapersSettings) -> RenderMemo | None:
+    """The render memo, when Pelican's content cache is on (see memo.py)."""
+    settings = generator.settings
+    load = bool(settings.get("LOAD_CONTENT_CACHE"))
+    store = bool(settings.get("CACHE_CONTENT"))
+    if not (load or store):
+        return None
+    template_dirs = [TEMPLATES_PATH / "hotpapers"] + [
+        Path(folder) / "hotpapers"
+        for folder in getattr(generator, "_templates_path", [])
+    ]
+    key = memo_key(repr(hp), template_dirs)
+    return RenderMemo.open(settings.get("CACHE_PATH"), key, load)
+
+
+def _day_article(
+    generator: Any,
+    hp: HotpapersSettings,
+    renderer: Renderer,
+    path: Path,
+    memo: RenderMemo | None,
+) -> Article | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        logger.error(
+            "hotpapers: skipping day file %s: cannot be read (%s)",
+            path,
+            exc.strerror or exc,
+        )
+        return None
+    fingerprint = digest(raw)
+    rendered = memo.get(path.name, fingerprint) if memo is not None else None
+    if rendered is None:
+        try:
+            day = cache.parse_day(path, raw)
+        except cache.DayFileError as exc:
+            logger.error("hotpapers: skipping day file %s", exc)
+            return None
+        ranked = ranking.rank_day(day, hp.ranking)
+        rendered = Rendered(
+            fingerprint,
+            ranked,
+            renderer.render_day(ranked),
+            renderer.render_summary(ranked),
+        )
+        if memo is not None:
+            memo.put(path.name, rendered)
+    return make_article(generator, rendered.ranked, hp, rendered.html, rendered.summary)
+
+
+def add_day_articles(generator: Any) -> None:
+    """Receiver of ``article_generator_pretaxonomy``: add one article per day."""
+    hp = load_site_settings(generator.settings)
+    if hp is None:
+        return
+    _fetch(hp)
+    files = cache.day_files(hp.data_path)
+    if not files:
         logger.info(
             "hotpapers: no stored days in %s; day files (YYYY-MM-DD.json) are "
             "expected there",
@@ -158,6 +223,7 @@ def add_day_articles(generator: Any) -> None:
         filters=generator.env.filters,
         globals=generator.env.globals,
     )
+    memo = _open_memo(generator, hp)
     lists = {
         "published": generator.articles,
         "hidden": generator.hidden_articles,
@@ -165,31 +231,34 @@ def add_day_articles(generator: Any) -> None:
     }
     taken = {article.slug for article in generator.articles}
     added = 0
-    for day in days:
+    for path in files:
         try:
-            ranked = ranking.rank_day(day, hp.ranking)
-            article = make_article(generator, ranked, hp, renderer)
+            article = _day_article(generator, hp, renderer, path, memo)
         except Exception as exc:  # one broken day or template must not end the build
             logger.error(
                 "hotpapers: the article for %s could not be made: %s: %s",
-                day.date.isoformat(),
+                path.name,
                 type(exc).__name__,
                 exc,
             )
             logger.debug("hotpapers: details", exc_info=True)
+            continue
+        if article is None:
             continue
         if article.slug in taken:
             logger.warning(
                 "hotpapers: the site already has an article with slug %r; the "
                 "Hot Papers article for %s is not added (see HOTPAPERS_SLUG)",
                 article.slug,
-                day.date.isoformat(),
+                path.stem,
             )
             continue
         taken.add(article.slug)
         lists[hp.status].append(article)
         generator.add_source_path(article)
         added += 1
+    if memo is not None and generator.settings.get("CACHE_CONTENT"):
+        memo.save()
     order_by = generator.settings["ARTICLE_ORDER_BY"]
     generator.articles = order_content(generator.articles, order_by)
     generator.hidden_articles = order_content(generator.hidden_articles, order_by)
@@ -197,6 +266,3 @@ def add_day_articles(generator: Any) -> None:
     logger.info(
         "hotpapers: added %d Hot Papers article(s) from %s", added, hp.data_path
     )
-
-
-__all__ = ["add_day_articles", "register", "settings_dir"]

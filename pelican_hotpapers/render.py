@@ -27,6 +27,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     PrefixLoader,
+    Template,
     select_autoescape,
 )
 from markupsafe import Markup, escape
@@ -41,6 +42,7 @@ TEMPLATES_PATH = Path(__file__).parent / "templates"
 TEMPLATE_PREFIX = "!hotpapers"
 DAY_TEMPLATE = "hotpapers/day.html"
 SUMMARY_TEMPLATE = "hotpapers/summary.html"
+POST_TEMPLATE = "hotpapers/post.html"
 
 EMBED_SCRIPT_URL = "https://platform.twitter.com/widgets.js"
 #: The platforms' own scripts that enhance the static embeds, loaded only
@@ -57,6 +59,9 @@ _TOKEN_RE = re.compile(
     r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_][A-Za-z0-9_.-]{0,252})"
     r"|(?<![\w#&/])#(?P<tag>\w{1,100})"
 )
+_URL_START = re.compile(r"(?i:https?)://")
+# An http(s) URL without spaces, controls or a second scheme: safe as it is.
+_PLAIN_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]*\Z")
 # Where a mention or a hashtag leads, per source.
 _MENTION_URLS = {"x": "https://x.com/{}", "bluesky": "https://bsky.app/profile/{}"}
 _TAG_URLS = {"x": "https://x.com/hashtag/{}", "bluesky": "https://bsky.app/hashtag/{}"}
@@ -72,6 +77,8 @@ def safe_url(url: Any, schemes: frozenset[str] = _SAFE_SCHEMES) -> str:
     """
     if not isinstance(url, str):
         return ""
+    if url.startswith(("https://", "http://")) and _PLAIN_URL.match(url):
+        return url  # the common case, decided without parsing
     cleaned = re.sub(r"[\u0000-\u0020\u007f]+", "", url)
     try:
         scheme = urlsplit(cleaned).scheme.lower()
@@ -89,21 +96,31 @@ def link_url(url: Any) -> str:
 
 def category_url(category: Any) -> str:
     """arXiv's listing page for a category, or an empty string if it is not one."""
-    if isinstance(category, str) and CATEGORY_RE.match(category):
+    return _category_url(category) if isinstance(category, str) else ""
+
+
+def _escape(text: str) -> str:
+    return str(escape(text))
+
+
+def _anchor(href: str, text: str) -> str:
+    # Plain concatenation of escaped parts: Markup.format is several times
+    # slower, and this runs for every link of every post.
+    return f'<a href="{_escape(href)}" rel="nofollow noopener">{_escape(text)}</a>'
+
+
+@lru_cache(maxsize=4096)
+def _category_url(category: str) -> str:
+    if CATEGORY_RE.match(category):
         return f"https://arxiv.org/list/{category}/recent"
     return ""
 
 
-def _anchor(href: str, text: str) -> Markup:
-    return Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(href, text)
-
-
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)
 def _token_re(literals: tuple[str, ...]) -> re.Pattern[str]:
-    # A post's own links first (t.co links, or Bluesky's shortened
-    # "arxiv.org/abs/2101.0…" text), longest first, then the general tokens.
-    if not literals:
-        return _TOKEN_RE
+    # Links whose text is not a URL (Bluesky's shortened "arxiv.org/abs/…"),
+    # longest first, then the general tokens. X's t.co links are URLs, which
+    # the general pattern finds: most posts need no pattern of their own.
     alternatives = "|".join(re.escape(literal) for literal in literals)
     return re.compile(f"(?P<literal>{alternatives})|{_TOKEN_RE.pattern}")
 
@@ -116,10 +133,13 @@ def post_text(post: Post) -> Markup:
     and https become links; anything else is shown as text.
     """
     links = {link.url: link for link in post.links if link.url}
-    pattern = _token_re(tuple(sorted(links, key=len, reverse=True)))
+    literals = tuple(
+        sorted((u for u in links if not _URL_START.match(u)), key=len, reverse=True)
+    )
+    pattern = _token_re(literals) if literals else _TOKEN_RE
     mention_url = _MENTION_URLS.get(post.source)
     tag_url = _TAG_URLS.get(post.source)
-    out: list[Markup | str] = []
+    out: list[str] = []
     pos = 0
     text = post.text
     for match in pattern.finditer(text):
@@ -135,7 +155,7 @@ def post_text(post: Post) -> Markup:
             else:
                 href, shown = link_url(token), token
             # A link we will not make is still shown, as text.
-            piece = _anchor(href, shown) if href else escape(shown)
+            piece = _anchor(href, shown) if href else _escape(shown)
         elif mention_url and match.group("mention"):
             handle = match.group("mention").rstrip(".-")
             if post.source == "x":  # X handles hold letters, digits and _ only
@@ -147,12 +167,15 @@ def post_text(post: Post) -> Markup:
             piece = _anchor(tag_url.format(tag), f"#{tag}")
         else:
             continue
-        out.append(escape(text[pos:start]))
+        out.append(_escape(text[pos:start]))
         out.append(piece)
         pos = end
-    out.append(escape(text[pos:]))
-    html = Markup("").join(out).replace("\r\n", "\n").replace("\r", "\n")
-    return Markup("<br>\n").join(html.split("\n"))
+    out.append(_escape(text[pos:]))
+    html = "".join(out)
+    if "\r" in html:
+        html = html.replace("\r\n", "\n").replace("\r", "\n")
+    # Every piece above is escaped text or an anchor built from escaped parts.
+    return Markup(html.replace("\n", "<br>\n"))
 
 
 class Renderer:
@@ -179,7 +202,12 @@ class Renderer:
         self.env.filters["counts_time"] = self.format_time
         self.env.filters["long_date"] = self.long_date
         self.env.filters["source_label"] = source_label
+        self.env.globals["post_template"] = self.post_template
         self._tz = ZoneInfo(settings.timezone)
+        self._post_templates: dict[str, Template] = {}
+        # A day shows its one time of counting many times over.
+        self.format_time = lru_cache(maxsize=256)(self.format_time)  # type: ignore[method-assign]
+        self.env.filters["counts_time"] = self.format_time
 
     def format_time(self, value: dt.datetime, fmt: str | None = None) -> str:
         """A time in the site's timezone, in HOTPAPERS_TIME_FORMAT."""
@@ -189,6 +217,25 @@ class Renderer:
         """A date as X writes it under an embed: "January 11, 2021"."""
         local = value.astimezone(self._tz)
         return f"{local:%B} {local.day}, {local.year}"
+
+    def post_template(self, source: str) -> Template:
+        """The template that shows a post of ``source``, looked up once.
+
+        A theme's own ``hotpapers/post.html`` lays out every post; otherwise
+        ``post-SOURCE.html``, or ``post-generic.html``. Resolving it here
+        saves a template lookup per post.
+        """
+        template = self._post_templates.get(source)
+        if template is None:
+            post = self.env.get_template(POST_TEMPLATE)
+            if Path(post.filename or "") != TEMPLATES_PATH / POST_TEMPLATE:
+                template = post
+            else:
+                template = self.env.select_template(
+                    [f"hotpapers/post-{source}.html", "hotpapers/post-generic.html"]
+                )
+            self._post_templates[source] = template
+        return template
 
     def _context(self, ranked: RankedDay) -> dict[str, Any]:
         return {

@@ -1,0 +1,120 @@
+"""Rendered days remembered between builds, in Pelican's CACHE_PATH.
+
+A site that has run for years holds thousands of days, and nearly all of
+them are the same from one build to the next. With Pelican's content cache
+on (``CACHE_CONTENT`` to write it, ``LOAD_CONTENT_CACHE`` to read it), a day
+whose file, templates and settings have not changed is not read, checked,
+ranked or rendered again: its ranked data and HTML come from here.
+
+The memo is a disposable cache, unlike the data folder: deleting it only
+costs one slower build. Its key covers everything the HTML depends on: the
+plugin's version, every template file the renderer can reach, and the
+settings; a change to any of them starts a new memo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pelican_hotpapers import __version__
+from pelican_hotpapers.models import RankedDay
+
+logger = logging.getLogger(__name__)
+
+MEMO_FILE = "hotpapers-rendered.pickle"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """What a day became: its ranked data, its article body and summary."""
+
+    digest: str
+    ranked: RankedDay
+    html: str
+    summary: str
+
+
+@dataclass
+class RenderMemo:
+    """The rendered days of the last build, and those of this one."""
+
+    path: Path | None
+    key: str
+    old: dict[str, Rendered] = field(default_factory=dict)
+    new: dict[str, Rendered] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def open(
+        cls, cache_path: str | os.PathLike[str] | None, key: str, load: bool
+    ) -> RenderMemo:
+        """The memo under ``cache_path``; empty unless ``load`` and its key matches."""
+        path = Path(cache_path) / MEMO_FILE if cache_path else None
+        memo = cls(path, key)
+        if load and path is not None and path.is_file():
+            try:
+                with path.open("rb") as handle:
+                    stored_key, entries = pickle.load(handle)
+            except Exception as exc:  # a broken cache only costs time
+                logger.debug("hotpapers: ignoring the render memo %s (%s)", path, exc)
+            else:
+                if stored_key == key and isinstance(entries, dict):
+                    memo.old = entries
+        return memo
+
+    def get(self, name: str, digest: str) -> Rendered | None:
+        found = self.old.get(name)
+        if found is not None and found.digest == digest:
+            self.new[name] = found
+            return found
+        return None
+
+    def put(self, name: str, rendered: Rendered) -> None:
+        self.new[name] = rendered
+        self.changed = True
+
+    def save(self) -> None:
+        """Write this build's days, atomically; a failure is only logged."""
+        if self.path is None:
+            return
+        if not self.changed and self.new.keys() == self.old.keys():
+            return  # every day came from the memo: it is already on disk
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(
+                    (self.key, self.new), handle, protocol=pickle.HIGHEST_PROTOCOL
+                )
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            logger.debug("hotpapers: could not save the render memo (%s)", exc)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def memo_key(
+    settings_repr: str, template_dirs: Iterable[str | os.PathLike[str]]
+) -> str:
+    """A key that changes whenever the rendered HTML could change."""
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(__version__.encode())
+    hasher.update(settings_repr.encode())
+    for folder in template_dirs:
+        base = Path(folder)
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                hasher.update(str(path).encode())
+                hasher.update(path.read_bytes())
+    return hasher.hexdigest()

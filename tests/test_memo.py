@@ -1,0 +1,98 @@
+"""The render memo: unchanged days are not rendered again with the content cache on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pelican_hotpapers import cache, render
+from pelican_hotpapers.memo import MEMO_FILE, RenderMemo, memo_key
+
+from .factories import make_day
+from .sites import build, soup
+
+CACHED = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
+
+
+@pytest.fixture
+def rendered_days(monkeypatch) -> list[str]:
+    """The dates rendered by every build of the test, in order."""
+    seen: list[str] = []
+    original = render.Renderer.render_day
+
+    def counting(self, ranked):
+        seen.append(ranked.date.isoformat())
+        return original(self, ranked)
+
+    monkeypatch.setattr(render.Renderer, "render_day", counting)
+    return seen
+
+
+def test_unchanged_days_come_from_the_memo(tmp_path, data_dir, rendered_days):
+    first = build(tmp_path, data_dir, **CACHED)
+    assert sorted(rendered_days) == ["2021-01-11", "2021-01-12"]
+    assert (tmp_path / "cache" / MEMO_FILE).exists()
+    page = (first / "hot-papers-2021-01-11.html").read_text(encoding="utf-8")
+
+    rendered_days.clear()
+    second = build(tmp_path, data_dir, **CACHED)
+    assert rendered_days == []
+    assert (second / "hot-papers-2021-01-11.html").read_text(encoding="utf-8") == page
+
+    # A changed day is rendered again, and only that one.
+    cache.write_day(data_dir, make_day(dt.date(2021, 1, 12), sources=("x", "bluesky")))
+    rendered_days.clear()
+    third = build(tmp_path, data_dir, **CACHED)
+    assert rendered_days == ["2021-01-12"]
+    intro = soup(third / "hot-papers-2021-01-12.html").select_one(".hotpapers-intro")
+    assert "on X, Bluesky" in intro.get_text()
+
+
+def test_changed_settings_or_templates_render_everything_again(
+    tmp_path, data_dir, rendered_days
+):
+    build(tmp_path, data_dir, **CACHED)
+    rendered_days.clear()
+    build(tmp_path, data_dir, HOTPAPERS_MIN_PAPER_SCORE=10, **CACHED)
+    assert len(rendered_days) == 2
+
+    overrides = tmp_path / "overrides"
+    (overrides / "hotpapers").mkdir(parents=True)
+    (overrides / "hotpapers" / "post.html").write_text("<div class=mine></div>")
+    settings = {**CACHED, "THEME_TEMPLATES_OVERRIDES": [str(overrides)]}
+    rendered_days.clear()
+    out = build(tmp_path, data_dir, HOTPAPERS_MIN_PAPER_SCORE=10, **settings)
+    assert len(rendered_days) == 2
+    assert soup(out / "hot-papers-2021-01-11.html").select("div.mine")
+
+
+def test_without_the_content_cache_nothing_is_remembered(
+    tmp_path, data_dir, rendered_days
+):
+    build(tmp_path, data_dir)
+    build(tmp_path, data_dir)
+    assert len(rendered_days) == 4
+    assert not (tmp_path / "cache" / MEMO_FILE).exists()
+
+
+def test_a_broken_memo_only_costs_time(tmp_path, data_dir, rendered_days):
+    build(tmp_path, data_dir, **CACHED)
+    (tmp_path / "cache" / MEMO_FILE).write_bytes(b"not a pickle")
+    rendered_days.clear()
+    out = build(tmp_path, data_dir, **CACHED)
+    assert len(rendered_days) == 2
+    assert (out / "hot-papers-2021-01-11.html").exists()
+
+
+def test_memo_key_follows_templates_and_settings(tmp_path):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "day.html").write_text("a")
+    first = memo_key("settings", [folder])
+    assert memo_key("settings", [folder]) == first
+    assert memo_key("other settings", [folder]) != first
+    (folder / "day.html").write_text("b")
+    assert memo_key("settings", [folder]) != first
+    memo = RenderMemo.open(tmp_path / "cache", first, load=True)
+    assert memo.get("2021-01-11.json", "x") is None
