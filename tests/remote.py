@@ -8,10 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
 from werkzeug import Request, Response
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening: connecting to it is refused."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def requests_seen(httpserver) -> list[Request]:
+    """The requests a pytest-httpserver received, in order."""
+    return [request for request, _ in httpserver.log]
 
 
 def x_tweet(

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 import re
-import socket
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +25,7 @@ from .remote import (
     atom_feed,
     bsky_page,
     bsky_post,
+    closed_port,
     hn_hit,
     hn_page,
     x_page,
@@ -302,11 +302,7 @@ def test_full_archive_uses_search_all(httpserver, tmp_path, monkeypatch):
 
 
 def closed_port_url() -> str:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}/2"
+    return f"http://127.0.0.1:{closed_port()}/2"
 
 
 def stalled(request: Request) -> Response:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +26,8 @@ from werkzeug import Request, Response
 from pelican_hotpapers import __version__
 from pelican_hotpapers.models import Paper
 from pelican_hotpapers.sources.arxiv import ArxivError, ArxivSource
+
+from .remote import closed_port, requests_seen
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
 PATH = "/api/query"
@@ -148,20 +149,8 @@ def make_source(httpserver, **kwargs: Any) -> ArxivSource:
     return ArxivSource(**options)
 
 
-def requests_seen(httpserver) -> list[Request]:
-    return [request for request, _ in httpserver.log]
-
-
 def new_ids(count: int, month: str = "2101") -> list[str]:
     return [f"{month}.{n:05d}" for n in range(1, count + 1)]
-
-
-def closed_port() -> int:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def wait_for_requests(httpserver, count: int) -> None:

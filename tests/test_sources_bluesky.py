@@ -13,7 +13,6 @@ import copy
 import datetime as dt
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,8 @@ from werkzeug import Request, Response
 from pelican_hotpapers import __version__
 from pelican_hotpapers.models import Counts, Link
 from pelican_hotpapers.sources.bluesky import BlueskyError, BlueskySource, parse_post
+
+from .remote import closed_port, requests_seen
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
 RECORDED = "marshalx_thread_view_post_with_embed_media.json"
@@ -273,10 +274,6 @@ def make_source(httpserver, **kwargs: Any) -> BlueskySource:
     return BlueskySource(HANDLE, PASSWORD, **options)
 
 
-def requests_seen(httpserver) -> list[Request]:
-    return [request for request, _ in httpserver.log]
-
-
 def paths_seen(httpserver) -> list[str]:
     return [request.path for request in requests_seen(httpserver)]
 
@@ -287,14 +284,6 @@ def searches_seen(httpserver) -> list[Request]:
 
 def search(source: BlueskySource, start: dt.datetime = START, end: dt.datetime = END):
     return source.search_posts(start, end)
-
-
-def closed_port() -> int:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def assert_clean_error(exc: BlueskyError) -> None:

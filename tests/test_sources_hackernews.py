@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +24,8 @@ from pelican_hotpapers.sources.hackernews import (
     HackerNewsSource,
     parse_hit,
 )
+
+from .remote import closed_port, requests_seen
 
 PATH = "/api/v1/search_by_date"
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -126,20 +127,8 @@ def make_source(httpserver, **kwargs: Any) -> HackerNewsSource:
     return HackerNewsSource(**options)
 
 
-def requests_seen(httpserver) -> list[Request]:
-    return [request for request, _ in httpserver.log]
-
-
 def search(source: HackerNewsSource, start=START, end=END):
     return source.search_posts(start, end)
-
-
-def closed_port() -> int:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def assert_names_the_service(exc: HackerNewsError) -> None:

@@ -12,7 +12,6 @@ import copy
 import datetime as dt
 import json
 import logging
-import socket
 import threading
 import time
 from pathlib import Path
@@ -34,6 +33,8 @@ from pelican_hotpapers.sources.x import (
     parse_tweet,
     snowflake_time,
 )
+
+from .remote import closed_port, requests_seen
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
 TOKEN = "AAAAtest-bearer-S3CR3T-token%2Fvalue"
@@ -157,20 +158,8 @@ def make_source(httpserver, **kwargs: Any) -> XSource:
     return XSource(TOKEN, **options)
 
 
-def requests_seen(httpserver) -> list[Request]:
-    return [request for request, _ in httpserver.log]
-
-
 def search(source: XSource, start: dt.datetime = START, end: dt.datetime = END):
     return source.search_posts(start, end, now=NOW)
-
-
-def closed_port() -> int:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def assert_clean_error(exc: XError) -> None:
