@@ -393,6 +393,29 @@ def assert_one_warning(caplog, service: str, cause: str) -> str:
     return message
 
 
+def serve_fault(
+    httpserver, settings: dict, path: str, url_setting: str, answer
+) -> None:
+    """Make the endpoint at ``path`` fail as ``answer`` says."""
+    if answer is None:
+        settings[url_setting] = closed_port_url()
+    elif isinstance(answer, Response):
+        httpserver.expect_request(path).respond_with_response(answer)
+    elif isinstance(answer, dict):
+        httpserver.expect_request(path).respond_with_json(answer)
+    else:  # a handler that stalls past the timeout
+        settings["HOTPAPERS_HTTP_TIMEOUT"] = 0.5
+        settings["HOTPAPERS_HTTP_RETRIES"] = 0
+        httpserver.expect_request(path).respond_with_handler(answer)
+
+
+def assert_kept_and_warned(out, data, before, caplog, service, cause) -> None:
+    assert {p: p.read_bytes() for p in stored_files(data)} == before
+    assert (out / f"hot-papers-{yesterday().isoformat()}.html").exists()
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    assert_one_warning(caplog, service, cause)
+
+
 @pytest.mark.parametrize("fault", list(X_FAULTS))
 def test_x_faults_keep_the_stored_days(
     httpserver, tmp_path, monkeypatch, caplog, stored, fault
@@ -401,29 +424,17 @@ def test_x_faults_keep_the_stored_days(
     data, before = stored
     service, cause, answer = X_FAULTS[fault]
     settings = fetch_settings(httpserver, data)
-    if answer is None:
-        settings["HOTPAPERS_X_API_URL"] = closed_port_url()
-    elif answer == "loop":
+    if answer == "loop":
         when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
-        looping = x_page([x_tweet(snowflake(when), ["2101.00001"])], "again")
-        httpserver.expect_request("/2/tweets/search/recent").respond_with_json(looping)
-    elif isinstance(answer, Response):
-        httpserver.expect_request("/2/tweets/search/recent").respond_with_response(
-            answer
-        )
-    else:
-        settings["HOTPAPERS_HTTP_TIMEOUT"] = 0.5
-        settings["HOTPAPERS_HTTP_RETRIES"] = 0
-        httpserver.expect_request("/2/tweets/search/recent").respond_with_handler(
-            answer
-        )
+        answer = x_page([x_tweet(snowflake(when), ["2101.00001"])], "again")
+    serve_fault(
+        httpserver, settings, "/2/tweets/search/recent", "HOTPAPERS_X_API_URL", answer
+    )
     httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
 
     out = build(tmp_path, data, **settings)
 
-    assert {p: p.read_bytes() for p in stored_files(data)} == before
-    assert (out / f"hot-papers-{yesterday().isoformat()}.html").exists()
-    assert_one_warning(caplog, service, cause)
+    assert_kept_and_warned(out, data, before, caplog, service, cause)
 
 
 @pytest.mark.parametrize("fault", list(ARXIV_FAULTS))
@@ -437,20 +448,11 @@ def test_arxiv_faults_keep_the_stored_days(
     page = x_page([x_tweet(snowflake(when), ["2101.00001"], created_at=when)])
     httpserver.expect_request("/2/tweets/search/recent").respond_with_json(page)
     settings = fetch_settings(httpserver, data)
-    if answer is None:
-        settings["HOTPAPERS_ARXIV_API_URL"] = closed_port_url()
-    elif isinstance(answer, Response):
-        httpserver.expect_request("/api/query").respond_with_response(answer)
-    else:
-        settings["HOTPAPERS_HTTP_TIMEOUT"] = 0.5
-        settings["HOTPAPERS_HTTP_RETRIES"] = 0
-        httpserver.expect_request("/api/query").respond_with_handler(answer)
+    serve_fault(httpserver, settings, "/api/query", "HOTPAPERS_ARXIV_API_URL", answer)
 
     out = build(tmp_path, data, **settings)
 
-    assert {p: p.read_bytes() for p in stored_files(data)} == before
-    assert (out / "hot-papers-2021-01-11.html").exists()
-    assert_one_warning(caplog, service, cause)
+    assert_kept_and_warned(out, data, before, caplog, service, cause)
 
 
 def test_rate_limit_within_the_bound_is_waited_for(httpserver, tmp_path, monkeypatch):
