@@ -179,6 +179,8 @@ class Fetcher:
         self.tz = tz
         #: Sources that hit a rate limit past its bound: not asked again this run.
         self.rate_limited: set[str] = set()
+        #: Why sources failed in the last fetch_day (empty when all answered).
+        self.last_failures: list[SourceError] = []
 
     @property
     def x(self) -> XSource | None:
