@@ -120,9 +120,11 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     dates = _dates_from_args(args, hp, now)
     plans, _ = _plan(args, hp, dates, now)
     if plans and fetch.Fetcher.from_settings(hp) is None:
+        _, missing = fetch.usable_sources(hp.fetch)
         raise UsageError(
-            f"${hp.fetch.x_token_env} is not set; put your X API bearer token in "
-            "that environment variable (see HOTPAPERS_X_TOKEN_ENV)"
+            "no source can fetch: "
+            + "; ".join(missing)
+            + " (put the credentials in those environment variables)"
         )
     try:
         # Wait for another fetch (cron and a build, say) rather than race it;

@@ -21,7 +21,7 @@ from pelican_hotpapers.models import Day, Post, source_label
 from pelican_hotpapers.settings import DATE_WORDS, FetchOptions, HotpapersSettings
 from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, SourceError
 from pelican_hotpapers.sources.arxiv import ArxivSource
-from pelican_hotpapers.sources.x import XRateLimitError, XSource
+from pelican_hotpapers.sources.x import XSource
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,10 @@ def resolve_date(value: str, today: dt.date) -> dt.date:
     if word.endswith(" ago"):
         count = word.split()[0]
         if count.isdigit():
-            return today - dt.timedelta(days=int(count))
+            try:
+                return today - dt.timedelta(days=int(count))
+            except OverflowError:
+                raise ValueError(f"{value!r} is too far back") from None
     try:
         return dt.date.fromisoformat(word)
     except ValueError:
@@ -215,7 +218,7 @@ class Fetcher:
             try:
                 result = source.search_posts(start, end, now)
             except SourceError as exc:
-                if isinstance(exc, XRateLimitError):
+                if exc.rate_limited:
                     self.rate_limited.add(source.name)
                 exc.source = source.name
                 gathered.failed.append(exc)
@@ -240,9 +243,13 @@ class Fetcher:
     ) -> tuple[Day, dict[str, int]]:
         """The day's posts and papers as a Day, and how many posts each source read.
 
-        A source that fails makes the day partial; the posts it gave an
-        earlier fetch (``previous``) are kept. Raises :class:`SourceError`
-        when no source answered, or when arXiv did not answer completely.
+        A source that fails makes the day partial. The posts an earlier fetch
+        (``previous``) got from any source that did not answer this time are
+        kept: from one that failed (the day stays partial), and from one that
+        was not asked (it cannot see the day any more, it has no credentials
+        in this run, or it left HOTPAPERS_SOURCES); a refetch never loses a
+        source's posts. Raises :class:`SourceError` when no source answered,
+        or when arXiv did not answer completely.
         """
         now = now or dt.datetime.now(dt.UTC)
         gathered = self._gather(date, now)
@@ -251,21 +258,34 @@ class Fetcher:
                 raise gathered.failed[0]
             raise SourceError("pelican-hotpapers", "no source can see this day")
         failed = [exc.source for exc in gathered.failed]
+        answered = list(gathered.answered)
         posts = list(gathered.posts)
         if previous is not None:
             posts += [
                 post
                 for entry in previous.entries
                 for post in entry.posts
-                if post.source in failed
+                if post.source not in answered
+            ]
+            # A source not asked this time keeps its earlier standing.
+            answered += [
+                name
+                for name in previous.sources
+                if name not in answered and name not in failed
+            ]
+            failed += [
+                name
+                for name in previous.failed_sources
+                if name not in answered and name not in failed
             ]
         linked = [arxiv_id for post in posts for arxiv_id in post.arxiv_ids]
         papers = self.arxiv.fetch_papers(linked)
         order = [source.name for source in self.sources]
+        order += sorted(set(answered + failed) - set(order))
         day = Day(
             date=date,
             counts_taken_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            sources=tuple(n for n in order if n in gathered.answered),
+            sources=tuple(n for n in order if n in answered),
             failed_sources=tuple(n for n in order if n in failed),
             entries=ranking.build_entries(papers, posts),
         )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pelican
 from pelican import signals
 from pelican.contents import Article
 from pelican.urlwrappers import Author, Category, Tag
@@ -85,7 +86,9 @@ def load_site_settings(pelican_settings: dict[str, Any]) -> HotpapersSettings | 
     except SettingsError as exc:
         logger.error("hotpapers: %s; no Hot Papers articles are built", exc)
         return None
-    for name in ("PATH", "CACHE_PATH"):
+    # Inside PATH autoreload loops; CACHE_PATH is disposable; OUTPUT_PATH is
+    # published, and emptied by DELETE_OUTPUT_DIRECTORY.
+    for name in ("PATH", "CACHE_PATH", "OUTPUT_PATH"):
         if _is_inside(hp.data_path, pelican_settings.get(name)):
             logger.error(
                 "hotpapers: HOTPAPERS_DATA_PATH (%s) is inside %s; move it "
@@ -159,11 +162,14 @@ def _open_memo(generator: Any, hp: HotpapersSettings) -> RenderMemo | None:
     store = bool(settings.get("CACHE_CONTENT"))
     if not (load or store):
         return None
-    template_dirs = [TEMPLATES_PATH / "hotpapers"] + [
-        Path(folder) / "hotpapers"
-        for folder in getattr(generator, "_templates_path", [])
-    ]
-    key = memo_key(repr(hp), template_dirs)
+    # Every template the renderer can reach: an override of ours may include
+    # or extend any template of the theme (base.html, macros).
+    template_dirs = [TEMPLATES_PATH, *getattr(generator, "_templates_path", [])]
+    site = {
+        name: settings.get(name)
+        for name in ("LOCALE", "JINJA_FILTERS", "JINJA_GLOBALS", "JINJA_ENVIRONMENT")
+    }
+    key = memo_key(f"{hp!r} {site!r} {pelican.__version__}", template_dirs)
     return RenderMemo.open(settings.get("CACHE_PATH"), key, load)
 
 
@@ -223,7 +229,11 @@ def add_day_articles(generator: Any) -> None:
         filters=generator.env.filters,
         globals=generator.env.globals,
     )
-    memo = _open_memo(generator, hp)
+    try:
+        memo = _open_memo(generator, hp)
+    except OSError as exc:  # an unreadable template: build without the memo
+        logger.debug("hotpapers: no render memo this build (%s)", exc)
+        memo = None
     lists = {
         "published": generator.articles,
         "hidden": generator.hidden_articles,

@@ -77,6 +77,7 @@ KNOWN_SOURCES = ("x", "bluesky", "hackernews")
 FETCH_MODES = ("auto", "never", "always")
 #: Relative words accepted in HOTPAPERS_DATES, besides ISO dates and "N days ago".
 DATE_WORDS = ("today", "yesterday")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}\Z")
 _DAYS_AGO_RE = re.compile(r"^(\d{1,4}) days? ago\Z")
 
 #: The author of the articles when neither HOTPAPERS_AUTHOR nor AUTHOR is set.
@@ -213,7 +214,7 @@ class HotpapersSettings:
             refresh_hours=_number(raw, "HOTPAPERS_REFRESH_HOURS", minimum=0),
             x_api_url=_url(raw, "HOTPAPERS_X_API_URL"),
             x_query=_str(raw, "HOTPAPERS_X_QUERY"),
-            x_token_env=_str(raw, "HOTPAPERS_X_TOKEN_ENV"),
+            x_token_env=_env_name(raw, "HOTPAPERS_X_TOKEN_ENV"),
             x_max_pages=_int(raw, "HOTPAPERS_X_MAX_PAGES", minimum=1),
             x_max_posts=_int(raw, "HOTPAPERS_X_MAX_POSTS", minimum=10),
             x_full_archive=_bool(raw, "HOTPAPERS_X_FULL_ARCHIVE"),
@@ -222,8 +223,8 @@ class HotpapersSettings:
             ),
             bluesky_pds_url=_url(raw, "HOTPAPERS_BLUESKY_PDS_URL"),
             bluesky_query=_str(raw, "HOTPAPERS_BLUESKY_QUERY"),
-            bluesky_handle_env=_str(raw, "HOTPAPERS_BLUESKY_HANDLE_ENV"),
-            bluesky_password_env=_str(raw, "HOTPAPERS_BLUESKY_PASSWORD_ENV"),
+            bluesky_handle_env=_env_name(raw, "HOTPAPERS_BLUESKY_HANDLE_ENV"),
+            bluesky_password_env=_env_name(raw, "HOTPAPERS_BLUESKY_PASSWORD_ENV"),
             bluesky_max_pages=_int(raw, "HOTPAPERS_BLUESKY_MAX_PAGES", minimum=1),
             hn_api_url=_url(raw, "HOTPAPERS_HN_API_URL"),
             hn_max_pages=_int(raw, "HOTPAPERS_HN_MAX_PAGES", minimum=1),
@@ -301,6 +302,18 @@ def _url(raw: Mapping[str, Any], name: str) -> str:
     return value.rstrip("/") if parts.path not in ("", "/") else value
 
 
+def _env_name(raw: Mapping[str, Any], name: str) -> str:
+    value = _str(raw, name)
+    if not _ENV_NAME_RE.match(value):
+        # Never echo the value: a token pasted here by mistake is a secret.
+        raise SettingsError(
+            name,
+            "must be the NAME of an environment variable (such as X_BEARER_TOKEN), "
+            "not a token or password itself",
+        )
+    return value
+
+
 def _sources(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
     values = _str_list(raw, name)
     if not values:
@@ -343,7 +356,7 @@ def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
         raise SettingsError(name, f"must be a list of dates, not {values!r}")
     dates: list[str] = []
     for value in values:
-        if isinstance(value, dt.date):
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             dates.append(value.isoformat())
             continue
         if isinstance(value, str):
@@ -411,7 +424,10 @@ def _path(raw: Mapping[str, Any], name: str, base_dir: Path) -> Path:
     value = raw[name]
     if not isinstance(value, str | os.PathLike) or not str(value).strip():
         raise SettingsError(name, f"must be a folder path, not {value!r}")
-    path = Path(value).expanduser()
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError as exc:  # "~nosuchuser/..."
+        raise SettingsError(name, f"cannot be expanded: {exc}") from None
     if not path.is_absolute():
         path = base_dir / path
     return Path(os.path.normpath(path.absolute()))

@@ -376,3 +376,13 @@ def test_example_site_matches_the_reference_post(tmp_path):
     assert "2021-01-12 13:59" in sections[0].select_one(".hotpapers-counts").get_text()
     # The example site's other days and Markdown articles build too.
     assert len(list((tmp_path / "output").glob("hot-papers-*.html"))) >= 5
+
+
+def test_data_folder_inside_the_output_is_refused(tmp_path, caplog):
+    """Pelican publishes OUTPUT_PATH and may empty it: never the archive."""
+    inside = tmp_path / "output" / "hotpapers"
+    cache.write_day(inside, make_day())
+    build(tmp_path, inside, DELETE_OUTPUT_DIRECTORY=False)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "inside OUTPUT_PATH" in errors[0]
+    assert cache.day_path(inside, make_day().date).exists()

@@ -533,14 +533,13 @@ def mixed_settings(httpserver, data: Path, monkeypatch, **extra) -> dict:
     monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
     monkeypatch.setenv("BLUESKY_HANDLE", "lab.example.org")
     monkeypatch.setenv("BLUESKY_APP_PASSWORD", BSKY_PASSWORD)
-    return fetch_settings(
-        httpserver,
-        data,
-        HOTPAPERS_SOURCES=["x", "bluesky", "hackernews"],
-        HOTPAPERS_BLUESKY_PDS_URL=httpserver.url_for("/pds"),
-        HOTPAPERS_HN_API_URL=httpserver.url_for("/hn"),
+    settings = {
+        "HOTPAPERS_SOURCES": ["x", "bluesky", "hackernews"],
+        "HOTPAPERS_BLUESKY_PDS_URL": httpserver.url_for("/pds"),
+        "HOTPAPERS_HN_API_URL": httpserver.url_for("/hn"),
         **extra,
-    )
+    }
+    return fetch_settings(httpserver, data, **settings)
 
 
 def serve_mixed(httpserver, *, bluesky: Response | None = None) -> None:
@@ -720,3 +719,64 @@ def test_sources_without_credentials_are_named_once(
         if "Bluesky is not used" in r.getMessage()
     ]
     assert len(lines) == 1 and "$BLUESKY_HANDLE" in lines[0]
+
+
+# --- a refetch never loses a source's posts (review findings) -------------------
+
+
+def test_a_source_not_asked_again_keeps_its_posts(httpserver, tmp_path, monkeypatch):
+    """A day stored from X and HN, refetched when X has no token any more:
+    the X posts stay, and X stays among the day's sources."""
+    data = tmp_path / "data"
+    serve_mixed(httpserver)
+    settings = mixed_settings(
+        httpserver,
+        data,
+        monkeypatch,
+        HOTPAPERS_SOURCES=["x", "hackernews"],
+        HOTPAPERS_FETCH="always",
+    )
+    hp = HotpapersSettings.from_pelican(
+        {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+    assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
+    before = cache.read_day(cache.day_path(data, yesterday()))
+    x_posts = {p.id for e in before.entries for p in e.posts if p.source == "x"}
+    assert x_posts
+
+    monkeypatch.delenv("X_BEARER_TOKEN")
+    fetch._FETCHED_THIS_PROCESS.clear()
+    assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
+    after = cache.read_day(cache.day_path(data, yesterday()))
+    assert after.sources == ("hackernews", "x")
+    assert {p.id for e in after.entries for p in e.posts if p.source == "x"} == x_posts
+    assert not after.partial
+
+
+def test_a_long_bluesky_rate_limit_ends_bluesky_for_the_run(
+    httpserver, tmp_path, monkeypatch
+):
+    data = tmp_path / "data"
+    days = [
+        (dt.datetime.now(UTC) - dt.timedelta(days=n)).date().isoformat() for n in (2, 1)
+    ]
+    settings = mixed_settings(httpserver, data, monkeypatch, HOTPAPERS_DATES=days)
+    serve_mixed(
+        httpserver,
+        bluesky=Response(
+            "{}", status=429, headers={"ratelimit-reset": str(int(time.time()) + 3600)}
+        ),
+    )
+    hp = HotpapersSettings.from_pelican(
+        {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
+    )
+    outcomes = fetch.fetch_for_build(hp)
+    assert [o.status for o in outcomes] == ["partial", "partial"]
+    assert "rate limit" in outcomes[1].message
+    searches = requests_to(httpserver, "/pds/xrpc/app.bsky.feed.searchPosts")
+    assert len(searches) == 1
+
+
+def test_resolve_date_far_back_is_a_plain_error():
+    with pytest.raises(ValueError, match="too far back"):
+        fetch.resolve_date("99999999 days ago", dt.date(2021, 1, 12))

@@ -96,3 +96,25 @@ def test_memo_key_follows_templates_and_settings(tmp_path):
     assert memo_key("settings", [folder]) != first
     memo = RenderMemo.open(tmp_path / "cache", first, load=True)
     assert memo.get("2021-01-11.json", "x") is None
+
+
+def test_a_theme_template_outside_hotpapers_is_part_of_the_key(
+    tmp_path, data_dir, rendered_days
+):
+    """An override may include any theme template; changing it renders again."""
+    overrides = tmp_path / "overrides"
+    (overrides / "hotpapers").mkdir(parents=True)
+    (overrides / "hotpapers" / "day.html").write_text(
+        '{% include "banner.html" %}{% include "!hotpapers/hotpapers/day.html" %}'
+    )
+    (overrides / "banner.html").write_text("<p id=hp-banner>V1</p>")
+    settings = {**CACHED, "THEME_TEMPLATES_OVERRIDES": [str(overrides)]}
+    build(tmp_path, data_dir, **settings)
+    (overrides / "banner.html").write_text("<p id=hp-banner>V2</p>")
+    rendered_days.clear()
+    out = build(tmp_path, data_dir, **settings)
+    assert len(rendered_days) == 2
+    assert (
+        soup(out / "hot-papers-2021-01-11.html").select_one("#hp-banner").get_text()
+        == "V2"
+    )

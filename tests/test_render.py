@@ -184,3 +184,18 @@ def test_summary_names_the_top_papers(tmp_path):
 def test_long_date(settings):
     value = dt.datetime(2021, 1, 5, 23, 0, tzinfo=dt.UTC)
     assert Renderer(settings).long_date(value) == "January 5, 2021"
+
+
+def test_summary_without_named_papers_still_counts_them(tmp_path):
+    hp = HotpapersSettings.from_pelican({"HOTPAPERS_SUMMARY_PAPERS": 0}, tmp_path)
+    summary = Renderer(hp).render_summary(rank_day(make_day(), hp.ranking))
+    assert summary == "<p>2 hot papers on 2021-01-11.</p>"
+
+
+def test_summary_titles_are_bidi_isolated(tmp_path):
+    hp = HotpapersSettings.from_pelican({}, tmp_path)
+    entry = make_entry("2101.02831", ((100, 0),), title="\u202eevil")
+    summary = Renderer(hp).render_summary(
+        rank_day(make_day(entries=(entry,)), hp.ranking)
+    )
+    assert "<bdi>\u202eevil</bdi>" in summary

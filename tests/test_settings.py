@@ -310,3 +310,35 @@ def test_known_and_foreign_settings_log_nothing(
         HOTPAPERSX=1,
     )
     assert [r for r in hotpapers_log.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "HOTPAPERS_X_TOKEN_ENV",
+        "HOTPAPERS_BLUESKY_HANDLE_ENV",
+        "HOTPAPERS_BLUESKY_PASSWORD_ENV",
+    ],
+)
+def test_a_secret_pasted_as_an_env_name_is_refused_and_not_echoed(tmp_path, name):
+    secret = "AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid%2BULvsea4JtiGRiSDSJSI%3DEUif"
+    with pytest.raises(SettingsError) as caught:
+        HotpapersSettings.from_pelican({name: secret}, tmp_path)
+    assert name in str(caught.value)
+    assert secret not in str(caught.value) and "AAAAAAAA" not in str(caught.value)
+
+
+def test_an_unknown_user_in_the_data_path_is_a_settings_error(tmp_path):
+    with pytest.raises(SettingsError, match="HOTPAPERS_DATA_PATH"):
+        HotpapersSettings.from_pelican(
+            {"HOTPAPERS_DATA_PATH": "~no-such-user-hotpapers/days"}, tmp_path
+        )
+
+
+def test_a_datetime_in_the_dates_is_refused(tmp_path):
+    import datetime as dt
+
+    with pytest.raises(SettingsError, match="HOTPAPERS_DATES"):
+        HotpapersSettings.from_pelican(
+            {"HOTPAPERS_DATES": [dt.datetime(2021, 1, 11, 12)]}, tmp_path
+        )

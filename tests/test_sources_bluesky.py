@@ -1245,3 +1245,24 @@ def test_recorded_post_served_through_search_posts(httpserver):
     (post,) = result.posts
     assert post.author_handle == "test.marshal.dev"
     assert post.arxiv_ids == ("2309.16609",)
+
+
+@pytest.mark.parametrize(
+    ("created", "expected"),
+    [
+        ("2025-03-10T12:00:00+05:30", dt.datetime(2025, 3, 10, 6, 30, tzinfo=dt.UTC)),
+        (
+            "2025-03-10T12:00:00+05:30:15",
+            dt.datetime(2025, 3, 10, 6, 29, 45, tzinfo=dt.UTC),
+        ),
+        ("9999-12-31T23:00:00-05:00", None),
+        ("0001-01-01T00:00:00+00:00", None),
+    ],
+)
+def test_post_times_are_stored_in_utc_and_absurd_ones_ignored(created, expected):
+    from pelican_hotpapers.sources.bluesky import _time
+
+    parsed = _time(created)
+    assert parsed == expected
+    if parsed is not None:
+        assert parsed.utcoffset() == dt.timedelta(0)

@@ -53,6 +53,12 @@ class BlueskyError(SourceError):
         super().__init__(SERVICE, message)
 
 
+class BlueskyRateLimitError(BlueskyError):
+    """Bluesky's rate limit would need a longer wait than the site owner allows."""
+
+    rate_limited = True
+
+
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -70,9 +76,14 @@ def _time(value: Any) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        # Stored in UTC: the day file's schema takes whole-minute offsets only,
+        # and a time a client made up (year 9999) must not break a page.
+        parsed = parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return parsed if 2000 <= parsed.year <= 2999 else None
 
 
 def post_url(handle: str, uri: str) -> str:
@@ -267,7 +278,9 @@ class BlueskySource:
             json={"identifier": self.handle, "password": self._password},
         )
         if response.status_code == 429:
-            raise BlueskyError("rate limit reached when creating a session (HTTP 429)")
+            raise BlueskyRateLimitError(
+                "rate limit reached when creating a session (HTTP 429)"
+            )
         if response.status_code in (400, 401):
             raise BlueskyError(
                 f"the handle or the app password in ${self.password_env} was "
@@ -310,7 +323,7 @@ class BlueskySource:
             break
         status = response.status_code
         if status == 429:
-            raise BlueskyError("rate limit reached (HTTP 429)")
+            raise BlueskyRateLimitError("rate limit reached (HTTP 429)")
         if status >= 400:
             name = _error_name(response)
             raise BlueskyError(

@@ -33,8 +33,12 @@ class SourceError(Exception):
     """A remote service could not give a complete answer.
 
     ``service`` names the service for the site owner ("X API", "arXiv API").
-    The message must never hold a credential.
+    The message must never hold a credential. ``rate_limited`` is true for a
+    rate limit longer than the site owner will wait: the service is not
+    asked again in the same run.
     """
+
+    rate_limited = False
 
     def __init__(self, service: str, message: str) -> None:
         self.service = service

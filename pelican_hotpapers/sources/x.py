@@ -60,6 +60,8 @@ class XError(SourceError):
 class XRateLimitError(XError):
     """X's rate limit would need a longer wait than the site owner allows."""
 
+    rate_limited = True
+
 
 class BearerAuth(requests.auth.AuthBase):
     """Sends the bearer token in the Authorization header, never in the URL."""
@@ -89,9 +91,12 @@ def _parse_time(value: Any) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        parsed = parsed.astimezone(dt.UTC)  # whole-minute offsets in day files
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return parsed if 2000 <= parsed.year <= 2999 else None
 
 
 def _int(value: Any) -> int:
