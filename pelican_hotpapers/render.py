@@ -199,7 +199,6 @@ class Renderer:
         self.env.filters["safe_url"] = safe_url
         self.env.filters["link_url"] = link_url
         self.env.filters["category_url"] = category_url
-        self.env.filters["counts_time"] = self.format_time
         self.env.filters["long_date"] = self.long_date
         self.env.filters["source_label"] = source_label
         self.env.globals["post_template"] = self.post_template

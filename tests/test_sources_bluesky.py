@@ -1260,9 +1260,9 @@ def test_recorded_post_served_through_search_posts(httpserver):
     ],
 )
 def test_post_times_are_stored_in_utc_and_absurd_ones_ignored(created, expected):
-    from pelican_hotpapers.sources.bluesky import _time
+    from pelican_hotpapers.sources.base import parse_time
 
-    parsed = _time(created)
+    parsed = parse_time(created)
     assert parsed == expected
     if parsed is not None:
         assert parsed.utcoffset() == dt.timedelta(0)

@@ -17,6 +17,33 @@ from typing import Any, ClassVar, Protocol
 from pelican_hotpapers.models import Post
 
 
+def parse_time(value: Any) -> dt.datetime | None:
+    """A service's ISO 8601 time, in UTC, or None if it is missing or absurd.
+
+    Stored in UTC because the day file's schema takes whole-minute offsets
+    only; a year a client made up (9999) must not break a page.
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        parsed = parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+    return parsed if 2000 <= parsed.year <= 2999 else None
+
+
+def count(value: Any) -> int:
+    """A count from an API answer; anything but a positive whole number is 0."""
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        else 0
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     """The posts of one search, and what the search cost."""

@@ -30,7 +30,7 @@ import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post, clean_json, clean_text
-from pelican_hotpapers.sources.base import SearchResult
+from pelican_hotpapers.sources.base import SearchResult, count, parse_time
 from pelican_hotpapers.sources.session import (
     SourceError,
     describe_request_error,
@@ -61,29 +61,6 @@ class BlueskyRateLimitError(BlueskyError):
 
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _count(value: Any) -> int:
-    return (
-        value
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0
-        else 0
-    )
-
-
-def _time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        # Stored in UTC: the day file's schema takes whole-minute offsets only,
-        # and a time a client made up (year 9999) must not break a page.
-        parsed = parsed.astimezone(dt.UTC)
-    except (ValueError, OverflowError):
-        return None
-    return parsed if 2000 <= parsed.year <= 2999 else None
 
 
 def post_url(handle: str, uri: str) -> str:
@@ -145,7 +122,7 @@ def parse_post(view: Any) -> Post | None:
         return None
     handle = _str(author.get("handle"))
     langs = record.get("langs")
-    created = _time(record.get("createdAt")) or _time(view.get("indexedAt"))
+    created = parse_time(record.get("createdAt")) or parse_time(view.get("indexedAt"))
     return Post(
         source="bluesky",
         id=uri,
@@ -158,10 +135,10 @@ def parse_post(view: Any) -> Post | None:
         else "",
         created_at=created or dt.datetime.now(dt.UTC),
         counts=Counts(
-            reposts=_count(view.get("repostCount")),
-            likes=_count(view.get("likeCount")),
-            quotes=_count(view.get("quoteCount")),
-            replies=_count(view.get("replyCount")),
+            reposts=count(view.get("repostCount")),
+            likes=count(view.get("likeCount")),
+            quotes=count(view.get("quoteCount")),
+            replies=count(view.get("replyCount")),
         ),
         arxiv_ids=arxiv_ids,
         links=tuple(links),

@@ -20,7 +20,7 @@ import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post, clean_json
-from pelican_hotpapers.sources.base import SearchResult
+from pelican_hotpapers.sources.base import SearchResult, count, parse_time
 from pelican_hotpapers.sources.session import (
     SourceError,
     describe_request_error,
@@ -41,26 +41,11 @@ class HackerNewsError(SourceError):
         super().__init__(SERVICE, message)
 
 
-def _count(value: Any) -> int:
-    return (
-        value
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0
-        else 0
-    )
-
-
 def _created_at(hit: dict[str, Any]) -> dt.datetime:
     stamp = hit.get("created_at_i")
     if isinstance(stamp, int) and not isinstance(stamp, bool):
         return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
-    text = hit.get("created_at")
-    if isinstance(text, str):
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-        except ValueError:
-            pass
-    return dt.datetime.now(dt.UTC)
+    return parse_time(hit.get("created_at")) or dt.datetime.now(dt.UTC)
 
 
 def discussion_url(story_id: str) -> str:
@@ -96,7 +81,7 @@ def parse_hit(hit: Any) -> Post | None:
         text=title,
         created_at=created_at,
         counts=Counts(
-            likes=_count(hit.get("points")), replies=_count(hit.get("num_comments"))
+            likes=count(hit.get("points")), replies=count(hit.get("num_comments"))
         ),
         arxiv_ids=arxiv_ids,
         links=(Link(url, url, shown),),

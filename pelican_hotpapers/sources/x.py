@@ -29,7 +29,7 @@ import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post, clean_json
-from pelican_hotpapers.sources.base import SearchResult
+from pelican_hotpapers.sources.base import SearchResult, count, parse_time
 from pelican_hotpapers.sources.session import (
     SourceError,
     describe_request_error,
@@ -86,27 +86,6 @@ def snowflake_time(post_id: str) -> dt.datetime | None:
         return None
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        parsed = parsed.astimezone(dt.UTC)  # whole-minute offsets in day files
-    except (ValueError, OverflowError):
-        return None
-    return parsed if 2000 <= parsed.year <= 2999 else None
-
-
-def _int(value: Any) -> int:
-    return (
-        value
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0
-        else 0
-    )
-
-
 def _is_retweet(tweet: Mapping[str, Any]) -> bool:
     refs = tweet.get("referenced_tweets")
     return isinstance(refs, list) and any(
@@ -148,7 +127,7 @@ def parse_tweet(tweet: Any, users: Mapping[str, Mapping[str, Any]]) -> Post | No
     handle = user.get("username") if isinstance(user.get("username"), str) else ""
     metrics = tweet.get("public_metrics")
     metrics = metrics if isinstance(metrics, dict) else {}
-    created = _parse_time(tweet.get("created_at")) or snowflake_time(post_id)
+    created = parse_time(tweet.get("created_at")) or snowflake_time(post_id)
     text = tweet.get("text")
     lang = tweet.get("lang")
     return Post(
@@ -161,10 +140,10 @@ def parse_tweet(tweet: Any, users: Mapping[str, Mapping[str, Any]]) -> Post | No
         lang=lang if isinstance(lang, str) else "",
         created_at=created or dt.datetime.now(dt.UTC),
         counts=Counts(
-            reposts=_int(metrics.get("retweet_count")),
-            likes=_int(metrics.get("like_count")),
-            quotes=_int(metrics.get("quote_count")),
-            replies=_int(metrics.get("reply_count")),
+            reposts=count(metrics.get("retweet_count")),
+            likes=count(metrics.get("like_count")),
+            quotes=count(metrics.get("quote_count")),
+            replies=count(metrics.get("reply_count")),
         ),
         arxiv_ids=arxiv_ids,
         links=tuple(links),
