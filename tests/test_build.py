@@ -179,6 +179,23 @@ def test_empty_data_folder_builds(tmp_path, caplog):
     )
 
 
+def test_a_misnamed_day_is_one_warning_in_the_build_log(tmp_path, data_dir, caplog):
+    caplog.set_level(logging.INFO)
+    misnamed = data_dir / "2021-1-13.json"
+    misnamed.write_bytes(cache.day_path(data_dir, dt.date(2021, 1, 11)).read_bytes())
+    out = build(tmp_path, data_dir)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+    assert warnings[0].getMessage().startswith("hotpapers: 2021-1-13.json in ")
+    assert "rename it to 2021-01-13.json" in warnings[0].getMessage()
+    # The other days are built as ever; the misnamed one is not read.
+    assert sorted(p.name for p in out.glob("hot-papers-*.html")) == [
+        "hot-papers-2021-01-11.html",
+        "hot-papers-2021-01-12.html",
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
