@@ -42,7 +42,13 @@ def test_days_become_articles_everywhere(tmp_path, data_dir, theme):
         "Ada Lovelace, Alan Turing"
     )
     counts = first.select_one(".hotpapers-counts").get_text()
-    assert counts == "retweets: 100, favorites: 50 (2021-01-12 13:59 UTC)"
+    # X's current words, as in the post embed under it.
+    assert counts == "reposts: 100, likes: 50 (2021-01-12 13:59 UTC)"
+    assert first.select_one(".hotpapers-post-counts").get_text() == (
+        "100 reposts · 50 likes"
+    )
+    assert not first.select(".hotpapers-score, .hotpapers-by-source")
+    assert not re.search(r"retweet|favorite", page.get_text(), re.IGNORECASE)
     hrefs = [a["href"] for a in first.select(".hotpapers-links a")]
     assert hrefs == [
         "https://arxiv.org/abs/2101.02831",
