@@ -6,6 +6,13 @@ DOI, or a front end such as alphaXiv or Hugging Face Papers. All of them must
 count for the same paper, so every form is reduced to one normalised id: the
 new style ``YYMM.NNNNN`` or the old style ``archive/YYMMNNN``, without version.
 
+arXiv also still serves links written by hand or by old tools: doubled
+slashes (``abs//2101.02831``, ``abs/hep-th//9901001``) and the query-style
+abstract links of the 1990s (``abs?id=ID``, ``abs?archive=A&papernum=N``,
+``abs/A?papernum=N``, ``abs/A?N``, ``abs?A/N``). The rules for those follow
+arXiv's own abs page (arXiv/arxiv-browse, ``bare_abs`` and
+``_check_legacy_id_params``): a bare ``abs?ID`` works for old-style ids only.
+
 Reference: https://info.arxiv.org/help/arxiv_identifier.html
 """
 
@@ -13,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 # New-style ids: YYMM.NNNN from 2007-04 to 2014-12, YYMM.NNNNN from 2015-01.
 _NEW_ID = r"(?P<new>(?P<yy>\d{2})(?P<mm>\d{2})\.(?P<num>\d{4,5}))"
@@ -84,6 +91,14 @@ _ARXIV_PATH_RE = re.compile(
     r"(?:\.pdf)?(?:/.*)?$",
     re.IGNORECASE,
 )
+# arXiv treats a run of slashes in a path as one ("abs//2101.02831").
+_SLASHES_RE = re.compile(r"//+")
+# The legacy singletons of arXiv's abs page: "abs?hep-th/9901001" (old-style
+# ids only; arXiv answers 404 to "abs?2101.02831") and "abs/hep-th?9901001".
+_SINGLETON_OLD_ID_RE = re.compile(r"[a-z-]+(?:\.[A-Z]{2})?/\d{7}\Z", re.ASCII)
+_SINGLETON_NUMBER_RE = re.compile(r"\d{7}\Z", re.ASCII)
+# "/abs" or "/abs/ARCHIVE": the paths whose query may name the paper.
+_ABS_QUERY_PATH_RE = re.compile(r"/abs(?:/[^/]+)?\Z", re.IGNORECASE)
 _FRONTEND_HOSTS = {
     # host: path prefixes followed by the id
     "alphaxiv.org": ("/abs/", "/overview/", "/pdf/"),
@@ -140,6 +155,39 @@ def _id_at_start(text: str) -> str | None:
     return _check(match)
 
 
+def _whole_id(text: str) -> str | None:
+    # A query value must be an id and nothing else: "id=2101.02831x" is not one.
+    match = _ID_RE.fullmatch(text)
+    return _check(match) if match else None
+
+
+def _id_from_abs_query(path: str, query: str) -> str | None:
+    """The id of a query-style abstract link, or None.
+
+    ``path`` is ``/abs`` or ``/abs/ARCHIVE``, with slashes already merged.
+    """
+    try:
+        params = parse_qs(query, keep_blank_values=True)
+    except ValueError:
+        return None
+    if "/" not in path[1:]:
+        if "id" in params:
+            return _whole_id(params["id"][0])
+        if "archive" in params and "papernum" in params:
+            return _whole_id(f"{params['archive'][0]}/{params['papernum'][0]}")
+        for name, values in params.items():
+            if values == [""] and _SINGLETON_OLD_ID_RE.match(name):
+                return _whole_id(name)
+        return None
+    archive = path[len("/abs/") :]
+    if "papernum" in params:
+        return _whole_id(f"{archive}/{params['papernum'][0]}")
+    for name, values in params.items():
+        if values == [""] and _SINGLETON_NUMBER_RE.match(name):
+            return _whole_id(f"{archive}/{name}")
+    return None
+
+
 def arxiv_id_from_url(url: str) -> str | None:
     """Return the normalised arXiv id a link points to, or None.
 
@@ -161,6 +209,11 @@ def arxiv_id_from_url(url: str) -> str | None:
         return None
 
     if host in _ARXIV_HOSTS:
+        path = _SLASHES_RE.sub("/", path)
+        if parts.query and _ABS_QUERY_PATH_RE.match(path):
+            found = _id_from_abs_query(path, parts.query)
+            if found is not None:
+                return found
         match = _ARXIV_PATH_RE.match(path)
         if not match:
             return None

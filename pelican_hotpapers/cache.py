@@ -39,7 +39,12 @@ logger = logging.getLogger(__name__)
 
 #: The lock file a fetch holds in the data folder.
 LOCK_NAME = ".hotpapers.lock"
-DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json\Z")
+DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json\Z", re.ASCII)
+# Names that look like a day file: "2021-1-11.json", "2021-01-11.JSON" and
+# "2021-13-45.json" are not read, and each gets a warning that names it.
+_DAY_LIKE_RE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})\.json\Z", re.ASCII | re.IGNORECASE
+)
 
 
 def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
@@ -141,6 +146,8 @@ def read_day(path: str | os.PathLike[str]) -> Day:
 def parse_day(path: str | os.PathLike[str], raw: bytes) -> Day:
     """Check and convert the bytes of a day file; ``path`` names it in errors."""
     path = Path(path)
+    if not raw.strip():
+        raise DayFileError(path, "is empty")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -185,11 +192,47 @@ def _may_hold_unsafe_text(text: str) -> bool:
 
 
 def day_files(data_path: str | os.PathLike[str]) -> list[Path]:
-    """The day files in the data folder, oldest first."""
+    """The day files in the data folder, oldest first.
+
+    A file that looks like a day but is not named ``YYYY-MM-DD.json`` is not
+    read, and gets a warning that names it: without one, a day renamed by
+    hand or by another tool would vanish from the site without a word.
+    """
     folder = Path(data_path)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if DAY_FILE_RE.match(p.name))
+    names = {p.name for p in folder.iterdir()}
+    found = []
+    for name in sorted(names):
+        problem = _day_name_problem(name, names)
+        if problem is not None:
+            logger.warning(
+                "hotpapers: %s in %s looks like a day file, but %s",
+                name,
+                folder,
+                problem,
+            )
+        elif DAY_FILE_RE.match(name):
+            found.append(folder / name)
+    return found
+
+
+def _day_name_problem(name: str, names: set[str]) -> str | None:
+    """Why a file that looks like a day is not read; None for every other file."""
+    match = _DAY_LIKE_RE.match(name)
+    if match is None:
+        return None
+    try:
+        date = dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return "its name is not a date, so it is not read"
+    expected = f"{date.isoformat()}.json"
+    if name == expected:
+        return None
+    problem = "it is not named YYYY-MM-DD.json, so it is not read"
+    if expected in names:
+        return f"{problem} (the day is read from {expected})"
+    return f"{problem}; rename it to {expected}"
 
 
 def iter_days(data_path: str | os.PathLike[str]) -> Iterator[Day]:

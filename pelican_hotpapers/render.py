@@ -66,6 +66,8 @@ _PLAIN_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]*\Z")
 _MENTION_URLS = {"x": "https://x.com/{}", "bluesky": "https://bsky.app/profile/{}"}
 _TAG_URLS = {"x": "https://x.com/hashtag/{}", "bluesky": "https://bsky.app/hashtag/{}"}
 _TRAILING = ".,;:!?)]}'\""
+#: The most characters of a title that a summary shows (index pages, feeds).
+SUMMARY_TITLE_LIMIT = 120
 
 
 def safe_url(url: Any, schemes: frozenset[str] = _SAFE_SCHEMES) -> str:
@@ -97,6 +99,24 @@ def link_url(url: Any) -> str:
 def category_url(category: Any) -> str:
     """arXiv's listing page for a category, or an empty string if it is not one."""
     return _category_url(category) if isinstance(category, str) else ""
+
+
+def shorten(text: str, limit: int = SUMMARY_TITLE_LIMIT) -> str:
+    """Text cut to at most ``limit`` characters, ending in "…" when cut.
+
+    A summary is repeated on every index page and in every feed, so a title
+    of a megabyte would make each of them a megabyte. The cut falls after a
+    word when one ends in the last third, else inside the long word. Used
+    before escaping, it never cuts an HTML entity in two.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " ":  # else the cut already ends a word
+        space = cut.rfind(" ")
+        if space >= limit * 2 // 3:
+            cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def _escape(text: str) -> str:
@@ -201,6 +221,7 @@ class Renderer:
         self.env.filters["category_url"] = category_url
         self.env.filters["long_date"] = self.long_date
         self.env.filters["source_label"] = source_label
+        self.env.filters["shorten"] = shorten
         self.env.globals["post_template"] = self.post_template
         self._tz = ZoneInfo(settings.timezone)
         self._post_templates: dict[str, Template] = {}

@@ -100,6 +100,54 @@ def test_link_forms_give_the_normalised_id(url: str, expected: str) -> None:
     assert arxiv_id_from_url(url) == expected
 
 
+# The forms arXiv's own abs page still serves (arXiv/arxiv-browse tests:
+# test_legacy_id_params), and the doubled slashes it merges.
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # doubled or leading slashes after /abs/ or /pdf/
+        ("https://arxiv.org/abs//2101.02831", "2101.02831"),
+        ("https://arxiv.org/abs///2101.02831v2", "2101.02831"),
+        ("https://arxiv.org/abs//hep-th/9901001", "hep-th/9901001"),
+        ("https://arxiv.org/pdf//2101.02831", "2101.02831"),
+        ("https://arxiv.org/pdf//2101.02831v2.pdf", "2101.02831"),
+        ("https://arxiv.org/pdf//hep-th/9901001v1.pdf", "hep-th/9901001"),
+        ("http://export.arxiv.org/abs//2101.02831", "2101.02831"),
+        ("www.arxiv.org/pdf//2101.02831", "2101.02831"),
+        # doubled slashes inside an old-style id
+        ("https://arxiv.org/abs/hep-th//9901001", "hep-th/9901001"),
+        ("https://arxiv.org/abs//hep-th//9901001v2", "hep-th/9901001"),
+        ("https://arxiv.org/pdf/math.GT//0309136", "math/0309136"),
+        # abs?id=ID
+        ("https://arxiv.org/abs?id=2101.02831", "2101.02831"),
+        ("https://arxiv.org/abs?id=2101.02831v2", "2101.02831"),
+        ("https://arxiv.org/abs?id=hep-th/9901001", "hep-th/9901001"),
+        ("https://arxiv.org/abs?id=hep-th%2F9901001", "hep-th/9901001"),
+        ("http://export.arxiv.org/abs?id=0704.0600", "0704.0600"),
+        ("www.arxiv.org/abs?id=2101.02831&context=cs", "2101.02831"),
+        ("https://arxiv.org//abs?id=2101.02831", "2101.02831"),
+        # abs?ID, for old-style ids
+        ("https://arxiv.org/abs?adap-org/9303002", "adap-org/9303002"),
+        ("https://arxiv.org/abs?hep-th/9901001", "hep-th/9901001"),
+        ("http://www.arxiv.org/abs?math.GT/0309136", "math/0309136"),
+        ("https://arxiv.org/abs?context=x&hep-th/9901001", "hep-th/9901001"),
+        # abs?archive=A&papernum=N
+        ("https://arxiv.org/abs?archive=hep-th&papernum=9901001", "hep-th/9901001"),
+        ("https://arxiv.org/abs?papernum=9303002&archive=adap-org", "adap-org/9303002"),
+        ("export.arxiv.org/abs?archive=hep-th&papernum=9901001", "hep-th/9901001"),
+        # abs/A?papernum=N and abs/A?N
+        ("https://arxiv.org/abs/hep-th?papernum=9901001", "hep-th/9901001"),
+        ("https://arxiv.org/abs/adap-org?9303002", "adap-org/9303002"),
+        ("https://arxiv.org/abs/hep-th?9901001", "hep-th/9901001"),
+        ("http://www.arxiv.org/abs//hep-th?9901001", "hep-th/9901001"),
+    ],
+)
+def test_forms_arxiv_still_serves_give_the_normalised_id(
+    url: str, expected: str
+) -> None:
+    assert arxiv_id_from_url(url) == expected
+
+
 def test_versions_and_forms_of_one_paper_are_one_paper() -> None:
     urls = [
         "https://arxiv.org/abs/2101.02831",
@@ -154,6 +202,54 @@ def test_versions_and_forms_of_one_paper_are_one_paper() -> None:
         "https://",
         "https://[::1/abs/2101.02831",
         "https://arxiv.org/abs/" + "1" * 5000,
+        # doubled slashes and query forms on other hosts
+        "https://evil.example/abs//2101.02831",
+        "https://evil.example/arxiv.org/abs//2101.02831",
+        "https://arxiv.org.evil.example/abs?id=2101.02831",
+        "https://notarxiv.org/abs?id=2101.02831",
+        "https://evil.example/arxiv.org/abs?id=2101.02831",
+        "https://evil.example/abs?archive=hep-th&papernum=9901001",
+        "https://evil.example/?arxiv.org/abs/hep-th?9901001",
+        "https://evil.example//arxiv.org/abs/2101.02831",
+        "https://alphaxiv.org/abs?id=2101.02831",
+        "https://huggingface.co/papers?id=2101.02831",
+        "https://doi.org/abs?id=2101.02831",
+        # query forms that name no paper, or a garbled one
+        "https://arxiv.org/abs?id=",
+        "https://arxiv.org/abs?id",
+        "https://arxiv.org/abs?id=garbage",
+        "https://arxiv.org/abs?id=2101.02831x",
+        "https://arxiv.org/abs?id=2101.02831.pdf",
+        "https://arxiv.org/abs?id=%202101.02831",
+        "https://arxiv.org/abs?id=2113.00001",
+        "https://arxiv.org/abs?id=foo/9901001",
+        "https://arxiv.org/abs?id=<script>&2101.02831",
+        "https://arxiv.org/abs?context=2101.02831",
+        "https://arxiv.org/abs?archive=hep-th",
+        "https://arxiv.org/abs?papernum=9901001",
+        "https://arxiv.org/abs?archive=foo&papernum=1234567",
+        "https://arxiv.org/abs?archive=hep-th&papernum=99010011",
+        "https://arxiv.org/abs?archive=hep-th&papernum=9913001",
+        "https://arxiv.org/abs?foo/9901001",
+        "https://arxiv.org/abs?hep-th/9901001=x",
+        "https://arxiv.org/abs?hep-th/9901001v2",
+        "https://arxiv.org/abs?9901001",
+        "https://arxiv.org/abs/foo?papernum=9901001",
+        "https://arxiv.org/abs/hep-th?papernum=garbage",
+        "https://arxiv.org/abs/hep-th?papernum=1501001",
+        "https://arxiv.org/abs/hep-th?990100",
+        "https://arxiv.org/abs/hep-th?9901001=1",
+        "https://arxiv.org/abs/hep-th?id=9901001",
+        "https://arxiv.org/abs/?id=2101.02831",
+        "https://arxiv.org/abs/hep-th/?9901001",
+        "https://arxiv.org/pdf?id=2101.02831",
+        "https://arxiv.org/search?id=2101.02831",
+        "https://arxiv.org/list?hep-th/9901001",
+        "https://arxiv.org/?id=2101.02831",
+        "https://arxiv.org/abs#?id=2101.02831",
+        # a bare new-style id is not a singleton arXiv serves (it answers 404)
+        "https://arxiv.org/abs?2101.02831",
+        "https://arxiv.org/abs?0704.0600",
     ],
 )
 def test_links_that_are_not_papers_give_none(url: str) -> None:
@@ -315,17 +411,57 @@ schemes = st.sampled_from(["https://", "http://", "", "HTTPS://"])
 
 
 @st.composite
+def abs_queries(draw: st.DrawFn, written: str, version: str) -> tuple[str, str]:
+    """A query-style abstract link's path and query, as arXiv's abs page reads them."""
+    archive, _, number = written.rpartition("/")
+    forms = ["id"]
+    if archive:
+        forms += ["archive-papernum", "path-papernum"]
+        if not version:
+            forms.append("path-singleton")
+            if re.fullmatch(r"[a-z-]+(?:\.[A-Z]{2})?/\d{7}", written):
+                forms.append("singleton")
+    form = draw(st.sampled_from(forms))
+    if form == "id":
+        quoted = written.replace("/", draw(st.sampled_from(["/", "%2F"])))
+        return "/abs", f"id={quoted}{version}"
+    if form == "archive-papernum":
+        params = [f"archive={archive}", f"papernum={number}{version}"]
+        return "/abs", "&".join(draw(st.permutations(params)))
+    if form == "path-papernum":
+        return f"/abs/{archive}", f"papernum={number}{version}"
+    if form == "path-singleton":
+        return f"/abs/{archive}", number
+    return "/abs", written
+
+
+def slashes(draw: st.DrawFn) -> str:
+    return draw(st.sampled_from(["/", "/", "//", "///"]))
+
+
+@st.composite
 def paper_links(draw: st.DrawFn) -> tuple[str, str]:
     """A link in one of the recognised forms, and the id it must give."""
     written, normal = draw(ids_with_normal_form)
     version = draw(versions) or ""
     scheme = draw(schemes)
-    form = draw(st.sampled_from(["arxiv", "doi", "alphaxiv", "huggingface"]))
-    if form == "arxiv":
+    form = draw(
+        st.sampled_from(["arxiv", "arxiv-query", "doi", "alphaxiv", "huggingface"])
+    )
+    query = False
+    if form in ("arxiv", "arxiv-query"):
         host = draw(st.sampled_from(["arxiv.org", "export.arxiv.org", "www.arxiv.org"]))
+        # arXiv merges doubled slashes, also inside an old-style id.
+        written_slashed = written.replace("/", slashes(draw))
+    if form == "arxiv":
         kind = draw(st.sampled_from(["abs", "pdf", "html", "format"]))
         suffix = draw(st.sampled_from(["", ".pdf"])) if kind == "pdf" else ""
-        path = f"/{kind}/{written}{version}{suffix}"
+        path = f"/{kind}{slashes(draw)}{written_slashed}{version}{suffix}"
+    elif form == "arxiv-query":
+        path, params = draw(abs_queries(written, version))
+        path = path.replace("/", slashes(draw))
+        path += f"?{params}"
+        query = True
     elif form == "doi":
         host = draw(st.sampled_from(["doi.org", "dx.doi.org", "www.doi.org"]))
         prefix = draw(st.sampled_from(["arXiv", "arxiv", "ARXIV"]))
@@ -339,7 +475,10 @@ def paper_links(draw: st.DrawFn) -> tuple[str, str]:
         path = f"/papers/{written}{version}"
     if draw(st.booleans()):
         host = host.upper()
-    after = draw(st.sampled_from(["", "/", "?context=cs", "#section-2", "/#S1"]))
+    if query:
+        after = draw(st.sampled_from(["", "&context=cs", "#section-2"]))
+    else:
+        after = draw(st.sampled_from(["", "/", "?context=cs", "#section-2", "/#S1"]))
     if form == "doi" and after.startswith("/"):
         after = ""
     return f"{scheme}{host}{path}{after}", normal

@@ -42,7 +42,13 @@ def test_days_become_articles_everywhere(tmp_path, data_dir, theme):
         "Ada Lovelace, Alan Turing"
     )
     counts = first.select_one(".hotpapers-counts").get_text()
-    assert counts == "retweets: 100, favorites: 50 (2021-01-12 13:59 UTC)"
+    # X's current words, as in the post embed under it.
+    assert counts == "reposts: 100, likes: 50 (2021-01-12 13:59 UTC)"
+    assert first.select_one(".hotpapers-post-counts").get_text() == (
+        "100 reposts · 50 likes"
+    )
+    assert not first.select(".hotpapers-score, .hotpapers-by-source")
+    assert not re.search(r"retweet|favorite", page.get_text(), re.IGNORECASE)
     hrefs = [a["href"] for a in first.select(".hotpapers-links a")]
     assert hrefs == [
         "https://arxiv.org/abs/2101.02831",
@@ -177,6 +183,23 @@ def test_empty_data_folder_builds(tmp_path, caplog):
         "no stored days" in r.getMessage() and r.levelno == logging.INFO
         for r in caplog.records
     )
+
+
+def test_a_misnamed_day_is_one_warning_in_the_build_log(tmp_path, data_dir, caplog):
+    caplog.set_level(logging.INFO)
+    misnamed = data_dir / "2021-1-13.json"
+    misnamed.write_bytes(cache.day_path(data_dir, dt.date(2021, 1, 11)).read_bytes())
+    out = build(tmp_path, data_dir)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+    assert warnings[0].getMessage().startswith("hotpapers: 2021-1-13.json in ")
+    assert "rename it to 2021-01-13.json" in warnings[0].getMessage()
+    # The other days are built as ever; the misnamed one is not read.
+    assert sorted(p.name for p in out.glob("hot-papers-*.html")) == [
+        "hot-papers-2021-01-11.html",
+        "hot-papers-2021-01-12.html",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -217,7 +217,6 @@ def test_invalid_field_names_file_and_field(
 @pytest.mark.parametrize(
     "text",
     [
-        "",
         "hello",
         "{'single': 'quotes'}",
         "{",
@@ -230,6 +229,13 @@ def test_not_json(tmp_path: Path, text: str) -> None:
     path = tmp_path / "2021-01-11.json"
     path.write_text(text, encoding="utf-8")
     assert "JSON" in _read_error(path)
+
+
+@pytest.mark.parametrize("raw", [b"", b"\n", b"  \r\n\t "])
+def test_an_empty_file_says_it_is_empty(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "2021-01-11.json"
+    path.write_bytes(raw)
+    assert _read_error(path) == f"{path}: is empty"
 
 
 def test_truncated_json(tmp_path: Path) -> None:
@@ -306,16 +312,26 @@ def test_unreadable_path(tmp_path: Path) -> None:
 # --- the folder --------------------------------------------------------------
 
 
-def test_day_files_are_the_day_files_only_oldest_first(data_dir: Path) -> None:
+def warnings_of(log: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in log.records if r.levelno >= logging.WARNING]
+
+
+def test_day_files_are_the_day_files_only_oldest_first(
+    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
+) -> None:
     for name in [
         "notes.txt",
         ".2021-01-01.json.tmp",
         ".2021-01-01.abc123.tmp",
+        ".hotpapers.lock",
+        ".gitignore",
         "2021-01-01.json.tmp",
         "2021-01-01.json.bak",
-        "2021-1-1.json",
         "x2021-01-01.json",
-        "2021-01-01.JSON",
+        "2021-01-01.json~",
+        "21-01-01.json",
+        "2021-01-001.json",
+        "２０２１-０１-０１.json",
         "README.md",
     ]:
         (data_dir / name).write_text("{}", encoding="utf-8")
@@ -326,6 +342,68 @@ def test_day_files_are_the_day_files_only_oldest_first(data_dir: Path) -> None:
         "2021-01-12.json",
     ]
     assert all(p.parent == data_dir for p in cache.day_files(data_dir))
+    # Files that do not look like days are none of our business.
+    assert warnings_of(hotpapers_log) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        (
+            "2021-1-11.json",
+            "it is not named YYYY-MM-DD.json, so it is not read; "
+            "rename it to 2021-01-11.json",
+        ),
+        (
+            "2021-01-8.json",
+            "it is not named YYYY-MM-DD.json, so it is not read; "
+            "rename it to 2021-01-08.json",
+        ),
+        (
+            "2021-01-08.JSON",
+            "it is not named YYYY-MM-DD.json, so it is not read; "
+            "rename it to 2021-01-08.json",
+        ),
+        (
+            "2021-1-8.Json",
+            "it is not named YYYY-MM-DD.json, so it is not read; "
+            "rename it to 2021-01-08.json",
+        ),
+        ("2021-13-45.json", "its name is not a date, so it is not read"),
+        ("2021-02-30.json", "its name is not a date, so it is not read"),
+        ("0000-01-01.json", "its name is not a date, so it is not read"),
+        ("2021-2-30.JSON", "its name is not a date, so it is not read"),
+    ],
+)
+def test_a_file_that_looks_like_a_day_is_not_read_and_is_named_once(
+    tmp_path: Path, hotpapers_log: pytest.LogCaptureFixture, name: str, problem: str
+) -> None:
+    jan_12 = dt.date(2021, 1, 12)
+    cache.write_day(tmp_path, make_day(jan_12))
+    # A valid day inside: the name alone keeps it from being read.
+    (tmp_path / name).write_text(json.dumps(valid_dict(JAN_11)), encoding="utf-8")
+
+    assert cache.day_files(tmp_path) == [tmp_path / "2021-01-12.json"]
+    assert [d.date for d in cache.load_days(tmp_path)] == [jan_12]
+
+    assert (
+        warnings_of(hotpapers_log)
+        == [f"hotpapers: {name} in {tmp_path} looks like a day file, but {problem}"] * 2
+    )  # once for each of the two listings above
+    assert all(r.levelno == logging.WARNING for r in hotpapers_log.records)
+
+
+def test_a_misnamed_twin_of_a_stored_day_is_not_to_be_renamed_over_it(
+    tmp_path: Path, hotpapers_log: pytest.LogCaptureFixture
+) -> None:
+    cache.write_day(tmp_path, make_day(JAN_11))
+    (tmp_path / "2021-1-11.json").write_text("{}", encoding="utf-8")
+    assert cache.day_files(tmp_path) == [tmp_path / "2021-01-11.json"]
+    assert warnings_of(hotpapers_log) == [
+        f"hotpapers: 2021-1-11.json in {tmp_path} looks like a day file, but it "
+        "is not named YYYY-MM-DD.json, so it is not read (the day is read from "
+        "2021-01-11.json)"
+    ]
 
 
 def test_missing_folder_has_no_days(tmp_path: Path) -> None:

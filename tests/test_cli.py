@@ -1023,6 +1023,22 @@ def test_console_script_lists_days(tmp_path: Path, httpserver: HTTPServer) -> No
     assert rows[1].split()[:4] == ["2021-01-11", "2", "2", "3"]
 
 
+def test_console_script_list_warns_once_of_a_misnamed_day(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = make_site(tmp_path / "site", httpserver)
+    cache.write_day(site.data, make_day(JAN_11))
+    (site.data / "2021-01-12.JSON").write_text("{}", encoding="utf-8")
+
+    done = run_process([console_script()], "list", cwd=site.folder)
+
+    assert done.returncode == 0, done.stderr
+    assert [row.split()[0] for row in done.stdout.splitlines()[1:]] == ["2021-01-11"]
+    assert done.stderr.count("2021-01-12.JSON") == 1
+    assert "WARNING: hotpapers: 2021-01-12.JSON in " in done.stderr
+    assert "rename it to 2021-01-12.json" in done.stderr
+
+
 def test_console_script_fetches_from_loopback_without_printing_the_token(
     tmp_path: Path, httpserver: HTTPServer, apis: FakeApis
 ) -> None:

@@ -33,8 +33,8 @@ from pelican_hotpapers.ranking import rank_day
 from pelican_hotpapers.render import EMBED_SCRIPT_URL, Renderer
 from pelican_hotpapers.settings import HotpapersSettings
 
-from .factories import make_day
-from .hostile import HOSTILE
+from .factories import make_day, make_entry
+from .hostile import HOSTILE, LARGE
 from .sites import build
 
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
@@ -170,6 +170,27 @@ def test_the_opted_in_script_is_the_only_script(tmp_path):
     check_output(out, script_allowed=True)
     page = parse((out / "hot-papers-2021-01-11.html").read_text(encoding="utf-8"))
     assert len(page.find_all("script", src=EMBED_SCRIPT_URL)) == 1
+
+
+def test_huge_titles_leave_the_index_pages_small(tmp_path):
+    """A summary is repeated on every index page: its titles are cut."""
+    data = tmp_path / "data"
+    entries = tuple(
+        make_entry(f"2101.0000{n}", ((100, 0),), title=text)
+        for n, text in enumerate(LARGE, start=1)
+    )
+    cache.write_day(data, make_day(entries=entries))
+    # Without feeds: they carry whole articles, so this is about the pages.
+    out = build(tmp_path, data, theme="simple", FEED_ALL_ATOM=None, FEED_ALL_RSS=None)
+    for listing in ("index.html", "category/arxiv.html", "tag/arxiv.html"):
+        text = (out / listing).read_text(encoding="utf-8")
+        assert len(text) < 20_000, listing
+        assert "A" * 119 + "…" in text
+        assert "&lt;b&gt;" * 39 + "&lt;b…" in text
+    # The article itself still shows every title whole.
+    article = (out / "hot-papers-2021-01-11.html").read_text(encoding="utf-8")
+    assert article.count("A" * 1_000_000) == 1
+    assert article.count("&lt;b&gt;" * 333_333 + "x") == 1
 
 
 def test_hostile_ids_never_reach_a_page(tmp_path, caplog):

@@ -12,11 +12,13 @@ from jinja2 import DictLoader
 from pelican_hotpapers.models import Link
 from pelican_hotpapers.ranking import rank_day
 from pelican_hotpapers.render import (
+    SUMMARY_TITLE_LIMIT,
     Renderer,
     category_url,
     link_url,
     post_text,
     safe_url,
+    shorten,
 )
 from pelican_hotpapers.settings import HotpapersSettings
 
@@ -199,3 +201,53 @@ def test_summary_titles_are_bidi_isolated(tmp_path):
         rank_day(make_day(entries=(entry,)), hp.ranking)
     )
     assert "<bdi>\u202eevil</bdi>" in summary
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ""),
+        ("Short title", "Short title"),
+        ("x" * 120, "x" * 120),
+        # cut after the last word that fits, never inside it
+        ("word " * 30, ("word " * 24).rstrip() + "…"),
+        ("A study of " + "long " * 30, "A study of " + ("long " * 21).rstrip() + "…"),
+        # one long word: cut inside it rather than lose most of the room
+        ("A " + "x" * 200, "A " + "x" * 117 + "…"),
+        ("x" * 1_000_000, "x" * 119 + "…"),
+    ],
+)
+def test_shorten(text: str, expected: str) -> None:
+    assert shorten(text) == expected
+    assert len(shorten(text)) <= SUMMARY_TITLE_LIMIT
+
+
+def test_shorten_to_another_limit() -> None:
+    assert shorten("one two three four", 15) == "one two three…"
+    # The last space is too early: losing "thr" is better than losing the room.
+    assert shorten("one two three four", 12) == "one two thr…"
+    # A space at two thirds of the room is late enough.
+    assert shorten("abcdefgh ijklmnop", 12) == "abcdefgh…"
+    # Spaces before the cut are dropped, not shown before the "…".
+    assert shorten("ab" + " " * 20 + "cd", 12) == "ab…"
+    assert shorten("one two three four", 18) == "one two three four"
+
+
+def test_summary_cuts_long_titles_and_stays_small(tmp_path):
+    hp = HotpapersSettings.from_pelican({}, tmp_path)
+    titles = ["A" * 1_000_000, "<b>" * 333_333 + "x", "Attention " * 50]
+    entries = tuple(
+        make_entry(f"2101.0283{n}", ((100, n),), title=title)
+        for n, title in enumerate(titles, start=1)
+    )
+    summary = Renderer(hp).render_summary(
+        rank_day(make_day(entries=entries), hp.ranking)
+    )
+    assert len(summary) < 3 * 6 * SUMMARY_TITLE_LIMIT
+    shown = [bdi.get_text() for bdi in BeautifulSoup(summary, "html.parser")("bdi")]
+    # Best first: the third title has the most likes.
+    assert shown == [shorten(title) for title in reversed(titles)]
+    assert shown[0] == ("Attention " * 12).rstrip() + "…"
+    # Cut before escaping: "<b>" is shown whole, never a broken "&lt;" entity.
+    assert shown[1] == "<b>" * 39 + "<b…"
+    assert "&lt;b&gt;" * 39 + "&lt;b…" in summary
