@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -44,7 +45,7 @@ SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 END = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 EXPECTED_PARAMS = {
-    "q": "arxiv.org",
+    "q": "*",
     "domain": "arxiv.org",
     "since": "2026-03-01T00:00:00.000Z",
     "until": "2026-03-02T00:00:00.000Z",
@@ -189,6 +190,7 @@ class FakePDS:
 
     def __init__(self, httpserver, pages: dict[str | None, dict] | None = None):
         self.pages = pages if pages is not None else {None: search_page([])}
+        self.index: list[dict[str, Any]] | None = None
         self.issued = 0
         self.access: str | None = None
         self.refresh: str | None = None
@@ -260,7 +262,50 @@ class FakePDS:
             return self.queue.pop(0)()
         if self.always is not None:
             return self.always()
+        if self.index is not None:
+            return json_response(search_page(palomar(self.index, request.args)))
         return json_response(self.pages[request.args.get("cursor")])
+
+
+def _hosts(view: dict[str, Any]) -> set[str]:
+    record = view["record"]
+    uris = [
+        feature["uri"]
+        for facet in record.get("facets", ())
+        for feature in facet["features"]
+        if feature["$type"] == LINK
+    ]
+    for embed in (record.get("embed"), view.get("embed")):
+        if embed and "external" in embed:
+            uris.append(embed["external"]["uri"])
+    return {urlsplit(uri).hostname.removeprefix("www.") for uri in uris}
+
+
+def palomar(index: list[dict[str, Any]], args: Any) -> list[dict[str, Any]]:
+    """searchPosts as Bluesky's search service (palomar) answers it.
+
+    From indigo's search/parse_query.go and query.go: ``domain:`` and the
+    other operators are taken out of ``q`` as filters, and what is left (or
+    ``*`` if nothing is) is matched against the post's text only, ``*``
+    matching every post. The ``domain`` parameter, which wins over the
+    operator, is matched against the hosts of the post's link facets and link
+    card, never against its text.
+    """
+    words, domain = [], args.get("domain", "")
+    for token in args["q"].split():
+        if token.startswith("domain:"):
+            domain = domain or token.removeprefix("domain:")
+        else:
+            words.append(token.lower())
+    found = []
+    for view in index:
+        text = view["record"]["text"].lower()
+        if words != ["*"] and not all(word in text for word in words):
+            continue
+        if domain and domain.lower() not in _hosts(view):
+            continue
+        found.append(view)
+    return found
 
 
 def make_source(httpserver, **kwargs: Any) -> BlueskySource:
@@ -344,6 +389,86 @@ def test_pds_url_with_a_trailing_slash_and_a_configurable_query(httpserver):
     (query,) = searches_seen(httpserver)
     assert query.args["q"] == "arxiv.org cs.LG"
     assert query.args["domain"] == "arxiv.org"
+
+
+def link_card_only(rkey: str, arxiv_id: str) -> dict[str, Any]:
+    """A post whose only arXiv link is its link card: the text never says arxiv."""
+    uri = f"https://arxiv.org/abs/{arxiv_id}"
+    return post_view(
+        rkey,
+        "A lovely result on sparse attention",
+        record_embed=external(uri),
+        view_embed=external(uri, view=True),
+    )
+
+
+def link_text_only(rkey: str, arxiv_id: str) -> dict[str, Any]:
+    """A post written as "Read [this paper](url) tonight" in the app."""
+    text = "Read this paper tonight"
+    uri = f"https://arxiv.org/pdf/{arxiv_id}"
+    return post_view(rkey, text, facets=[link_facet(text, "this paper", uri)])
+
+
+def palomar_index() -> list[dict[str, Any]]:
+    text = "arxiv.org is slow today, see the status page"
+    elsewhere = post_view(
+        "3else",
+        text,
+        facets=[link_facet(text, "status page", "https://status.example.org/")],
+    )
+    return [
+        link_card_only("3card", "2101.03164"),
+        link_text_only("3ltxt", "2309.16609"),
+        arxiv_post("3text", "2101.02831"),
+        elsewhere,
+        plain_post("3none"),
+    ]
+
+
+def test_the_default_query_finds_link_cards_and_link_text(httpserver):
+    # Palomar matches q against the text only; links are in separate fields
+    # that the domain filter reads. So the default q matches every post and
+    # domain=arxiv.org chooses: posts whose arXiv link is only a card or
+    # hides behind link text are found too.
+    pds = FakePDS(httpserver)
+    pds.index = palomar_index()
+
+    result = search(make_source(httpserver))
+
+    (query,) = searches_seen(httpserver)
+    assert (query.args["q"], query.args["domain"]) == ("*", "arxiv.org")
+    assert sorted(post.id.rsplit("/", 1)[1] for post in result.posts) == [
+        "3card",
+        "3ltxt",
+        "3text",
+    ]
+    assert sorted(post.arxiv_ids[0] for post in result.posts) == [
+        "2101.02831",
+        "2101.03164",
+        "2309.16609",
+    ]
+
+
+def test_the_old_text_query_still_works_but_finds_fewer(httpserver):
+    pds = FakePDS(httpserver)
+    pds.index = palomar_index()
+
+    result = search(make_source(httpserver, query="arxiv.org"))
+
+    assert [post.id.rsplit("/", 1)[1] for post in result.posts] == ["3text"]
+
+
+def test_the_default_query_comes_from_the_settings(tmp_path):
+    from pelican_hotpapers.settings import HotpapersSettings
+
+    options = HotpapersSettings.from_pelican({}, tmp_path).fetch
+    source = BlueskySource.from_options(
+        options, environ={"BLUESKY_HANDLE": HANDLE, "BLUESKY_APP_PASSWORD": PASSWORD}
+    )
+
+    assert source is not None
+    assert source.query == options.bluesky_query == "*"
+    assert BlueskySource(HANDLE, PASSWORD).query == "*"
 
 
 def test_times_are_sent_in_utc(httpserver):
@@ -456,20 +581,70 @@ def test_not_capped_when_the_last_allowed_page_is_the_last_page(httpserver):
     assert (result.pages, result.reads, result.capped) == (2, 2, False)
 
 
-def test_an_empty_page_with_a_cursor_ends_the_search(httpserver):
+def test_an_empty_page_with_a_cursor_does_not_end_the_search(httpserver):
+    # The AppView drops hidden posts from a page but keeps its cursor.
     FakePDS(
         httpserver,
         {
             None: search_page([arxiv_post("3aaa")], "c1"),
             "c1": search_page([], "c2"),
-            "c2": search_page([arxiv_post("3aab")]),
+            "c2": search_page([arxiv_post("3aab", "2101.03164")]),
         },
     )
 
     result = search(make_source(httpserver))
 
+    assert [r.args.get("cursor") for r in searches_seen(httpserver)] == [
+        None,
+        "c1",
+        "c2",
+    ]
+    assert (result.pages, result.reads, result.capped) == (3, 2, False)
+    assert [post.arxiv_ids for post in result.posts] == [
+        ("2101.02831",),
+        ("2101.03164",),
+    ]
+
+
+def test_empty_pages_with_cursors_stop_at_the_page_cap(httpserver):
+    pages = {None: search_page([], "c1")}
+    for n in range(1, 8):
+        pages[f"c{n}"] = search_page([], f"c{n + 1}")
+    FakePDS(httpserver, pages)
+
+    result = search(make_source(httpserver, max_pages=3))
+
+    assert len(searches_seen(httpserver)) == 3
+    assert (result.pages, result.reads, result.capped) == (3, 0, True)
+
+
+def test_an_empty_page_without_a_cursor_ends_the_search(httpserver):
+    FakePDS(
+        httpserver,
+        {None: search_page([arxiv_post("3aaa")], "c1"), "c1": search_page([])},
+    )
+
+    result = search(make_source(httpserver, max_pages=5))
+
     assert len(searches_seen(httpserver)) == 2
     assert (result.pages, result.reads, result.capped) == (2, 1, False)
+
+
+def test_empty_pages_whose_cursor_loops_back_fail(httpserver):
+    FakePDS(
+        httpserver,
+        {
+            None: search_page([], "A"),
+            "A": search_page([], "B"),
+            "B": search_page([], "A"),
+        },
+    )
+
+    with pytest.raises(BlueskyError) as caught:
+        search(make_source(httpserver, max_pages=50))
+
+    assert "looped" in str(caught.value)
+    assert len(searches_seen(httpserver)) == 3
 
 
 @pytest.mark.parametrize(

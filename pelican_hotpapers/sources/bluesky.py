@@ -11,9 +11,22 @@ Things about Bluesky that shape this module:
   expires after a few minutes, so an expired one is refreshed
   (``com.atproto.server.refreshSession``) and, failing that, the session is
   created anew.
-- ``domain=arxiv.org`` filters to posts whose links (facets or an external
-  embed) point at arXiv; the links themselves are read from the record's
-  link facets and from ``embed.external.uri``.
+- The search words ``q`` match only a post's text and its images' alt text.
+  Links are indexed apart: the search service (palomar, in
+  bluesky-social/indigo under ``search/``) keeps every link facet's and link
+  card's address in ``url`` and ``domain`` fields, which the ``domain``
+  parameter (or a ``domain:`` operator inside ``q``) filters on. A post whose
+  arXiv link is only in a link card, or behind link text (the app turns
+  ``[text](url)`` into such a link), has no "arxiv.org" in its text, so
+  ``q=arxiv.org`` misses it. The default query is therefore ``*``, which
+  palomar passes to OpenSearch's ``simple_query_string``, whose parser reads
+  a lone ``*`` as match-all (palomar itself falls back to ``*`` when ``q``
+  holds only operators); ``domain=arxiv.org`` then keeps the posts that link
+  arXiv. The links themselves are read from the record's link facets and
+  from ``embed.external.uri``.
+- The AppView drops the posts it hides from a page after the search service
+  has filled it, but keeps the cursor: a page can be empty and still have
+  more after it.
 - A post's text shows links shortened ("arxiv.org/abs/2101.0…"); the full
   address is in the facet, addressed by UTF-8 byte offsets into the text.
 """
@@ -42,6 +55,8 @@ logger = logging.getLogger(__name__)
 SERVICE = "Bluesky API"
 DEFAULT_PDS_URL = "https://bsky.social"
 PAGE_LIMIT = 100
+#: Match every post; the ``domain`` filter does the choosing (see above).
+DEFAULT_QUERY = "*"
 _LINK_FACET = "app.bsky.richtext.facet#link"
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 
@@ -162,7 +177,7 @@ class BlueskySource:
         password: str,
         *,
         pds_url: str = DEFAULT_PDS_URL,
-        query: str = "arxiv.org",
+        query: str = DEFAULT_QUERY,
         max_pages: int = 10,
         password_env: str = "BLUESKY_APP_PASSWORD",
         timeout: float = 30.0,
@@ -341,7 +356,9 @@ class BlueskySource:
                 if post is not None:
                     posts[post.id] = post
             cursor = body.get("cursor")
-            if not isinstance(cursor, str) or not cursor or not body["posts"]:
+            # No cursor ends the search; an empty page with a cursor does not
+            # (the AppView drops hidden posts from a page but keeps its cursor).
+            if not isinstance(cursor, str) or not cursor:
                 break
             if cursor in seen:
                 raise BlueskyError(
