@@ -697,6 +697,140 @@ def test_a_post_becomes_a_post_with_counts_url_and_author():
     assert post.created_at == dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
 
 
+RKEY = "3lb2abcxyz22"
+BY_DID = f"https://bsky.app/profile/{AUTHOR_DID}/post/{RKEY}"
+
+
+@pytest.mark.parametrize(
+    ("handle", "url"),
+    [
+        (
+            "grace.bsky.social",
+            f"https://bsky.app/profile/grace.bsky.social/post/{RKEY}",
+        ),
+        (
+            "Grace.Example.COM",
+            f"https://bsky.app/profile/Grace.Example.COM/post/{RKEY}",
+        ),
+        ("xn--ls8h.test", f"https://bsky.app/profile/xn--ls8h.test/post/{RKEY}"),
+        (f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 61}", None),
+        ("", BY_DID),
+        ("handle.invalid", BY_DID),
+        ("grace.local", BY_DID),
+        ("Grace Hopper", BY_DID),
+        ('<a href="x">g</a>.bsky.social', BY_DID),
+        ("grace", BY_DID),
+        ("grace..bsky.social", BY_DID),
+        (".grace.bsky.social", BY_DID),
+        ("grace.bsky.social.", BY_DID),
+        ("-grace.bsky.social", BY_DID),
+        ("grace-.bsky.social", BY_DID),
+        ("grace.bsky.4social", BY_DID),
+        ("1.2.3.4", BY_DID),
+        ("gr_ace.bsky.social", BY_DID),
+        ("grâce.bsky.social", BY_DID),
+        ("grace.bsky.social\n", BY_DID),
+        (f"{'a' * 64}.bsky.social", BY_DID),
+        (f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 62}", BY_DID),  # 254 long
+        ("grace.bsky.social/../../evil", BY_DID),
+    ],
+)
+def test_the_permalink_names_a_valid_handle_or_else_the_did(handle, url):
+    author = dict(AUTHOR, handle=handle)
+
+    post = parse_post(arxiv_post(RKEY, author=author))
+
+    assert post is not None
+    assert post.url == (url or f"https://bsky.app/profile/{handle}/post/{RKEY}")
+    assert post.author_handle == handle  # shown as given, as text
+
+
+@pytest.mark.parametrize(
+    ("did", "uri_did", "url"),
+    [
+        # The DID is percent-encoded: "%" in a did:web stays part of the DID.
+        (
+            "did:web:example.com%3A8080",
+            AUTHOR_DID,
+            f"https://bsky.app/profile/did:web:example.com%253A8080/post/{RKEY}",
+        ),
+        ("did:web:example.com", AUTHOR_DID, "did:web:example.com"),
+        # An author DID that is not one: the post's at:// URI names the author.
+        ("did:evil:<script>", AUTHOR_DID, AUTHOR_DID),
+        (None, AUTHOR_DID, AUTHOR_DID),
+        ("did:plc:ewvi7 nxzyoun6zhxrhs64oiz", AUTHOR_DID, AUTHOR_DID),
+        ("did:plc:", AUTHOR_DID, AUTHOR_DID),
+        ("did:plc:abc:", AUTHOR_DID, AUTHOR_DID),
+        # A DID holds at most 2048 characters.
+        ("did:web:" + "a" * 2041, AUTHOR_DID, AUTHOR_DID),
+        ("did:web:" + "a" * 2040, AUTHOR_DID, "did:web:" + "a" * 2040),
+        # Neither: no link at all rather than a broken one.
+        ("did:evil:x", "did:evil:x", ""),
+        ("", "grace bsky", ""),
+    ],
+)
+def test_the_did_in_a_permalink_is_checked_and_encoded(did, uri_did, url):
+    author = {k: v for k, v in AUTHOR.items() if k != "did"}
+    author["handle"] = "handle.invalid"
+    if did is not None:
+        author["did"] = did
+    view = arxiv_post(RKEY, author=author)
+    view["uri"] = f"at://{uri_did}/app.bsky.feed.post/{RKEY}"
+
+    post = parse_post(view)
+
+    assert post is not None
+    if url.startswith("did:"):
+        url = f"https://bsky.app/profile/{url}/post/{RKEY}"
+    assert post.url == url
+
+
+@pytest.mark.parametrize(
+    ("rkey", "url"),
+    [
+        (
+            "3jzfcijpj2z2a",
+            "https://bsky.app/profile/grace.bsky.social/post/3jzfcijpj2z2a",
+        ),
+        ("self:2~x", "https://bsky.app/profile/grace.bsky.social/post/self:2~x"),
+        ("..", ""),
+        (".", ""),
+        ("3lb2 abc", ""),
+        ("3lb2<b>", ""),
+        ("3lb2%2F..", ""),
+        ("3lb2/extra", ""),
+        ("x" * 513, ""),
+    ],
+)
+def test_the_record_key_in_a_permalink_is_checked(rkey, url):
+    view = arxiv_post("3lb2abc")
+    view["uri"] = f"at://{AUTHOR_DID}/app.bsky.feed.post/{rkey}"
+
+    post = parse_post(view)
+
+    assert post is not None
+    assert post.url == url
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"at://{AUTHOR_DID}/app.bsky.feed.like/{RKEY}",
+        f"at://{AUTHOR_DID}/{RKEY}",
+        f"at://{AUTHOR_DID}/app.bsky.feed.post/",
+        "at://",
+    ],
+)
+def test_a_uri_that_is_not_a_post_gives_no_permalink(uri):
+    view = arxiv_post(RKEY)
+    view["uri"] = uri
+
+    post = parse_post(view)
+
+    assert post is not None
+    assert post.url == ""
+
+
 def test_link_text_is_sliced_by_utf8_bytes():
     # "Ç" is 2 bytes, "🎉" 4, "…" 3: the byte offsets run ahead of the
     # character offsets, so slicing by characters would cut the wrong text.

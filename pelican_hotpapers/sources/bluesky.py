@@ -36,8 +36,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -78,10 +80,66 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def post_url(handle: str, uri: str) -> str:
-    """The bsky.app address of a post, from its at:// URI."""
-    rkey = uri.rsplit("/", 1)[-1]
-    return f"https://bsky.app/profile/{handle}/post/{rkey}"
+# atproto identifier syntax, from https://atproto.com/specs/handle,
+# https://atproto.com/specs/did and https://atproto.com/specs/record-key.
+_HANDLE_RE = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?",
+    re.ASCII | re.IGNORECASE,
+)
+# Top-level domains the spec sets aside: "handle.invalid" is what the AppView
+# shows for an account whose handle no longer checks out.
+_RESERVED_TLDS = frozenset(
+    {"alt", "arpa", "example", "internal", "invalid", "local", "localhost", "onion"}
+)
+# bsky.app knows the two DID methods that atproto supports.
+_DID_RE = re.compile(r"did:(?:plc|web):[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]", re.ASCII)
+_RKEY_RE = re.compile(r"[a-zA-Z0-9._:~-]{1,512}", re.ASCII)
+_POST_COLLECTION = "app.bsky.feed.post"
+
+
+def is_handle(handle: str) -> bool:
+    """Whether ``handle`` is a handle that a bsky.app address can name."""
+    return (
+        len(handle) <= 253
+        and _HANDLE_RE.fullmatch(handle) is not None
+        and handle.rsplit(".", 1)[-1].lower() not in _RESERVED_TLDS
+    )
+
+
+def is_did(did: str) -> bool:
+    """Whether ``did`` is a DID that bsky.app resolves (did:plc or did:web)."""
+    return len(did) <= 2048 and _DID_RE.fullmatch(did) is not None
+
+
+def post_url(handle: str, did: str, uri: str) -> str:
+    """The bsky.app address of a post, or "" if none can be built.
+
+    The handle comes as the author's profile gives it, and a handle that is
+    not one (spaces, markup, "handle.invalid") makes a broken address; the
+    DID always works, so it stands in. Every part is percent-encoded: a DID
+    may hold "%" and a record key ":".
+    """
+    authority, _, rest = uri.removeprefix("at://").partition("/")
+    collection, _, rkey = rest.partition("/")
+    if (
+        not uri.startswith("at://")
+        or collection != _POST_COLLECTION
+        or rkey in ("", ".", "..")
+        or not _RKEY_RE.fullmatch(rkey)
+    ):
+        return ""
+    if is_handle(handle):
+        profile = handle
+    elif is_did(did):
+        profile = did
+    elif is_did(authority):
+        profile = authority
+    else:
+        return ""
+    return (
+        f"https://bsky.app/profile/{quote(profile, safe=':')}"
+        f"/post/{quote(rkey, safe=':')}"
+    )
 
 
 def _external_uris(embed: Any) -> Iterable[str]:
@@ -141,7 +199,7 @@ def parse_post(view: Any) -> Post | None:
     return Post(
         source="bluesky",
         id=uri,
-        url=post_url(handle or _str(author.get("did")), uri),
+        url=post_url(handle, _str(author.get("did")), uri),
         author_name=_str(author.get("displayName")) or handle,
         author_handle=handle,
         text=text,
