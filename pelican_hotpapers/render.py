@@ -148,9 +148,14 @@ def _token_re(literals: tuple[str, ...]) -> re.Pattern[str]:
 def post_text(post: Post) -> Markup:
     """A post's text as HTML: escaped, with its links, mentions and hashtags linked.
 
-    Links are shown as the address they stand for, taken from the post's
-    stored links (X's t.co links, Bluesky's shortened link text). Only http
-    and https become links; anything else is shown as text.
+    Only what the service marked as a link becomes one: the post's stored
+    links (X's URL entities, Bluesky's link facets), found by the text they
+    cover and shown as the address they stand for. Other text that looks
+    like an address stays text: the service did not take it for a link (X
+    wraps every link it sees in t.co and screens it), so nothing vouches for
+    it, and a page should not make a stranger's text into a link the
+    service itself did not make. Only http and https become links; anything
+    else is shown as text.
     """
     links = {link.url: link for link in post.links if link.url}
     literals = tuple(
@@ -166,14 +171,27 @@ def post_text(post: Post) -> Markup:
         start, end = match.span()
         literal = match.groupdict().get("literal")
         if literal or match.group("url"):
-            token = literal or match.group("url").rstrip(_TRAILING)
-            end = start + len(token)
+            token = literal or match.group("url")
             link = links.get(token)
-            if link is not None:
-                href = link_url(link.expanded_url)
-                shown = link.display_url or link.expanded_url or token
-            else:
-                href, shown = link_url(token), token
+            stripped = token.rstrip(_TRAILING)
+            if link is None and stripped != token:
+                # Punctuation after an address is the sentence's, unless the
+                # service's link covers it: "(see https://example.org/a_(b)).".
+                token = max(
+                    (
+                        u
+                        for u in links
+                        if len(u) > len(stripped) and token.startswith(u)
+                    ),
+                    key=len,
+                    default=stripped,
+                )
+                link = links.get(token)
+            if link is None:
+                continue  # an address no service marked: left as text
+            end = start + len(token)
+            href = link_url(link.expanded_url)
+            shown = link.display_url or link.expanded_url or token
             # A link we will not make is still shown, as text.
             piece = _anchor(href, shown) if href else _escape(shown)
         elif mention_url and match.group("mention"):

@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_X_FULL_ARCHIVE": False,
     "HOTPAPERS_RATE_LIMIT_MAX_WAIT": 900,
     "HOTPAPERS_BLUESKY_PDS_URL": "https://bsky.social",
-    "HOTPAPERS_BLUESKY_QUERY": "arxiv.org",
+    "HOTPAPERS_BLUESKY_QUERY": "*",
     "HOTPAPERS_BLUESKY_HANDLE_ENV": "BLUESKY_HANDLE",
     "HOTPAPERS_BLUESKY_PASSWORD_ENV": "BLUESKY_APP_PASSWORD",
     "HOTPAPERS_BLUESKY_MAX_PAGES": 10,
@@ -128,7 +128,7 @@ class FetchOptions:
     x_full_archive: bool = False
     rate_limit_max_wait: float = 900
     bluesky_pds_url: str = "https://bsky.social"
-    bluesky_query: str = "arxiv.org"
+    bluesky_query: str = "*"
     bluesky_handle_env: str = "BLUESKY_HANDLE"
     bluesky_password_env: str = "BLUESKY_APP_PASSWORD"
     bluesky_max_pages: int = 10

@@ -47,11 +47,122 @@ def test_post_text_links_short_links_mentions_and_hashtags():
         "@alice": "https://x.com/alice",
         "#NLP": "https://x.com/hashtag/NLP",
         "arxiv.org/pdf/2101.02831": "https://arxiv.org/pdf/2101.02831",
-        "https://example.org/x": "https://example.org/x",
     }
     assert html.find("br") is not None
-    # Trailing punctuation stays text, outside the link.
-    assert html.get_text().endswith("https://example.org/x.")
+    # An address X did not mark as a link stays text.
+    assert html.get_text().endswith(", see https://example.org/x.")
+
+
+def anchors_of(html: str) -> list[tuple[str, str]]:
+    return [
+        (a.get_text(), a["href"])
+        for a in BeautifulSoup(html, "html.parser").find_all("a")
+    ]
+
+
+def test_only_addresses_x_marked_as_links_are_linked():
+    post = make_post(
+        text="Paper https://t.co/abc1 (mirror: https://evil.example/x)",
+        links=(
+            Link(
+                "https://t.co/abc1",
+                "https://arxiv.org/abs/2101.02831",
+                "arxiv.org/abs/2101.02831",
+            ),
+        ),
+    )
+
+    html = str(post_text(post))
+
+    assert anchors_of(html) == [
+        ("arxiv.org/abs/2101.02831", "https://arxiv.org/abs/2101.02831")
+    ]
+    page = BeautifulSoup(html, "html.parser")
+    assert page.get_text() == (
+        "Paper arxiv.org/abs/2101.02831 (mirror: https://evil.example/x)"
+    )
+    assert "evil.example" not in "".join(a["href"] for a in page.find_all("a"))
+
+
+def test_a_marked_link_without_display_text_shows_where_it_leads():
+    post = make_post(
+        text="see https://t.co/z9",
+        links=(Link("https://t.co/z9", "https://arxiv.org/abs/2101.03164"),),
+    )
+
+    assert anchors_of(str(post_text(post))) == [
+        ("https://arxiv.org/abs/2101.03164", "https://arxiv.org/abs/2101.03164")
+    ]
+
+
+def test_only_addresses_bluesky_marked_as_links_are_linked():
+    post = make_post(
+        source="bluesky",
+        text="New: arxiv.org/abs/2101.0… and https://evil.example/@bob#x too",
+        links=(
+            Link(
+                "arxiv.org/abs/2101.0…",
+                "https://arxiv.org/abs/2101.02831",
+                "arxiv.org/abs/2101.0…",
+            ),
+        ),
+    )
+
+    html = str(post_text(post))
+
+    # No mention or hashtag is found inside the unmarked address either.
+    assert anchors_of(html) == [
+        ("arxiv.org/abs/2101.0…", "https://arxiv.org/abs/2101.02831")
+    ]
+    assert BeautifulSoup(html, "html.parser").get_text() == post.text
+
+
+def test_a_link_that_covers_trailing_punctuation_is_linked_whole():
+    post = make_post(
+        source="bluesky",
+        text="(see https://example.org/a_(b)). Or https://example.org/a_(b)!",
+        links=(Link("https://example.org/a_(b)", "https://arxiv.org/abs/2101.02831"),),
+    )
+
+    html = str(post_text(post))
+
+    assert anchors_of(html) == [
+        ("https://arxiv.org/abs/2101.02831", "https://arxiv.org/abs/2101.02831"),
+        ("https://arxiv.org/abs/2101.02831", "https://arxiv.org/abs/2101.02831"),
+    ]
+    assert BeautifulSoup(html, "html.parser").get_text() == (
+        "(see https://arxiv.org/abs/2101.02831). Or https://arxiv.org/abs/2101.02831!"
+    )
+
+
+def test_an_unmarked_address_never_borrows_a_marked_link():
+    marked = "https://example.org/a"
+    post = make_post(
+        source="bluesky",
+        text=(
+            "https://example.org/a_(b)). https://example.org/abc). "
+            "https://example.org/a, https://evil.example/x)."
+        ),
+        links=(
+            Link(marked, "https://arxiv.org/abs/2101.02831"),
+            Link("https://example.org/a_(b)", "https://arxiv.org/abs/2101.03164"),
+            Link("https://example.org/a_(b))", "https://arxiv.org/abs/2309.16609"),
+            Link("https://t.co/a-key-longer-than-the-address", "https://x.org/"),
+        ),
+    )
+
+    html = str(post_text(post))
+
+    # The longest link that covers the address wins; an address that only
+    # starts like a link, or that no link covers, stays text.
+    assert [href for _, href in anchors_of(html)] == [
+        "https://arxiv.org/abs/2309.16609",
+        "https://arxiv.org/abs/2101.02831",
+    ]
+    assert BeautifulSoup(html, "html.parser").get_text() == (
+        "https://arxiv.org/abs/2309.16609. https://example.org/abc). "
+        "https://arxiv.org/abs/2101.02831, https://evil.example/x)."
+    )
 
 
 def test_post_text_escapes_markup():

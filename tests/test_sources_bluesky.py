@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -44,7 +45,7 @@ SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 END = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 EXPECTED_PARAMS = {
-    "q": "arxiv.org",
+    "q": "*",
     "domain": "arxiv.org",
     "since": "2026-03-01T00:00:00.000Z",
     "until": "2026-03-02T00:00:00.000Z",
@@ -189,6 +190,7 @@ class FakePDS:
 
     def __init__(self, httpserver, pages: dict[str | None, dict] | None = None):
         self.pages = pages if pages is not None else {None: search_page([])}
+        self.index: list[dict[str, Any]] | None = None
         self.issued = 0
         self.access: str | None = None
         self.refresh: str | None = None
@@ -260,7 +262,50 @@ class FakePDS:
             return self.queue.pop(0)()
         if self.always is not None:
             return self.always()
+        if self.index is not None:
+            return json_response(search_page(palomar(self.index, request.args)))
         return json_response(self.pages[request.args.get("cursor")])
+
+
+def _hosts(view: dict[str, Any]) -> set[str]:
+    record = view["record"]
+    uris = [
+        feature["uri"]
+        for facet in record.get("facets", ())
+        for feature in facet["features"]
+        if feature["$type"] == LINK
+    ]
+    for embed in (record.get("embed"), view.get("embed")):
+        if embed and "external" in embed:
+            uris.append(embed["external"]["uri"])
+    return {urlsplit(uri).hostname.removeprefix("www.") for uri in uris}
+
+
+def palomar(index: list[dict[str, Any]], args: Any) -> list[dict[str, Any]]:
+    """searchPosts as Bluesky's search service (palomar) answers it.
+
+    From indigo's search/parse_query.go and query.go: ``domain:`` and the
+    other operators are taken out of ``q`` as filters, and what is left (or
+    ``*`` if nothing is) is matched against the post's text only, ``*``
+    matching every post. The ``domain`` parameter, which wins over the
+    operator, is matched against the hosts of the post's link facets and link
+    card, never against its text.
+    """
+    words, domain = [], args.get("domain", "")
+    for token in args["q"].split():
+        if token.startswith("domain:"):
+            domain = domain or token.removeprefix("domain:")
+        else:
+            words.append(token.lower())
+    found = []
+    for view in index:
+        text = view["record"]["text"].lower()
+        if words != ["*"] and not all(word in text for word in words):
+            continue
+        if domain and domain.lower() not in _hosts(view):
+            continue
+        found.append(view)
+    return found
 
 
 def make_source(httpserver, **kwargs: Any) -> BlueskySource:
@@ -344,6 +389,86 @@ def test_pds_url_with_a_trailing_slash_and_a_configurable_query(httpserver):
     (query,) = searches_seen(httpserver)
     assert query.args["q"] == "arxiv.org cs.LG"
     assert query.args["domain"] == "arxiv.org"
+
+
+def link_card_only(rkey: str, arxiv_id: str) -> dict[str, Any]:
+    """A post whose only arXiv link is its link card: the text never says arxiv."""
+    uri = f"https://arxiv.org/abs/{arxiv_id}"
+    return post_view(
+        rkey,
+        "A lovely result on sparse attention",
+        record_embed=external(uri),
+        view_embed=external(uri, view=True),
+    )
+
+
+def link_text_only(rkey: str, arxiv_id: str) -> dict[str, Any]:
+    """A post written as "Read [this paper](url) tonight" in the app."""
+    text = "Read this paper tonight"
+    uri = f"https://arxiv.org/pdf/{arxiv_id}"
+    return post_view(rkey, text, facets=[link_facet(text, "this paper", uri)])
+
+
+def palomar_index() -> list[dict[str, Any]]:
+    text = "arxiv.org is slow today, see the status page"
+    elsewhere = post_view(
+        "3else",
+        text,
+        facets=[link_facet(text, "status page", "https://status.example.org/")],
+    )
+    return [
+        link_card_only("3card", "2101.03164"),
+        link_text_only("3ltxt", "2309.16609"),
+        arxiv_post("3text", "2101.02831"),
+        elsewhere,
+        plain_post("3none"),
+    ]
+
+
+def test_the_default_query_finds_link_cards_and_link_text(httpserver):
+    # Palomar matches q against the text only; links are in separate fields
+    # that the domain filter reads. So the default q matches every post and
+    # domain=arxiv.org chooses: posts whose arXiv link is only a card or
+    # hides behind link text are found too.
+    pds = FakePDS(httpserver)
+    pds.index = palomar_index()
+
+    result = search(make_source(httpserver))
+
+    (query,) = searches_seen(httpserver)
+    assert (query.args["q"], query.args["domain"]) == ("*", "arxiv.org")
+    assert sorted(post.id.rsplit("/", 1)[1] for post in result.posts) == [
+        "3card",
+        "3ltxt",
+        "3text",
+    ]
+    assert sorted(post.arxiv_ids[0] for post in result.posts) == [
+        "2101.02831",
+        "2101.03164",
+        "2309.16609",
+    ]
+
+
+def test_the_old_text_query_still_works_but_finds_fewer(httpserver):
+    pds = FakePDS(httpserver)
+    pds.index = palomar_index()
+
+    result = search(make_source(httpserver, query="arxiv.org"))
+
+    assert [post.id.rsplit("/", 1)[1] for post in result.posts] == ["3text"]
+
+
+def test_the_default_query_comes_from_the_settings(tmp_path):
+    from pelican_hotpapers.settings import HotpapersSettings
+
+    options = HotpapersSettings.from_pelican({}, tmp_path).fetch
+    source = BlueskySource.from_options(
+        options, environ={"BLUESKY_HANDLE": HANDLE, "BLUESKY_APP_PASSWORD": PASSWORD}
+    )
+
+    assert source is not None
+    assert source.query == options.bluesky_query == "*"
+    assert BlueskySource(HANDLE, PASSWORD).query == "*"
 
 
 def test_times_are_sent_in_utc(httpserver):
@@ -456,20 +581,70 @@ def test_not_capped_when_the_last_allowed_page_is_the_last_page(httpserver):
     assert (result.pages, result.reads, result.capped) == (2, 2, False)
 
 
-def test_an_empty_page_with_a_cursor_ends_the_search(httpserver):
+def test_an_empty_page_with_a_cursor_does_not_end_the_search(httpserver):
+    # The AppView drops hidden posts from a page but keeps its cursor.
     FakePDS(
         httpserver,
         {
             None: search_page([arxiv_post("3aaa")], "c1"),
             "c1": search_page([], "c2"),
-            "c2": search_page([arxiv_post("3aab")]),
+            "c2": search_page([arxiv_post("3aab", "2101.03164")]),
         },
     )
 
     result = search(make_source(httpserver))
 
+    assert [r.args.get("cursor") for r in searches_seen(httpserver)] == [
+        None,
+        "c1",
+        "c2",
+    ]
+    assert (result.pages, result.reads, result.capped) == (3, 2, False)
+    assert [post.arxiv_ids for post in result.posts] == [
+        ("2101.02831",),
+        ("2101.03164",),
+    ]
+
+
+def test_empty_pages_with_cursors_stop_at_the_page_cap(httpserver):
+    pages = {None: search_page([], "c1")}
+    for n in range(1, 8):
+        pages[f"c{n}"] = search_page([], f"c{n + 1}")
+    FakePDS(httpserver, pages)
+
+    result = search(make_source(httpserver, max_pages=3))
+
+    assert len(searches_seen(httpserver)) == 3
+    assert (result.pages, result.reads, result.capped) == (3, 0, True)
+
+
+def test_an_empty_page_without_a_cursor_ends_the_search(httpserver):
+    FakePDS(
+        httpserver,
+        {None: search_page([arxiv_post("3aaa")], "c1"), "c1": search_page([])},
+    )
+
+    result = search(make_source(httpserver, max_pages=5))
+
     assert len(searches_seen(httpserver)) == 2
     assert (result.pages, result.reads, result.capped) == (2, 1, False)
+
+
+def test_empty_pages_whose_cursor_loops_back_fail(httpserver):
+    FakePDS(
+        httpserver,
+        {
+            None: search_page([], "A"),
+            "A": search_page([], "B"),
+            "B": search_page([], "A"),
+        },
+    )
+
+    with pytest.raises(BlueskyError) as caught:
+        search(make_source(httpserver, max_pages=50))
+
+    assert "looped" in str(caught.value)
+    assert len(searches_seen(httpserver)) == 3
 
 
 @pytest.mark.parametrize(
@@ -520,6 +695,140 @@ def test_a_post_becomes_a_post_with_counts_url_and_author():
     assert post.text == "Worth a read: arxiv.org/abs/2101.02831"
     assert post.lang == "en"
     assert post.created_at == dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+
+
+RKEY = "3lb2abcxyz22"
+BY_DID = f"https://bsky.app/profile/{AUTHOR_DID}/post/{RKEY}"
+
+
+@pytest.mark.parametrize(
+    ("handle", "url"),
+    [
+        (
+            "grace.bsky.social",
+            f"https://bsky.app/profile/grace.bsky.social/post/{RKEY}",
+        ),
+        (
+            "Grace.Example.COM",
+            f"https://bsky.app/profile/Grace.Example.COM/post/{RKEY}",
+        ),
+        ("xn--ls8h.test", f"https://bsky.app/profile/xn--ls8h.test/post/{RKEY}"),
+        (f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 61}", None),
+        ("", BY_DID),
+        ("handle.invalid", BY_DID),
+        ("grace.local", BY_DID),
+        ("Grace Hopper", BY_DID),
+        ('<a href="x">g</a>.bsky.social', BY_DID),
+        ("grace", BY_DID),
+        ("grace..bsky.social", BY_DID),
+        (".grace.bsky.social", BY_DID),
+        ("grace.bsky.social.", BY_DID),
+        ("-grace.bsky.social", BY_DID),
+        ("grace-.bsky.social", BY_DID),
+        ("grace.bsky.4social", BY_DID),
+        ("1.2.3.4", BY_DID),
+        ("gr_ace.bsky.social", BY_DID),
+        ("grâce.bsky.social", BY_DID),
+        ("grace.bsky.social\n", BY_DID),
+        (f"{'a' * 64}.bsky.social", BY_DID),
+        (f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 62}", BY_DID),  # 254 long
+        ("grace.bsky.social/../../evil", BY_DID),
+    ],
+)
+def test_the_permalink_names_a_valid_handle_or_else_the_did(handle, url):
+    author = dict(AUTHOR, handle=handle)
+
+    post = parse_post(arxiv_post(RKEY, author=author))
+
+    assert post is not None
+    assert post.url == (url or f"https://bsky.app/profile/{handle}/post/{RKEY}")
+    assert post.author_handle == handle  # shown as given, as text
+
+
+@pytest.mark.parametrize(
+    ("did", "uri_did", "url"),
+    [
+        # The DID is percent-encoded: "%" in a did:web stays part of the DID.
+        (
+            "did:web:example.com%3A8080",
+            AUTHOR_DID,
+            f"https://bsky.app/profile/did:web:example.com%253A8080/post/{RKEY}",
+        ),
+        ("did:web:example.com", AUTHOR_DID, "did:web:example.com"),
+        # An author DID that is not one: the post's at:// URI names the author.
+        ("did:evil:<script>", AUTHOR_DID, AUTHOR_DID),
+        (None, AUTHOR_DID, AUTHOR_DID),
+        ("did:plc:ewvi7 nxzyoun6zhxrhs64oiz", AUTHOR_DID, AUTHOR_DID),
+        ("did:plc:", AUTHOR_DID, AUTHOR_DID),
+        ("did:plc:abc:", AUTHOR_DID, AUTHOR_DID),
+        # A DID holds at most 2048 characters.
+        ("did:web:" + "a" * 2041, AUTHOR_DID, AUTHOR_DID),
+        ("did:web:" + "a" * 2040, AUTHOR_DID, "did:web:" + "a" * 2040),
+        # Neither: no link at all rather than a broken one.
+        ("did:evil:x", "did:evil:x", ""),
+        ("", "grace bsky", ""),
+    ],
+)
+def test_the_did_in_a_permalink_is_checked_and_encoded(did, uri_did, url):
+    author = {k: v for k, v in AUTHOR.items() if k != "did"}
+    author["handle"] = "handle.invalid"
+    if did is not None:
+        author["did"] = did
+    view = arxiv_post(RKEY, author=author)
+    view["uri"] = f"at://{uri_did}/app.bsky.feed.post/{RKEY}"
+
+    post = parse_post(view)
+
+    assert post is not None
+    if url.startswith("did:"):
+        url = f"https://bsky.app/profile/{url}/post/{RKEY}"
+    assert post.url == url
+
+
+@pytest.mark.parametrize(
+    ("rkey", "url"),
+    [
+        (
+            "3jzfcijpj2z2a",
+            "https://bsky.app/profile/grace.bsky.social/post/3jzfcijpj2z2a",
+        ),
+        ("self:2~x", "https://bsky.app/profile/grace.bsky.social/post/self:2~x"),
+        ("..", ""),
+        (".", ""),
+        ("3lb2 abc", ""),
+        ("3lb2<b>", ""),
+        ("3lb2%2F..", ""),
+        ("3lb2/extra", ""),
+        ("x" * 513, ""),
+    ],
+)
+def test_the_record_key_in_a_permalink_is_checked(rkey, url):
+    view = arxiv_post("3lb2abc")
+    view["uri"] = f"at://{AUTHOR_DID}/app.bsky.feed.post/{rkey}"
+
+    post = parse_post(view)
+
+    assert post is not None
+    assert post.url == url
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"at://{AUTHOR_DID}/app.bsky.feed.like/{RKEY}",
+        f"at://{AUTHOR_DID}/{RKEY}",
+        f"at://{AUTHOR_DID}/app.bsky.feed.post/",
+        "at://",
+    ],
+)
+def test_a_uri_that_is_not_a_post_gives_no_permalink(uri):
+    view = arxiv_post(RKEY)
+    view["uri"] = uri
+
+    post = parse_post(view)
+
+    assert post is not None
+    assert post.url == ""
 
 
 def test_link_text_is_sliced_by_utf8_bytes():

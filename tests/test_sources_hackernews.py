@@ -8,6 +8,7 @@ pyproject.toml fails any test that reaches further.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import time
 from types import SimpleNamespace
@@ -34,7 +35,7 @@ END = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 START_I, END_I = 1772323200, 1772409600
 EXPECTED_PARAMS = {
     "query": "arxiv.org",
-    "restrictSearchableAttributes": "url",
+    "restrictSearchableAttributes": "url,story_text",
     "tags": "story",
     "numericFilters": f"created_at_i>={START_I},created_at_i<{END_I}",
     "hitsPerPage": "100",
@@ -321,7 +322,10 @@ def test_a_story_becomes_a_post():
 
 def test_stories_without_an_arxiv_url_are_skipped_but_read(httpserver):
     ask = hit("6001", None, title="Ask HN: is arxiv.org down?")
-    ask["story_text"] = "See https://arxiv.org/abs/2101.02831 <p>it times out"
+    ask["story_text"] = (
+        'See <a href="https:&#x2F;&#x2F;arxiv.org&#x2F;list&#x2F;cs.LG">'
+        "https:&#x2F;&#x2F;arxiv.org&#x2F;list&#x2F;cs.LG</a> <p>it times out"
+    )
     missing = hit("6002")
     del missing["url"]
     serve_pages(
@@ -346,6 +350,237 @@ def test_stories_without_an_arxiv_url_are_skipped_but_read(httpserver):
     assert [post.id for post in result.posts] == ["6007"]
     assert result.posts[0].arxiv_ids == ("2101.03164",)
     assert result.reads == 7
+
+
+# --- Ask HN and Show HN: links in the story's text ------------------------------
+
+
+def escaped(text: str) -> str:
+    """Text as Algolia's story_text holds it: HN's HTML, with "/" as &#x2F;."""
+    return text.replace("/", "&#x2F;")
+
+
+def anchor(url: str, text: str | None = None) -> str:
+    """An address as HN's HTML links it."""
+    return f'<a href="{escaped(url)}" rel="nofollow">{escaped(text or url)}</a>'
+
+
+def text_story(object_id: str, story_text: Any, url: str | None = None, **kw: Any):
+    return hit(object_id, url, story_text=story_text, **kw)
+
+
+def algolia(hits: list[dict[str, Any]]):
+    """search_by_date over ``hits``, as Algolia matches a query.
+
+    The query is looked for only in the attributes that
+    ``restrictSearchableAttributes`` names (HN's index makes ``url`` and
+    ``story_text`` separately searchable; see algolia/hn-search, Item).
+    """
+
+    def handler(request: Request) -> Response:
+        query = request.args["query"].lower()
+        attributes = request.args["restrictSearchableAttributes"].split(",")
+        found = [
+            story
+            for story in hits
+            if any(
+                query in html.unescape(story.get(name) or "").lower()
+                for name in attributes
+            )
+        ]
+        return json_response(algolia_page(found))
+
+    return handler
+
+
+def test_a_story_that_links_a_paper_only_in_its_text_is_found(httpserver):
+    ask = text_story(
+        "7301",
+        f"We tried this: {anchor('https://arxiv.org/abs/2101.03164')}<p>Thoughts?",
+        title="Ask HN: does this hold up?",
+    )
+    show = text_story(
+        "7302",
+        f"Code for our paper {anchor('https://arxiv.org/pdf/2309.16609')}",
+        url="https://github.com/ada/sparse",
+        title="Show HN: Sparse attention in 200 lines",
+    )
+    chatter = text_story("7303", "Is arxiv.org down for anyone else?")
+    httpserver.expect_request(PATH).respond_with_handler(
+        algolia(
+            [
+                ask,
+                show,
+                hit("7304"),
+                chatter,
+                plain_hit("7305"),
+                hit("7306", "https://example.org/blog", title="Notes on arxiv.org"),
+            ]
+        )
+    )
+
+    result = search(make_source(httpserver))
+
+    assert [post.id for post in result.posts] == ["7301", "7302", "7304"]
+    assert [post.arxiv_ids for post in result.posts] == [
+        ("2101.03164",),
+        ("2309.16609",),
+        ("2101.02831",),
+    ]
+    assert result.reads == 5  # the title is not searched
+
+
+def test_an_ask_hn_story_counts_for_the_paper_its_text_links():
+    story_text = (
+        "I wrote about "
+        + anchor("https://arxiv.org/abs/2101.03164")
+        + " and why it matters.<p>Happy to answer questions."
+    )
+    assert "&#x2F;&#x2F;arxiv.org&#x2F;abs&#x2F;2101.03164" in story_text
+
+    post = parse_hit(
+        text_story("7310", story_text, title="Ask HN: is this paper right?")
+    )
+
+    assert post is not None
+    assert post.arxiv_ids == ("2101.03164",)
+    assert post.text == "Ask HN: is this paper right?"
+    assert post.url == "https://news.ycombinator.com/item?id=7310"
+    assert post.links == (
+        Link(
+            "https://arxiv.org/abs/2101.03164",
+            "https://arxiv.org/abs/2101.03164",
+            "arxiv.org/abs/2101.03164",
+        ),
+    )
+
+
+def test_a_show_hn_story_keeps_its_url_and_counts_its_texts_paper():
+    post = parse_hit(
+        text_story(
+            "7320",
+            "Paper: " + anchor("https://www.arxiv.org/abs/2101.02831v2", "our paper"),
+            url="https://github.com/ada/sparse",
+            title="Show HN: Sparse attention",
+        )
+    )
+
+    assert post is not None
+    assert post.arxiv_ids == ("2101.02831",)
+    assert post.text == "Show HN: Sparse attention"
+    assert post.links == (
+        Link(
+            "https://github.com/ada/sparse",
+            "https://github.com/ada/sparse",
+            "github.com/ada/sparse",
+        ),
+        Link(
+            "https://www.arxiv.org/abs/2101.02831v2",
+            "https://www.arxiv.org/abs/2101.02831v2",
+            "arxiv.org/abs/2101.02831v2",
+        ),
+    )
+
+
+def test_the_url_and_the_text_count_together_and_once():
+    url = "https://arxiv.org/abs/2101.02831"
+    post = parse_hit(
+        text_story(
+            "7330",
+            f"Follow-up to {anchor(url)}, see also {anchor('https://arxiv.org/abs/hep-th/9901001')}",
+            url=url,
+        )
+    )
+
+    assert post is not None
+    assert post.arxiv_ids == ("2101.02831", "hep-th/9901001")
+    assert [link.expanded_url for link in post.links] == [
+        url,
+        "https://arxiv.org/abs/hep-th/9901001",
+    ]
+
+
+def test_addresses_written_as_plain_text_count():
+    story_text = escaped(
+        "Two papers:<p>https://arxiv.org/abs/2101.03164v2."
+        "<p>(arxiv.org/pdf/2309.16609) and hep-th/9901001, which is not a link"
+    )
+
+    post = parse_hit(text_story("7340", story_text))
+
+    assert post is not None
+    assert post.arxiv_ids == ("2101.03164", "2309.16609")
+    assert post.links == (
+        Link(
+            "https://arxiv.org/abs/2101.03164v2",
+            "https://arxiv.org/abs/2101.03164v2",
+            "arxiv.org/abs/2101.03164v2",
+        ),
+        Link(
+            "arxiv.org/pdf/2309.16609",
+            "https://arxiv.org/pdf/2309.16609",
+            "arxiv.org/pdf/2309.16609",
+        ),
+    )
+
+
+def test_a_malformed_url_beside_a_paper_in_the_text_is_kept_as_given():
+    post = parse_hit(
+        text_story("7347", anchor("https://arxiv.org/abs/2101.03164"), "http://[oops")
+    )
+
+    assert post is not None
+    assert post.arxiv_ids == ("2101.03164",)
+    assert post.links[0] == Link("http://[oops", "http://[oops", "http://[oops")
+
+
+def test_an_address_both_linked_and_written_is_one_link():
+    full = "https://arxiv.org/abs/2101.03164"
+    post = parse_hit(text_story("7345", anchor(full, "arxiv.org/abs/2101.03164")))
+
+    assert post is not None
+    assert post.links == (Link(full, full, "arxiv.org/abs/2101.03164"),)
+
+
+def test_only_what_the_html_links_to_counts_not_what_its_markup_says():
+    story_text = (
+        # HN shortens a long address in the text of its anchor.
+        anchor("https://example.org/notes", "https://arxiv.org/abs/2101.0...")
+        + '<a href="javascript:alert(1)">click</a>'
+        + '<img src="https://arxiv.org/abs/2101.02831" alt="">'
+        + '<a title="https://arxiv.org/abs/2309.16609">hover</a>'
+    )
+
+    post = parse_hit(text_story("7350", story_text))
+
+    assert post is None
+
+
+@pytest.mark.parametrize(
+    "story_text",
+    [None, "", 42, ["https://arxiv.org/abs/2101.02831"], {"a": 1}, "no links at all"],
+)
+def test_a_story_without_a_paper_in_url_or_text_is_not_a_post(story_text):
+    assert parse_hit(text_story("7360", story_text)) is None
+
+
+def test_web_links_in_the_text_of_a_story_with_a_paper_url_are_kept():
+    post = parse_hit(
+        text_story(
+            "7370",
+            f"Slides: {anchor('https://example.org/slides')}"
+            '<a href="javascript:alert(1)">x</a> <a href="mailto:a@b.org">mail</a>'
+            '<a href=" https://arxiv.org/abs/2101.02831 ">again</a>',
+            url="https://arxiv.org/abs/2101.02831",
+        )
+    )
+
+    assert post is not None
+    assert post.arxiv_ids == ("2101.02831",)
+    assert [link.expanded_url for link in post.links] == [
+        "https://arxiv.org/abs/2101.02831",
+        "https://example.org/slides",
+    ]
 
 
 def test_odd_values_are_tolerated():
@@ -385,6 +620,8 @@ def test_odd_values_are_tolerated():
         dict(hit("7102"), objectID=7102),
         dict(hit("7103"), objectID="story-7103"),
         dict(hit("7104"), objectID=""),
+        hit("7105", "http://[::1/abs/2101.02831"),
+        hit("7106", "https://arxiv.org]/abs/2101.02831", story_text="<a href=x>"),
     ],
 )
 def test_malformed_hits_are_not_posts(bad):

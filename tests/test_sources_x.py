@@ -935,6 +935,29 @@ def test_unknown_author_gets_a_web_link():
     assert post.url == "https://x.com/i/web/status/1600000000000000001"
 
 
+@pytest.mark.parametrize(
+    ("username", "url"),
+    [
+        ("ada_L0velace", "https://x.com/ada_L0velace/status/1600000000000000001"),
+        ("Ada Lovelace", "https://x.com/i/web/status/1600000000000000001"),
+        ('ada"><b>', "https://x.com/i/web/status/1600000000000000001"),
+        ("ada/../../evil", "https://x.com/i/web/status/1600000000000000001"),
+        ("adá", "https://x.com/i/web/status/1600000000000000001"),
+        ("ada\n", "https://x.com/i/web/status/1600000000000000001"),
+        ("a" * 51, "https://x.com/i/web/status/1600000000000000001"),
+    ],
+)
+def test_a_username_that_is_not_one_gets_a_web_link(username, url):
+    post = parse_tweet(
+        arxiv_tweet("1600000000000000001"),
+        {"101": {"name": "Ada", "username": username}},
+    )
+
+    assert post is not None
+    assert post.url == url
+    assert post.author_handle == username  # shown as given, as text
+
+
 def test_odd_metrics_and_fields_are_tolerated():
     post = parse_tweet(
         arxiv_tweet(

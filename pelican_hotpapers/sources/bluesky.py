@@ -11,9 +11,22 @@ Things about Bluesky that shape this module:
   expires after a few minutes, so an expired one is refreshed
   (``com.atproto.server.refreshSession``) and, failing that, the session is
   created anew.
-- ``domain=arxiv.org`` filters to posts whose links (facets or an external
-  embed) point at arXiv; the links themselves are read from the record's
-  link facets and from ``embed.external.uri``.
+- The search words ``q`` match only a post's text and its images' alt text.
+  Links are indexed apart: the search service (palomar, in
+  bluesky-social/indigo under ``search/``) keeps every link facet's and link
+  card's address in ``url`` and ``domain`` fields, which the ``domain``
+  parameter (or a ``domain:`` operator inside ``q``) filters on. A post whose
+  arXiv link is only in a link card, or behind link text (the app turns
+  ``[text](url)`` into such a link), has no "arxiv.org" in its text, so
+  ``q=arxiv.org`` misses it. The default query is therefore ``*``, which
+  palomar passes to OpenSearch's ``simple_query_string``, whose parser reads
+  a lone ``*`` as match-all (palomar itself falls back to ``*`` when ``q``
+  holds only operators); ``domain=arxiv.org`` then keeps the posts that link
+  arXiv. The links themselves are read from the record's link facets and
+  from ``embed.external.uri``.
+- The AppView drops the posts it hides from a page after the search service
+  has filled it, but keeps the cursor: a page can be empty and still have
+  more after it.
 - A post's text shows links shortened ("arxiv.org/abs/2101.0…"); the full
   address is in the facet, addressed by UTF-8 byte offsets into the text.
 """
@@ -23,8 +36,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -42,6 +57,8 @@ logger = logging.getLogger(__name__)
 SERVICE = "Bluesky API"
 DEFAULT_PDS_URL = "https://bsky.social"
 PAGE_LIMIT = 100
+#: Match every post; the ``domain`` filter does the choosing (see above).
+DEFAULT_QUERY = "*"
 _LINK_FACET = "app.bsky.richtext.facet#link"
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 
@@ -63,10 +80,66 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def post_url(handle: str, uri: str) -> str:
-    """The bsky.app address of a post, from its at:// URI."""
-    rkey = uri.rsplit("/", 1)[-1]
-    return f"https://bsky.app/profile/{handle}/post/{rkey}"
+# atproto identifier syntax, from https://atproto.com/specs/handle,
+# https://atproto.com/specs/did and https://atproto.com/specs/record-key.
+_HANDLE_RE = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?",
+    re.ASCII | re.IGNORECASE,
+)
+# Top-level domains the spec sets aside: "handle.invalid" is what the AppView
+# shows for an account whose handle no longer checks out.
+_RESERVED_TLDS = frozenset(
+    {"alt", "arpa", "example", "internal", "invalid", "local", "localhost", "onion"}
+)
+# bsky.app knows the two DID methods that atproto supports.
+_DID_RE = re.compile(r"did:(?:plc|web):[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]", re.ASCII)
+_RKEY_RE = re.compile(r"[a-zA-Z0-9._:~-]{1,512}", re.ASCII)
+_POST_COLLECTION = "app.bsky.feed.post"
+
+
+def is_handle(handle: str) -> bool:
+    """Whether ``handle`` is a handle that a bsky.app address can name."""
+    return (
+        len(handle) <= 253
+        and _HANDLE_RE.fullmatch(handle) is not None
+        and handle.rsplit(".", 1)[-1].lower() not in _RESERVED_TLDS
+    )
+
+
+def is_did(did: str) -> bool:
+    """Whether ``did`` is a DID that bsky.app resolves (did:plc or did:web)."""
+    return len(did) <= 2048 and _DID_RE.fullmatch(did) is not None
+
+
+def post_url(handle: str, did: str, uri: str) -> str:
+    """The bsky.app address of a post, or "" if none can be built.
+
+    The handle comes as the author's profile gives it, and a handle that is
+    not one (spaces, markup, "handle.invalid") makes a broken address; the
+    DID always works, so it stands in. Every part is percent-encoded: a DID
+    may hold "%" and a record key ":".
+    """
+    authority, _, rest = uri.removeprefix("at://").partition("/")
+    collection, _, rkey = rest.partition("/")
+    if (
+        not uri.startswith("at://")
+        or collection != _POST_COLLECTION
+        or rkey in ("", ".", "..")
+        or not _RKEY_RE.fullmatch(rkey)
+    ):
+        return ""
+    if is_handle(handle):
+        profile = handle
+    elif is_did(did):
+        profile = did
+    elif is_did(authority):
+        profile = authority
+    else:
+        return ""
+    return (
+        f"https://bsky.app/profile/{quote(profile, safe=':')}"
+        f"/post/{quote(rkey, safe=':')}"
+    )
 
 
 def _external_uris(embed: Any) -> Iterable[str]:
@@ -126,7 +199,7 @@ def parse_post(view: Any) -> Post | None:
     return Post(
         source="bluesky",
         id=uri,
-        url=post_url(handle or _str(author.get("did")), uri),
+        url=post_url(handle, _str(author.get("did")), uri),
         author_name=_str(author.get("displayName")) or handle,
         author_handle=handle,
         text=text,
@@ -162,7 +235,7 @@ class BlueskySource:
         password: str,
         *,
         pds_url: str = DEFAULT_PDS_URL,
-        query: str = "arxiv.org",
+        query: str = DEFAULT_QUERY,
         max_pages: int = 10,
         password_env: str = "BLUESKY_APP_PASSWORD",
         timeout: float = 30.0,
@@ -341,7 +414,9 @@ class BlueskySource:
                 if post is not None:
                     posts[post.id] = post
             cursor = body.get("cursor")
-            if not isinstance(cursor, str) or not cursor or not body["posts"]:
+            # No cursor ends the search; an empty page with a cursor does not
+            # (the AppView drops hidden posts from a page but keeps its cursor).
+            if not isinstance(cursor, str) or not cursor:
                 break
             if cursor in seen:
                 raise BlueskyError(

@@ -2,10 +2,17 @@
 
 Documentation: https://hn.algolia.com/api
 
-``search_by_date`` with ``restrictSearchableAttributes=url`` finds stories
-whose link contains the query; ``numericFilters`` on ``created_at_i`` bound
-the day. It needs no credentials. A story's points count as likes, and its
-comments are shown (as replies); the discussion is the post to link.
+``search_by_date`` with ``restrictSearchableAttributes=url,story_text``
+finds stories whose link or whose text contains the query; ``numericFilters``
+on ``created_at_i`` bound the day. It needs no credentials. A story's points
+count as likes, and its comments are shown (as replies); the discussion is
+the post to link.
+
+An Ask HN or Show HN story often has no ``url`` (or links its project
+there) and links the paper in its text. Algolia gives that text as HN's HTML
+in ``story_text``, with the slashes of addresses escaped as ``&#x2F;``; it
+is read with an HTML parser (BeautifulSoup), for its links' ``href`` and for
+addresses written as plain text, never with a pattern over the markup.
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from bs4 import BeautifulSoup
 
-from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
+from pelican_hotpapers.arxiv_ids import arxiv_id_from_url, extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post, clean_json
 from pelican_hotpapers.sources.base import SearchResult, count, parse_time
 from pelican_hotpapers.sources.session import (
@@ -32,6 +40,11 @@ logger = logging.getLogger(__name__)
 SERVICE = "Hacker News (Algolia) API"
 DEFAULT_API_URL = "https://hn.algolia.com/api/v1"
 HITS_PER_PAGE = 100
+#: The story attributes searched: the link, and the text of Ask/Show HN posts.
+SEARCHED_ATTRIBUTES = "url,story_text"
+# Punctuation around an address written in running text: "(see arxiv.org/…)."
+_OPENING = "([{<\"'"
+_CLOSING = ".,;:!?)]}>\"'"
 
 
 class HackerNewsError(SourceError):
@@ -52,26 +65,64 @@ def discussion_url(story_id: str) -> str:
     return f"https://news.ycombinator.com/item?id={story_id}"
 
 
+def _link(url: str, href: str | None = None) -> Link:
+    href = href or url
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # "http://[oops": a stranger's link, kept as given
+        return Link(url, href, href)
+    return Link(url, href, (parts.netloc + parts.path).removeprefix("www."))
+
+
+def _is_web(url: str) -> bool:
+    try:
+        return urlsplit(url.strip()).scheme.lower() in ("http", "https")
+    except ValueError:
+        return False
+
+
+def story_text_links(html: str) -> list[Link]:
+    """The links of a story's text: its anchors, and paper addresses in plain text.
+
+    HN turns an address in a post's text into an anchor, so most come as
+    ``<a href>``; the words of the text are read too, for an address HN left
+    as text. A word is only taken if it names a paper, so a shortened
+    anchor text ("https://arxiv.org/abs/2101.0...") adds nothing.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    links: dict[str, Link] = {}
+    for anchor in soup.find_all("a", href=True):
+        href = anchor["href"]
+        if isinstance(href, str) and _is_web(href):
+            links.setdefault(href.strip(), _link(href.strip()))
+    for word in soup.get_text(" ").split():
+        word = word.lstrip(_OPENING).rstrip(_CLOSING)
+        href = word if "://" in word else f"https://{word}"
+        if href not in links and _is_web(href) and arxiv_id_from_url(href):
+            links[href] = _link(word, href)
+    return list(links.values())
+
+
 def parse_hit(hit: Any) -> Post | None:
     """A Post for a story that links arXiv, or None for any other hit."""
     if not isinstance(hit, dict):
         return None
     story_id = hit.get("objectID")
-    url = hit.get("url")
-    if (
-        not isinstance(story_id, str)
-        or not story_id.isdigit()
-        or not isinstance(url, str)
-    ):
+    if not isinstance(story_id, str) or not story_id.isdigit():
         return None
-    arxiv_ids = extract_arxiv_ids([url])
+    url = hit.get("url")
+    links = [_link(url)] if isinstance(url, str) and url else []
+    story_text = hit.get("story_text")
+    if isinstance(story_text, str) and story_text:
+        links += [
+            link for link in story_text_links(story_text) if link.expanded_url != url
+        ]
+    arxiv_ids = extract_arxiv_ids(link.expanded_url for link in links)
     if not arxiv_ids:
         return None
     created_at = _created_at(hit)
     author = hit.get("author") if isinstance(hit.get("author"), str) else ""
     title = hit.get("title") if isinstance(hit.get("title"), str) else ""
-    parts = urlsplit(url)
-    shown = (parts.netloc + parts.path).removeprefix("www.")
     return Post(
         source="hackernews",
         id=story_id,
@@ -84,7 +135,7 @@ def parse_hit(hit: Any) -> Post | None:
             likes=count(hit.get("points")), replies=count(hit.get("num_comments"))
         ),
         arxiv_ids=arxiv_ids,
-        links=(Link(url, url, shown),),
+        links=tuple(links),
     )
 
 
@@ -143,7 +194,7 @@ class HackerNewsSource:
         first, last = int(start.timestamp()), int(end.timestamp())
         params: dict[str, Any] = {
             "query": self.query,
-            "restrictSearchableAttributes": "url",
+            "restrictSearchableAttributes": SEARCHED_ATTRIBUTES,
             "tags": "story",
             "numericFilters": f"created_at_i>={first},created_at_i<{last}",
             "hitsPerPage": HITS_PER_PAGE,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -150,9 +151,17 @@ def parse_tweet(tweet: Any, users: Mapping[str, Mapping[str, Any]]) -> Post | No
     )
 
 
+# X allows 15 characters today; a little room for old accounts.
+_USERNAME_RE = re.compile(r"[A-Za-z0-9_]{1,50}", re.ASCII)
+
+
 def post_url(handle: str, post_id: str) -> str:
-    """A post's public address; X redirects ``/i/web`` for an unknown handle."""
-    if handle:
+    """A post's public address; X redirects ``/i/web`` for an unknown handle.
+
+    A username is letters, digits and "_"; anything else (spaces, markup, a
+    "/") would make a broken address, so it gets the ``/i/web`` one too.
+    """
+    if _USERNAME_RE.fullmatch(handle):
         return f"https://x.com/{handle}/status/{post_id}"
     return f"https://x.com/i/web/status/{post_id}"
 
