@@ -173,6 +173,7 @@ def _fetch_days(
     now: dt.datetime,
 ) -> list[fetch.DayOutcome]:
     from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
     plans, skipped = _plan(args, hp, dates, now)
     fetcher = fetch.Fetcher.from_settings(hp)
@@ -190,7 +191,9 @@ def _fetch_days(
         disable=not sys.stderr.isatty(),
         leave=False,
     )
-    with progress:
+    # Log lines go through tqdm.write while the bar is shown, so that a line
+    # never starts in the middle of the bar.
+    with progress, logging_redirect_tqdm():
         for item in work:
             if isinstance(item, fetch.DayPlan):
                 progress.set_postfix_str(item.date.isoformat())

@@ -13,6 +13,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from pelican_hotpapers.models import Counts
 
 from .conftest import stored_files
 from .factories import make_day, make_entry
+from .remote import drop_connection
 
 #: A fake X bearer token, distinctive enough that any leak of it is found.
 TOKEN = "hp-fake-bearer-Qz7wK2xV9mRt4-must-never-be-printed"
@@ -180,7 +182,8 @@ class FakeApis:
     ``x_pages`` maps a day to its search pages (page n's next_token is "n");
     a day without pages is a quiet day. ``x_status`` / ``arxiv_status`` make
     the service answer with that HTTP status instead; ``x_fail_days`` makes
-    X fail (HTTP 500) for those days only.
+    X fail (HTTP 500) for those days only; X hangs up on its first
+    ``x_drops`` requests.
     """
 
     server: HTTPServer
@@ -189,6 +192,7 @@ class FakeApis:
     x_status: int | None = None
     x_fail_days: set[dt.date] = field(default_factory=set)
     arxiv_status: int | None = None
+    x_drops: int = 0
     x_requests: list[dict[str, str]] = field(default_factory=list)
     arxiv_requests: list[dict[str, str]] = field(default_factory=list)
 
@@ -204,6 +208,8 @@ class FakeApis:
         args = dict(request.args)
         args["authorization"] = request.headers.get("Authorization", "")
         self.x_requests.append(args)
+        if len(self.x_requests) <= self.x_drops:
+            return drop_connection(request)
         day = dt.date.fromisoformat(request.args["start_time"][:10])
         if self.x_status is not None:
             return Response('{"title": "nope"}', status=self.x_status)
@@ -1103,3 +1109,89 @@ def test_list_shows_sources_and_partial_days(
     assert result.code == 0
     [row] = [line for line in result.out.splitlines() if line.startswith("2021-01-11")]
     assert row.endswith("x+hackernews  partial: bluesky did not answer")
+
+
+def run_on_a_terminal(
+    command: Sequence[str], *args: object, cwd: Path
+) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal (so the progress bar shows)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    master, slave = pty.openpty()
+    # A new terminal is 0 columns wide, and tqdm would draw nothing on it.
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "X_BEARER_TOKEN"}
+    env.update(X_BEARER_TOKEN=TOKEN, COLUMNS="100", TERM="xterm")
+    chunks: list[bytes] = []
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO once the process and its terminal are gone
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    with subprocess.Popen(
+        [*command, *(str(a) for a in args)],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    ) as process:
+        os.close(slave)
+        out, _ = process.communicate(timeout=60)
+    reader.join(timeout=10)
+    os.close(master)
+    terminal = b"".join(chunks).decode("utf-8", "replace")
+    assert_no_token(out, terminal)
+    return process.returncode, out, terminal
+
+
+def test_log_lines_never_run_into_the_progress_bar(
+    tmp_path: Path, httpserver: HTTPServer, apis: FakeApis
+) -> None:
+    site = make_site(tmp_path / "site", httpserver)
+    days = [days_ago(3), days_ago(2)]
+    apis.add_paper(FeedPaper(PAPER_A, "Paper A"))
+    for n, day in enumerate(days):
+        apis.x_pages[day] = [x_page([tweet(n, day, abs_url(PAPER_A), likes=60)])]
+    apis.x_drops = 1  # a retry, and its debug line, while the bar is shown
+
+    code, out, terminal = run_on_a_terminal(
+        [console_script()],
+        "-v",
+        "-s",
+        site.conf,
+        "fetch",
+        "--since",
+        days[0],
+        "--until",
+        days[1],
+        cwd=tmp_path,
+    )
+
+    assert code == 0, terminal
+    assert "fetching:" in terminal  # the bar was shown
+    assert "retrying (attempt 2) after a dropped connection" in terminal
+    logged = [
+        match.start()
+        for match in re.finditer(r"(DEBUG|INFO|WARNING|ERROR): ", terminal)
+        if match.start()
+    ]
+    assert logged, terminal
+    # Each log line starts a line of its own: after a newline, or after the
+    # carriage return with which tqdm clears the bar before writing through it,
+    # never right after the bar's "]".
+    assert [terminal[n - 1] for n in logged if terminal[n - 1] not in "\r\n"] == []
+    assert len(out.splitlines()) == 3
