@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pelican_hotpapers import cache, ranking
 from pelican_hotpapers.models import Day, Post, source_label
-from pelican_hotpapers.settings import DATE_WORDS, FetchOptions, HotpapersSettings
+from pelican_hotpapers.settings import FetchOptions, HotpapersSettings, parse_date
 from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, SourceError
 from pelican_hotpapers.sources.arxiv import ArxivSource
 from pelican_hotpapers.sources.x import XSource
@@ -59,26 +59,14 @@ class DayOutcome:
 
 
 def resolve_date(value: str, today: dt.date) -> dt.date:
-    """An ISO date, "today", "yesterday" or "N days ago", as a date."""
-    word = value.strip().lower()
-    if word == "today":
-        return today
-    if word == "yesterday":
-        return today - dt.timedelta(days=1)
-    if word.endswith(" ago"):
-        count = word.split()[0]
-        if count.isdigit():
-            try:
-                return today - dt.timedelta(days=int(count))
-            except OverflowError:
-                raise ValueError(f"{value!r} is too far back") from None
+    """A date in any form :func:`~pelican_hotpapers.settings.parse_date` reads."""
+    parsed = parse_date(value)
+    if isinstance(parsed, dt.date):
+        return parsed
     try:
-        return dt.date.fromisoformat(word)
-    except ValueError:
-        raise ValueError(
-            f"{value!r} is not a date; use YYYY-MM-DD, "
-            f"{', '.join(DATE_WORDS)} or 'N days ago'"
-        ) from None
+        return today - dt.timedelta(days=parsed)
+    except OverflowError:
+        raise ValueError(f"{value!r} is too far back") from None
 
 
 def resolve_dates(

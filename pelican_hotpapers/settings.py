@@ -75,10 +75,15 @@ DEFAULTS: dict[str, Any] = {
 KNOWN_SOURCES = ("x", "bluesky", "hackernews")
 #: The values of HOTPAPERS_FETCH.
 FETCH_MODES = ("auto", "never", "always")
-#: Relative words accepted in HOTPAPERS_DATES, besides ISO dates and "N days ago".
-DATE_WORDS = ("today", "yesterday")
+#: Relative words accepted for a date, and how many days back each is.
+DATE_WORDS = {"today": 0, "yesterday": 1}
+#: Every form of a date that HOTPAPERS_DATES and the command line accept.
+DATE_FORMS = "YYYY-MM-DD, today, yesterday or 'N days ago'"
+#: The furthest back "N days ago" may go (a century).
+MAX_DAYS_AGO = 36500
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}\Z")
-_DAYS_AGO_RE = re.compile(r"^(\d{1,4}) days? ago\Z")
+_DAYS_AGO_RE = re.compile(r"^(\d+) days? ago\Z")
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 #: The author of the articles when neither HOTPAPERS_AUTHOR nor AUTHOR is set.
 FALLBACK_AUTHOR = "Hot Papers"
@@ -348,6 +353,33 @@ def _weights(raw: Mapping[str, Any], name: str) -> tuple[tuple[str, float], ...]
     return tuple(sorted(weights))
 
 
+def parse_date(value: str) -> dt.date | int:
+    """A date as the site owner writes it: a date, or a number of days back.
+
+    The one reader of date words, for HOTPAPERS_DATES, the build and the
+    command line alike, so that a word means the same everywhere: an ISO date
+    (YYYY-MM-DD) is returned as a date; "today", "yesterday" and "N days ago"
+    (or "1 day ago") as how many days before today they are, since today
+    depends on the site's time zone and the hour. Raises ValueError naming
+    every accepted form.
+    """
+    word = " ".join(value.split()).lower()
+    if word in DATE_WORDS:
+        return DATE_WORDS[word]
+    days_ago = _DAYS_AGO_RE.match(word)
+    if days_ago:
+        days = int(days_ago.group(1))
+        if days > MAX_DAYS_AGO:
+            raise ValueError(f"{value!r} is too far back")
+        return days
+    if _ISO_DATE_RE.match(word):
+        try:
+            return dt.date.fromisoformat(word)
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date; use {DATE_FORMS}")
+
+
 def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
     values = raw[name]
     if isinstance(values, str | dt.date):
@@ -359,21 +391,17 @@ def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             dates.append(value.isoformat())
             continue
-        if isinstance(value, str):
-            word = value.strip().lower()
-            if word in DATE_WORDS or _DAYS_AGO_RE.match(word):
-                dates.append(word)
-                continue
-            try:
-                dates.append(dt.date.fromisoformat(word).isoformat())
-                continue
-            except ValueError:
-                pass
-        raise SettingsError(
-            name,
-            f"holds {value!r}; use ISO dates (2021-01-11), 'today', "
-            "'yesterday' or 'N days ago'",
-        )
+        if not isinstance(value, str):
+            raise SettingsError(name, f"holds {value!r}; use {DATE_FORMS}")
+        try:
+            parsed = parse_date(value)
+        except ValueError as exc:
+            raise SettingsError(name, f"is wrong: {exc}") from None
+        if isinstance(parsed, dt.date):
+            dates.append(parsed.isoformat())
+        else:
+            words = {days: word for word, days in DATE_WORDS.items()}
+            dates.append(words.get(parsed, f"{parsed} days ago"))
     return tuple(dates)
 
 

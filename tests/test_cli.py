@@ -1195,3 +1195,42 @@ def test_log_lines_never_run_into_the_progress_bar(
     # never right after the bar's "]".
     assert [terminal[n - 1] for n in logged if terminal[n - 1] not in "\r\n"] == []
     assert len(out.splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "3 years ago"],
+        ["fetch", "--date", "3 years ago"],
+        ["fetch", "--since", "3 weeks ago", "--until", "yesterday"],
+    ],
+)
+def test_a_date_in_no_accepted_form_is_a_usage_error_naming_them(
+    site: Site,
+    apis: FakeApis,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    result = run(capsys, "-s", site.conf, *argv)
+
+    assert result.code == 2
+    word = next(arg for arg in argv if " ago" in arg)
+    assert result.err == (
+        f"pelican-hotpapers: error: {word!r} is not a date; use YYYY-MM-DD, "
+        "today, yesterday or 'N days ago'\n"
+    )
+    assert apis.x_requests == []
+
+
+@pytest.mark.parametrize("word", ["1 day ago", "2 days ago", "2  Days Ago"])
+def test_show_reads_days_ago(
+    site: Site, capsys: pytest.CaptureFixture[str], word: str
+) -> None:
+    n = int(word.split()[0])
+    cache.write_day(site.data, make_day(days_ago(n)))
+
+    result = run(capsys, "-s", site.conf, "show", word)
+
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"Hot papers of {days_ago(n).isoformat()} ")

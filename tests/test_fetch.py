@@ -68,7 +68,9 @@ def test_resolve_date(word, expected):
     assert fetch.resolve_date(word, dt.date(2021, 1, 12)) == expected
 
 
-@pytest.mark.parametrize("word", ["tomorrow", "2021-13-01", "soon", "x days ago"])
+@pytest.mark.parametrize(
+    "word", ["tomorrow", "2021-13-01", "soon", "x days ago", "3 years ago"]
+)
 def test_resolve_date_rejects(word):
     with pytest.raises(ValueError, match="not a date"):
         fetch.resolve_date(word, dt.date(2021, 1, 12))
