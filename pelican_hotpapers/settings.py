@@ -187,6 +187,7 @@ class HotpapersSettings:
                 )
 
         data_path = _path(raw, "HOTPAPERS_DATA_PATH", Path(base_dir))
+        _outside_site_folders(data_path, pelican_settings)
         ranking = RankingOptions(
             min_paper_score=_int(raw, "HOTPAPERS_MIN_PAPER_SCORE", minimum=0),
             min_post_score=_int(raw, "HOTPAPERS_MIN_POST_SCORE", minimum=0),
@@ -446,6 +447,31 @@ def _template(raw: Mapping[str, Any], name: str) -> str:
             name, f"must be a format string using only {{date}}, not {value!r} ({exc})"
         ) from None
     return value
+
+
+#: Pelican's folders the data folder must stay out of.
+SITE_FOLDERS = ("PATH", "CACHE_PATH", "OUTPUT_PATH")
+
+
+def _outside_site_folders(data_path: Path, pelican_settings: Mapping[str, Any]) -> None:
+    """Refuse a data folder inside one of Pelican's own folders.
+
+    Inside PATH autoreload loops; CACHE_PATH is disposable; OUTPUT_PATH is
+    published, and emptied by DELETE_OUTPUT_DIRECTORY. A relative folder is
+    read from the working folder, as Pelican reads it (read_settings has
+    already made those of a settings file absolute).
+    """
+    for name in SITE_FOLDERS:
+        folder = pelican_settings.get(name)
+        if not isinstance(folder, str | os.PathLike) or not str(folder):
+            continue
+        folder_path = Path(os.path.abspath(folder))
+        if data_path == folder_path or folder_path in data_path.parents:
+            raise SettingsError(
+                "HOTPAPERS_DATA_PATH",
+                f"({data_path}) is inside {name}; move it out (the default is "
+                "hotpapers/ beside pelicanconf.py)",
+            )
 
 
 def _path(raw: Mapping[str, Any], name: str, base_dir: Path) -> Path:

@@ -1234,3 +1234,44 @@ def test_show_reads_days_ago(
 
     assert result.code == 0, result.err
     assert result.out.startswith(f"Hot papers of {days_ago(n).isoformat()} ")
+
+
+@pytest.mark.parametrize(
+    ("extra", "data", "folder"),
+    [
+        ("", "content/hp", "PATH"),
+        ('CACHE_PATH = "cache"', "cache/hp", "CACHE_PATH"),
+        ('OUTPUT_PATH = "public"', "public/hp", "OUTPUT_PATH"),
+        # Pelican's default OUTPUT_PATH, "output", from the site's folder.
+        ("", "output/hp", "OUTPUT_PATH"),
+    ],
+)
+@pytest.mark.parametrize("command", [["list"], ["fetch", "--date", "yesterday"]])
+def test_a_data_folder_inside_a_pelican_folder_is_refused(
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    apis: FakeApis,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: str,
+    data: str,
+    folder: str,
+    command: list[str],
+) -> None:
+    site = make_site(
+        tmp_path / "site", httpserver, f"{extra}\nHOTPAPERS_DATA_PATH = {data!r}"
+    )
+    monkeypatch.chdir(site.folder)
+
+    result = run(capsys, "-s", "pelicanconf.py", *command)
+
+    assert result.code == 2
+    assert result.err == (
+        f"pelican-hotpapers: error: pelicanconf.py: HOTPAPERS_DATA_PATH "
+        f"({site.folder / data}) is inside {folder}; move it out (the default is "
+        "hotpapers/ beside pelicanconf.py)\n"
+    )
+    assert result.out == ""
+    assert apis.x_requests == []
+    assert not (site.folder / data).exists()

@@ -15,6 +15,7 @@ from pelican_hotpapers.settings import (
     DEFAULTS,
     FALLBACK_AUTHOR,
     MAX_DAYS_AGO,
+    SITE_FOLDERS,
     HotpapersSettings,
     RankingOptions,
     SettingsError,
@@ -449,3 +450,42 @@ def test_a_bad_date_in_the_dates_is_refused_naming_the_forms(tmp_path, value):
         load(tmp_path, HOTPAPERS_DATES=value)
     assert caught.value.name == "HOTPAPERS_DATES"
     assert str(caught.value).endswith(DATE_FORMS)
+
+
+# --- the data folder stays out of Pelican's folders ------------------------------
+
+
+@pytest.mark.parametrize("folder", ["PATH", "CACHE_PATH", "OUTPUT_PATH"])
+@pytest.mark.parametrize("data", ["{folder}/hotpapers", "{folder}/a/b", "{folder}"])
+def test_a_data_folder_inside_a_pelican_folder_is_refused(tmp_path, folder, data):
+    site = {name: str(tmp_path / name.lower()) for name in SITE_FOLDERS}
+    data_path = Path(data.format(folder=site[folder]))
+
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_DATA_PATH=str(data_path), **site)
+
+    assert caught.value.name == "HOTPAPERS_DATA_PATH"
+    assert str(caught.value) == (
+        f"HOTPAPERS_DATA_PATH ({data_path}) is inside {folder}; move it out "
+        "(the default is hotpapers/ beside pelicanconf.py)"
+    )
+
+
+def test_a_data_folder_beside_the_pelican_folders_is_fine(tmp_path):
+    site = {name: str(tmp_path / name.lower()) for name in SITE_FOLDERS}
+    # A name that merely starts like a folder's is not inside it.
+    for data in (tmp_path / "hotpapers", tmp_path / "output_path2" / "hotpapers"):
+        assert load(tmp_path, HOTPAPERS_DATA_PATH=str(data), **site).data_path == data
+
+
+def test_a_relative_pelican_folder_is_read_from_the_working_folder(
+    tmp_path, monkeypatch
+):
+    """As Pelican reads OUTPUT_PATH = "output" when not set in a settings file."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError, match="inside OUTPUT_PATH"):
+        load(tmp_path, HOTPAPERS_DATA_PATH="output/hp", OUTPUT_PATH="output")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load(tmp_path, HOTPAPERS_DATA_PATH="output/hp", OUTPUT_PATH="output")
