@@ -172,6 +172,11 @@ class Fetcher:
         self.rate_limited: set[str] = set()
         #: Why sources failed in the last fetch_day (empty when all answered).
         self.last_failures: list[SourceError] = []
+        #: What each source that answered read in the last fetch_day, kept
+        #: even when arXiv failed after them: X bills every post it returned.
+        self.last_reads: dict[str, int] = {}
+        #: The sources asked for posts in this run.
+        self.asked: set[str] = set()
 
     @property
     def x(self) -> XSource | None:
@@ -203,6 +208,7 @@ class Fetcher:
                 skipped.source = source.name
                 gathered.failed.append(skipped)
                 continue
+            self.asked.add(source.name)
             try:
                 result = source.search_posts(start, end, now)
             except SourceError as exc:
@@ -240,7 +246,9 @@ class Fetcher:
         or when arXiv did not answer completely.
         """
         now = now or dt.datetime.now(dt.UTC)
+        self.last_reads = {}
         gathered = self._gather(date, now)
+        self.last_reads = dict(gathered.reads)
         if not gathered.answered:
             if gathered.failed:
                 raise gathered.failed[0]
@@ -293,7 +301,12 @@ class Fetcher:
         try:
             day, reads = self.fetch_day(plan.date, now, previous)
         except SourceError as exc:
-            return DayOutcome(plan.date, "failed", f"{exc.service}: {exc.message}")
+            return DayOutcome(
+                plan.date,
+                "failed",
+                f"{exc.service}: {exc.message}",
+                reads=dict(self.last_reads),
+            )
         read_text = ", ".join(
             f"{source_label(name)}: {count} {_unit(self.sources, name)}"
             for name, count in reads.items()
