@@ -2,69 +2,146 @@
 
 It reads the same settings file as Pelican and calls the same functions as
 the build, so a day fetched from cron is exactly the day a build would have
-fetched. Exit codes: 0 success, 1 when any day failed, 2 for usage errors
-(bad arguments, a missing or broken settings file, a bad setting).
+fetched. Exit codes: 0 success, 1 when any day failed (``show`` of a day that
+is not stored, or ``list`` of an unreadable one, too), 2 for usage errors (bad
+arguments, a missing or broken settings file, a bad setting).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pelican_hotpapers import __version__, cache, fetch, ranking
-from pelican_hotpapers.settings import HotpapersSettings, SettingsError
+from pelican_hotpapers.models import source_label
+from pelican_hotpapers.settings import (
+    DATE_FORMS,
+    KNOWN_SOURCES,
+    HotpapersSettings,
+    SettingsError,
+)
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: X's pay-per-use price of one post read, for the cost estimate (2026).
 X_PRICE_PER_POST = 0.005
+DEFAULT_SETTINGS = "pelicanconf.py"
+
+#: The sources, as HOTPAPERS_SOURCES (settings.KNOWN_SOURCES) names them.
+_SOURCES_TEXT = "X, Bluesky and Hacker News"
+_EXIT_CODES = (
+    "exit codes: 0 success; 1 when a day failed, was written only in part, or "
+    "(show) is not stored or cannot be read; 2 for usage errors"
+)
 
 
 class UsageError(Exception):
     """Bad arguments or settings: reported in one line, exit code 2."""
 
 
+def _common_options(*, subcommand: bool) -> argparse.ArgumentParser:
+    """-s and -v, for the command and again for each subcommand.
+
+    A subcommand's copy has no default (SUPPRESS), so that ``-s FILE fetch``
+    is not overwritten by the subcommand's default and both positions work.
+    """
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "-s",
+        "--settings",
+        metavar="FILE",
+        default=argparse.SUPPRESS if subcommand else DEFAULT_SETTINGS,
+        help=f"the site's Pelican settings file (default: ./{DEFAULT_SETTINGS})",
+    )
+    options.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if subcommand else False,
+        help="log what happens in detail",
+    )
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pelican-hotpapers",
-        description="Fetch and inspect the days behind a site's Hot Papers articles.",
-    )
-    parser.add_argument(
-        "-s",
-        "--settings",
-        default="pelicanconf.py",
-        help="the site's Pelican settings file (default: ./pelicanconf.py)",
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log what happens in detail"
+        description=(
+            "Fetch and inspect the days behind a site's Hot Papers articles: "
+            f"the posts of {_SOURCES_TEXT} that link arXiv papers."
+        ),
+        epilog=f"dates: {DATE_FORMS}, in the site's TIMEZONE. {_EXIT_CODES}.",
+        parents=[_common_options(subcommand=False)],
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = [_common_options(subcommand=True)]
 
     fetch_cmd = commands.add_parser(
         "fetch",
-        help="fetch days from X and arXiv into the data folder",
-        description="Fetch days (by default HOTPAPERS_DATES) and store them.",
+        parents=common,
+        help=f"fetch days from {_SOURCES_TEXT}, and their papers from arXiv",
+        description=(
+            f"Fetch days (by default HOTPAPERS_DATES) from {_SOURCES_TEXT} "
+            f"(HOTPAPERS_SOURCES: {', '.join(KNOWN_SOURCES)}), look their "
+            "papers up on arXiv, and store them in the data folder. Prints a "
+            "line a day, and names each source it leaves out and why."
+        ),
+        epilog=_EXIT_CODES + ".",
     )
-    fetch_cmd.add_argument("--date", help="one day: YYYY-MM-DD, today, yesterday")
-    fetch_cmd.add_argument("--since", help="first day of a range (with --until)")
-    fetch_cmd.add_argument("--until", help="last day of a range (with --since)")
+    fetch_cmd.add_argument("--date", metavar="DATE", help=f"one day: {DATE_FORMS}")
+    fetch_cmd.add_argument(
+        "--since",
+        metavar="DATE",
+        help=f"first day of a range, with --until: {DATE_FORMS}",
+    )
+    fetch_cmd.add_argument(
+        "--until",
+        metavar="DATE",
+        help=f"last day of a range, with --since: {DATE_FORMS}",
+    )
     fetch_cmd.add_argument(
         "--force", action="store_true", help="fetch again even settled days"
     )
 
-    commands.add_parser("list", help="list the stored days")
-    show_cmd = commands.add_parser("show", help="print the ranking of one day")
-    show_cmd.add_argument("date", help="YYYY-MM-DD, today or yesterday")
+    commands.add_parser(
+        "list",
+        parents=common,
+        help="list the stored days",
+        description=(
+            "List the days stored in the data folder, a row each. LISTED: the "
+            "papers the day's article shows (those that reach "
+            "HOTPAPERS_MIN_PAPER_SCORE and pass the category filters, up to "
+            "HOTPAPERS_MAX_PAPERS). PAPERS: every paper stored for the day, "
+            "listed or not. POSTS: the posts stored. COUNTS TAKEN: when the "
+            "counts were read, and how many hours after the day's end. "
+            "SOURCES: the sources that answered, and which did not (a partial "
+            "day)."
+        ),
+        epilog="exit codes: 0; 1 when a day file cannot be read; 2 for usage errors.",
+    )
+    show_cmd = commands.add_parser(
+        "show",
+        parents=common,
+        help="print the ranking of one stored day",
+        description="Print the ranking of one stored day as a table.",
+        epilog=(
+            "exit codes: 0; 1 when the day is not stored or cannot be read; "
+            "2 for usage errors."
+        ),
+    )
+    show_cmd.add_argument("date", help=f"the day: {DATE_FORMS}")
     return parser
 
 
@@ -131,7 +208,7 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         # plan only once the lock is ours, since that fetch may have filled
         # in the days.
         with cache.fetch_lock(hp.data_path, timeout=hp.fetch.lock_timeout):
-            outcomes = _fetch_days(args, hp, dates, now)
+            outcomes, asked = _fetch_days(args, hp, dates, now)
     except cache.DataFolderBusy as exc:
         print(
             f"pelican-hotpapers: {exc}, still after {hp.fetch.lock_timeout:.0f} s "
@@ -142,11 +219,13 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     except cache.DayFileError as exc:
         print(f"pelican-hotpapers: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    reads = sum(outcome.reads.get("x", 0) for outcome in outcomes)
-    print(
-        f"X posts read: {reads} (about ${reads * X_PRICE_PER_POST:.2f} "
-        f"at ${X_PRICE_PER_POST} a post)"
-    )
+    if "x" in asked:
+        # Every post X returned is billed, in a day that failed later too.
+        reads = sum(outcome.reads.get("x", 0) for outcome in outcomes)
+        print(
+            f"X posts read: {reads} (about ${reads * X_PRICE_PER_POST:.2f} "
+            f"at ${X_PRICE_PER_POST} a post)"
+        )
     return EXIT_FAILED if any(outcome.failed for outcome in outcomes) else EXIT_OK
 
 
@@ -166,18 +245,52 @@ def _plan(
     )
 
 
+def _left_out(
+    hp: HotpapersSettings,
+    fetcher: fetch.Fetcher,
+    plans: Sequence[fetch.DayPlan],
+    now: dt.datetime,
+) -> list[str]:
+    """One line for each source a fetch leaves out, and why.
+
+    A source without its credentials is one line; a source that cannot see
+    some of the days (X's 7-day recent search) is one line naming them. A
+    day that no source can see is left to its own line ("out of reach").
+    """
+    _, lines = fetch.usable_sources(hp.fetch)
+    out_of_window: dict[tuple[str, str], list[str]] = {}
+    for plan in plans:
+        start, _ = fetch.day_window(plan.date, fetcher.tz)
+        reasons = [(s.name, s.unavailable(start, now)) for s in fetcher.sources]
+        if all(reason for _, reason in reasons):
+            continue
+        for name, reason in reasons:
+            if reason:
+                days = out_of_window.setdefault((name, reason), [])
+                days.append(plan.date.isoformat())
+    lines += [
+        f"{source_label(name)} is not used for {', '.join(days)}: {reason}"
+        for (name, reason), days in out_of_window.items()
+    ]
+    return lines
+
+
 def _fetch_days(
     args: argparse.Namespace,
     hp: HotpapersSettings,
     dates: list[dt.date],
     now: dt.datetime,
-) -> list[fetch.DayOutcome]:
+) -> tuple[list[fetch.DayOutcome], set[str]]:
+    """Each day's outcome, and the names of the sources that were asked."""
     from tqdm import tqdm
 
     plans, skipped = _plan(args, hp, dates, now)
     fetcher = fetch.Fetcher.from_settings(hp)
     if plans and fetcher is None:
         raise UsageError(f"${hp.fetch.x_token_env} is no longer set")
+    if plans and fetcher is not None:
+        for line in _left_out(hp, fetcher, plans, now):
+            print(f"pelican-hotpapers: {line}", file=sys.stderr)
     # One line a day, in date order, whether the day was fetched or not.
     work: list[fetch.DayPlan | fetch.DayOutcome] = sorted(
         [*plans, *skipped], key=lambda item: item.date
@@ -190,7 +303,7 @@ def _fetch_days(
         disable=not sys.stderr.isatty(),
         leave=False,
     )
-    with progress:
+    with progress, _through_the_bar(progress):
         for item in work:
             if isinstance(item, fetch.DayPlan):
                 progress.set_postfix_str(item.date.isoformat())
@@ -200,11 +313,45 @@ def _fetch_days(
                 outcome = item
             outcomes.append(outcome)
             tqdm.write(_outcome_line(outcome), file=sys.stdout)
-    return outcomes
+    return outcomes, set(fetcher.asked) if fetcher is not None else set()
+
+
+def _through_the_bar(progress: Any) -> contextlib.AbstractContextManager[Any]:
+    """Log lines through tqdm.write while the bar is shown, so that a line
+    never starts in the middle of the bar.
+
+    Only then, and only if the log goes to the console: tqdm's redirect adds
+    a console handler of its own when it finds none to replace.
+    """
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    to_console = any(
+        isinstance(handler, logging.StreamHandler)
+        and handler.stream in (sys.stdout, sys.stderr)
+        for handler in logging.getLogger().handlers
+    )
+    if progress.disable or not to_console:
+        return contextlib.nullcontext()
+    return logging_redirect_tqdm()
 
 
 def _outcome_line(outcome: fetch.DayOutcome) -> str:
     return f"{outcome.date.isoformat()}  {outcome.status:<7}  {outcome.message}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: int) -> str:
+    """Rows as lines of aligned columns; the first ``right`` after the first
+    are numbers (right-aligned); the last column is not padded."""
+    widths = [max(len(row[n]) for row in [header, *rows]) for n in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            cell.rjust(width) if 1 <= n <= right else cell.ljust(width)
+            for n, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        cells[-1] = row[-1]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
 
 
 def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
@@ -213,16 +360,15 @@ def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     if not files:
         print(f"no stored days in {hp.data_path}")
         return EXIT_OK
-    print(
-        f"{'DATE':<10}  {'LISTED':>6}  {'PAPERS':>6}  {'POSTS':>6}  "
-        "COUNTS TAKEN (HOURS AFTER THE DAY)  SOURCES"
-    )
+    header = ("DATE", "LISTED", "PAPERS", "POSTS", "COUNTS TAKEN", "SOURCES")
+    rows: list[tuple[str, ...]] = []
+    unreadable: dict[int, str] = {}
     status = EXIT_OK
     for path in files:
         try:
             day = cache.read_day(path)
         except cache.DayFileError as exc:
-            print(f"{path.stem:<10}  unreadable: {exc.problem}")
+            unreadable[len(rows)] = f"{path.stem}  unreadable: {exc.problem}"
             status = EXIT_FAILED
             continue
         ranked = ranking.rank_day(day, hp.ranking)
@@ -235,11 +381,21 @@ def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
             if day.partial
             else ""
         )
-        print(
-            f"{day.date.isoformat():<10}  {len(ranked.entries):>6}  "
-            f"{len(day.entries):>6}  {posts:>6}  {taken} ({hours:+.0f} h)  "
-            f"{'+'.join(day.sources)}{partial}"
+        rows.append(
+            (
+                day.date.isoformat(),
+                str(len(ranked.entries)),
+                str(len(day.entries)),
+                str(posts),
+                f"{taken} ({hours:+.0f} h)",
+                "+".join(day.sources) + partial,
+            )
         )
+    lines = _table(header, rows, right=3).splitlines()
+    # An unreadable day keeps its place in date order, as one line.
+    for index in sorted(unreadable, reverse=True):
+        lines.insert(index + 1, unreadable[index])
+    print("\n".join(lines))
     return status
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pelican_hotpapers import cache, ranking
 from pelican_hotpapers.models import Day, Post, source_label
-from pelican_hotpapers.settings import DATE_WORDS, FetchOptions, HotpapersSettings
+from pelican_hotpapers.settings import FetchOptions, HotpapersSettings, parse_date
 from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, SourceError
 from pelican_hotpapers.sources.arxiv import ArxivSource
 from pelican_hotpapers.sources.x import XSource
@@ -59,26 +59,14 @@ class DayOutcome:
 
 
 def resolve_date(value: str, today: dt.date) -> dt.date:
-    """An ISO date, "today", "yesterday" or "N days ago", as a date."""
-    word = value.strip().lower()
-    if word == "today":
-        return today
-    if word == "yesterday":
-        return today - dt.timedelta(days=1)
-    if word.endswith(" ago"):
-        count = word.split()[0]
-        if count.isdigit():
-            try:
-                return today - dt.timedelta(days=int(count))
-            except OverflowError:
-                raise ValueError(f"{value!r} is too far back") from None
+    """A date in any form :func:`~pelican_hotpapers.settings.parse_date` reads."""
+    parsed = parse_date(value)
+    if isinstance(parsed, dt.date):
+        return parsed
     try:
-        return dt.date.fromisoformat(word)
-    except ValueError:
-        raise ValueError(
-            f"{value!r} is not a date; use YYYY-MM-DD, "
-            f"{', '.join(DATE_WORDS)} or 'N days ago'"
-        ) from None
+        return today - dt.timedelta(days=parsed)
+    except OverflowError:
+        raise ValueError(f"{value!r} is too far back") from None
 
 
 def resolve_dates(
@@ -184,6 +172,11 @@ class Fetcher:
         self.rate_limited: set[str] = set()
         #: Why sources failed in the last fetch_day (empty when all answered).
         self.last_failures: list[SourceError] = []
+        #: What each source that answered read in the last fetch_day, kept
+        #: even when arXiv failed after them: X bills every post it returned.
+        self.last_reads: dict[str, int] = {}
+        #: The sources asked for posts in this run.
+        self.asked: set[str] = set()
 
     @property
     def x(self) -> XSource | None:
@@ -215,6 +208,7 @@ class Fetcher:
                 skipped.source = source.name
                 gathered.failed.append(skipped)
                 continue
+            self.asked.add(source.name)
             try:
                 result = source.search_posts(start, end, now)
             except SourceError as exc:
@@ -252,7 +246,9 @@ class Fetcher:
         or when arXiv did not answer completely.
         """
         now = now or dt.datetime.now(dt.UTC)
+        self.last_reads = {}
         gathered = self._gather(date, now)
+        self.last_reads = dict(gathered.reads)
         if not gathered.answered:
             if gathered.failed:
                 raise gathered.failed[0]
@@ -305,7 +301,12 @@ class Fetcher:
         try:
             day, reads = self.fetch_day(plan.date, now, previous)
         except SourceError as exc:
-            return DayOutcome(plan.date, "failed", f"{exc.service}: {exc.message}")
+            return DayOutcome(
+                plan.date,
+                "failed",
+                f"{exc.service}: {exc.message}",
+                reads=dict(self.last_reads),
+            )
         read_text = ", ".join(
             f"{source_label(name)}: {count} {_unit(self.sources, name)}"
             for name, count in reads.items()

@@ -70,35 +70,15 @@ def settings_dir(pelican_settings: dict[str, Any]) -> Path:
     return Path.cwd()
 
 
-def _is_inside(path: Path, folder: str | os.PathLike[str] | None) -> bool:
-    if not folder:
-        return False
-    folder_path = Path(os.path.abspath(folder))
-    return path == folder_path or folder_path in path.parents
-
-
 def load_site_settings(pelican_settings: dict[str, Any]) -> HotpapersSettings | None:
     """The checked settings, or None (after one error line) if they are unusable."""
     try:
-        hp = HotpapersSettings.from_pelican(
+        return HotpapersSettings.from_pelican(
             pelican_settings, settings_dir(pelican_settings)
         )
     except SettingsError as exc:
         logger.error("hotpapers: %s; no Hot Papers articles are built", exc)
         return None
-    # Inside PATH autoreload loops; CACHE_PATH is disposable; OUTPUT_PATH is
-    # published, and emptied by DELETE_OUTPUT_DIRECTORY.
-    for name in ("PATH", "CACHE_PATH", "OUTPUT_PATH"):
-        if _is_inside(hp.data_path, pelican_settings.get(name)):
-            logger.error(
-                "hotpapers: HOTPAPERS_DATA_PATH (%s) is inside %s; move it "
-                "out (the default is hotpapers/ beside pelicanconf.py); no Hot "
-                "Papers articles are built",
-                hp.data_path,
-                name,
-            )
-            return None
-    return hp
 
 
 def make_article(

@@ -75,10 +75,15 @@ DEFAULTS: dict[str, Any] = {
 KNOWN_SOURCES = ("x", "bluesky", "hackernews")
 #: The values of HOTPAPERS_FETCH.
 FETCH_MODES = ("auto", "never", "always")
-#: Relative words accepted in HOTPAPERS_DATES, besides ISO dates and "N days ago".
-DATE_WORDS = ("today", "yesterday")
+#: Relative words accepted for a date, and how many days back each is.
+DATE_WORDS = {"today": 0, "yesterday": 1}
+#: Every form of a date that HOTPAPERS_DATES and the command line accept.
+DATE_FORMS = "YYYY-MM-DD, today, yesterday or 'N days ago'"
+#: The furthest back "N days ago" may go (a century).
+MAX_DAYS_AGO = 36500
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}\Z")
-_DAYS_AGO_RE = re.compile(r"^(\d{1,4}) days? ago\Z")
+_DAYS_AGO_RE = re.compile(r"^(\d+) days? ago\Z")
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 #: The author of the articles when neither HOTPAPERS_AUTHOR nor AUTHOR is set.
 FALLBACK_AUTHOR = "Hot Papers"
@@ -182,6 +187,7 @@ class HotpapersSettings:
                 )
 
         data_path = _path(raw, "HOTPAPERS_DATA_PATH", Path(base_dir))
+        _outside_site_folders(data_path, pelican_settings)
         ranking = RankingOptions(
             min_paper_score=_int(raw, "HOTPAPERS_MIN_PAPER_SCORE", minimum=0),
             min_post_score=_int(raw, "HOTPAPERS_MIN_POST_SCORE", minimum=0),
@@ -348,6 +354,33 @@ def _weights(raw: Mapping[str, Any], name: str) -> tuple[tuple[str, float], ...]
     return tuple(sorted(weights))
 
 
+def parse_date(value: str) -> dt.date | int:
+    """A date as the site owner writes it: a date, or a number of days back.
+
+    The one reader of date words, for HOTPAPERS_DATES, the build and the
+    command line alike, so that a word means the same everywhere: an ISO date
+    (YYYY-MM-DD) is returned as a date; "today", "yesterday" and "N days ago"
+    (or "1 day ago") as how many days before today they are, since today
+    depends on the site's time zone and the hour. Raises ValueError naming
+    every accepted form.
+    """
+    word = " ".join(value.split()).lower()
+    if word in DATE_WORDS:
+        return DATE_WORDS[word]
+    days_ago = _DAYS_AGO_RE.match(word)
+    if days_ago:
+        days = int(days_ago.group(1))
+        if days > MAX_DAYS_AGO:
+            raise ValueError(f"{value!r} is too far back")
+        return days
+    if _ISO_DATE_RE.match(word):
+        try:
+            return dt.date.fromisoformat(word)
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date; use {DATE_FORMS}")
+
+
 def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
     values = raw[name]
     if isinstance(values, str | dt.date):
@@ -359,21 +392,17 @@ def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             dates.append(value.isoformat())
             continue
-        if isinstance(value, str):
-            word = value.strip().lower()
-            if word in DATE_WORDS or _DAYS_AGO_RE.match(word):
-                dates.append(word)
-                continue
-            try:
-                dates.append(dt.date.fromisoformat(word).isoformat())
-                continue
-            except ValueError:
-                pass
-        raise SettingsError(
-            name,
-            f"holds {value!r}; use ISO dates (2021-01-11), 'today', "
-            "'yesterday' or 'N days ago'",
-        )
+        if not isinstance(value, str):
+            raise SettingsError(name, f"holds {value!r}; use {DATE_FORMS}")
+        try:
+            parsed = parse_date(value)
+        except ValueError as exc:
+            raise SettingsError(name, f"is wrong: {exc}") from None
+        if isinstance(parsed, dt.date):
+            dates.append(parsed.isoformat())
+        else:
+            words = {days: word for word, days in DATE_WORDS.items()}
+            dates.append(words.get(parsed, f"{parsed} days ago"))
     return tuple(dates)
 
 
@@ -418,6 +447,31 @@ def _template(raw: Mapping[str, Any], name: str) -> str:
             name, f"must be a format string using only {{date}}, not {value!r} ({exc})"
         ) from None
     return value
+
+
+#: Pelican's folders the data folder must stay out of.
+SITE_FOLDERS = ("PATH", "CACHE_PATH", "OUTPUT_PATH")
+
+
+def _outside_site_folders(data_path: Path, pelican_settings: Mapping[str, Any]) -> None:
+    """Refuse a data folder inside one of Pelican's own folders.
+
+    Inside PATH autoreload loops; CACHE_PATH is disposable; OUTPUT_PATH is
+    published, and emptied by DELETE_OUTPUT_DIRECTORY. A relative folder is
+    read from the working folder, as Pelican reads it (read_settings has
+    already made those of a settings file absolute).
+    """
+    for name in SITE_FOLDERS:
+        folder = pelican_settings.get(name)
+        if not isinstance(folder, str | os.PathLike) or not str(folder):
+            continue
+        folder_path = Path(os.path.abspath(folder))
+        if data_path == folder_path or folder_path in data_path.parents:
+            raise SettingsError(
+                "HOTPAPERS_DATA_PATH",
+                f"({data_path}) is inside {name}; move it out (the default is "
+                "hotpapers/ beside pelicanconf.py)",
+            )
 
 
 def _path(raw: Mapping[str, Any], name: str, base_dir: Path) -> Path:

@@ -24,6 +24,16 @@ def closed_port() -> int:
     return port
 
 
+def drop_connection(request: Request) -> Response:
+    """A handler that hangs up without an answer, as a crashing proxy does.
+
+    The client sees the connection broken (urllib3's ProtocolError), the
+    failure urllib3 retries with a warning of its own.
+    """
+    request.environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+    return Response(status=500)
+
+
 def requests_seen(httpserver) -> list[Request]:
     """The requests a pytest-httpserver received, in order."""
     return [request for request, _ in httpserver.log]

@@ -13,6 +13,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from pelican_hotpapers.models import Counts
 
 from .conftest import stored_files
 from .factories import make_day, make_entry
+from .remote import drop_connection
 
 #: A fake X bearer token, distinctive enough that any leak of it is found.
 TOKEN = "hp-fake-bearer-Qz7wK2xV9mRt4-must-never-be-printed"
@@ -180,7 +182,8 @@ class FakeApis:
     ``x_pages`` maps a day to its search pages (page n's next_token is "n");
     a day without pages is a quiet day. ``x_status`` / ``arxiv_status`` make
     the service answer with that HTTP status instead; ``x_fail_days`` makes
-    X fail (HTTP 500) for those days only.
+    X fail (HTTP 500) for those days only; X hangs up on its first
+    ``x_drops`` requests.
     """
 
     server: HTTPServer
@@ -189,6 +192,7 @@ class FakeApis:
     x_status: int | None = None
     x_fail_days: set[dt.date] = field(default_factory=set)
     arxiv_status: int | None = None
+    x_drops: int = 0
     x_requests: list[dict[str, str]] = field(default_factory=list)
     arxiv_requests: list[dict[str, str]] = field(default_factory=list)
 
@@ -204,6 +208,8 @@ class FakeApis:
         args = dict(request.args)
         args["authorization"] = request.headers.get("Authorization", "")
         self.x_requests.append(args)
+        if len(self.x_requests) <= self.x_drops:
+            return drop_connection(request)
         day = dt.date.fromisoformat(request.args["start_time"][:10])
         if self.x_status is not None:
             return Response('{"title": "nope"}', status=self.x_status)
@@ -467,7 +473,7 @@ def test_a_settled_day_is_skipped_and_refetched_with_force(
     [line] = skipped.day_lines(day)
     assert "skipped" in line
     assert "settled" in line
-    assert "X posts read: 0 " in skipped.out
+    assert "X posts read" not in skipped.out  # X was not asked
     assert apis.x_requests == []
     assert path.read_bytes() == before
 
@@ -1119,3 +1125,468 @@ def test_list_shows_sources_and_partial_days(
     assert result.code == 0
     [row] = [line for line in result.out.splitlines() if line.startswith("2021-01-11")]
     assert row.endswith("x+hackernews  partial: bluesky did not answer")
+
+
+def run_on_a_terminal(
+    command: Sequence[str], *args: object, cwd: Path
+) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal (so the progress bar shows)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    master, slave = pty.openpty()
+    # A new terminal is 0 columns wide, and tqdm would draw nothing on it.
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "X_BEARER_TOKEN"}
+    env.update(X_BEARER_TOKEN=TOKEN, COLUMNS="100", TERM="xterm")
+    chunks: list[bytes] = []
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO once the process and its terminal are gone
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    with subprocess.Popen(
+        [*command, *(str(a) for a in args)],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    ) as process:
+        os.close(slave)
+        out, _ = process.communicate(timeout=60)
+    reader.join(timeout=10)
+    os.close(master)
+    terminal = b"".join(chunks).decode("utf-8", "replace")
+    assert_no_token(out, terminal)
+    return process.returncode, out, terminal
+
+
+def test_log_lines_never_run_into_the_progress_bar(
+    tmp_path: Path, httpserver: HTTPServer, apis: FakeApis
+) -> None:
+    site = make_site(tmp_path / "site", httpserver)
+    days = [days_ago(3), days_ago(2)]
+    apis.add_paper(FeedPaper(PAPER_A, "Paper A"))
+    for n, day in enumerate(days):
+        apis.x_pages[day] = [x_page([tweet(n, day, abs_url(PAPER_A), likes=60)])]
+    apis.x_drops = 1  # a retry, and its debug line, while the bar is shown
+
+    code, out, terminal = run_on_a_terminal(
+        [console_script()],
+        "-v",
+        "-s",
+        site.conf,
+        "fetch",
+        "--since",
+        days[0],
+        "--until",
+        days[1],
+        cwd=tmp_path,
+    )
+
+    assert code == 0, terminal
+    assert "fetching:" in terminal  # the bar was shown
+    assert "retrying (attempt 2) after a dropped connection" in terminal
+    logged = [
+        match.start()
+        for match in re.finditer(r"(DEBUG|INFO|WARNING|ERROR): ", terminal)
+        if match.start()
+    ]
+    assert logged, terminal
+    # Each log line starts a line of its own: after a newline, or after the
+    # carriage return with which tqdm clears the bar before writing through it,
+    # never right after the bar's "]".
+    assert [terminal[n - 1] for n in logged if terminal[n - 1] not in "\r\n"] == []
+    assert len(out.splitlines()) == 3
+
+
+# --- the command line for real users (issue 10) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list", "-s", "{conf}"],
+        ["list", "--settings", "{conf}"],
+        ["list", "--settings={conf}"],
+        ["-s", "{conf}", "list"],
+        ["show", "-s", "{conf}", "2021-01-11"],
+        ["show", "2021-01-11", "-s", "{conf}"],
+        ["-v", "show", "-s", "{conf}", "2021-01-11"],
+    ],
+)
+def test_settings_go_before_or_after_the_subcommand(
+    site: Site, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    cache.write_day(site.data, make_day(JAN_11))
+
+    result = run(capsys, *(arg.format(conf=site.conf) for arg in argv))
+
+    assert result.code == 0, result.err
+    assert "2021-01-11" in result.out
+
+
+def test_fetch_takes_the_settings_after_the_subcommand(
+    site: Site, apis: FakeApis, token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    day = days_ago(2)
+    apis.add_paper(FeedPaper(PAPER_A, "Paper A"))
+    apis.x_pages[day] = [x_page([tweet(1, day, abs_url(PAPER_A), likes=60)])]
+
+    result = run(capsys, "fetch", "-s", site.conf, "--date", day.isoformat())
+
+    assert result.code == 0, result.err
+    assert site.day_file(day).exists()
+
+
+def test_the_settings_after_the_subcommand_win(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = make_site(tmp_path / "first", httpserver)
+    second = make_site(tmp_path / "second", httpserver)
+    cache.write_day(second.data, make_day(JAN_12))
+
+    result = run(capsys, "-s", first.conf, "list", "-s", second.conf)
+
+    assert result.code == 0, result.err
+    assert "2021-01-12" in result.out
+
+
+def help_text(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    result = run(capsys, *argv, "--help")
+    assert result.code == 0
+    # argparse wraps help to the terminal: compare words, not line breaks.
+    return " ".join(result.out.split())
+
+
+@pytest.mark.parametrize("command", ["fetch", "list", "show"])
+def test_each_subcommands_help_shows_the_settings_option(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    text = help_text(capsys, command)
+    assert "-s FILE, --settings FILE the site's Pelican settings file" in text
+    assert f"usage: pelican-hotpapers {command} [-h] [-s FILE]" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["fetch"], "--date DATE"),
+        (["fetch"], "--since DATE"),
+        (["fetch"], "--until DATE"),
+        (["show"], "date"),
+        ([], "dates:"),
+    ],
+)
+def test_the_help_names_every_date_form(
+    capsys: pytest.CaptureFixture[str], argv: list[str], option: str
+) -> None:
+    text = help_text(capsys, *argv)
+    assert f"{option} " in text
+    after = text[text.index(f"{option} ") :]
+    assert "YYYY-MM-DD, today, yesterday or 'N days ago'" in after
+
+
+def test_the_help_names_all_three_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    for text in (help_text(capsys), help_text(capsys, "fetch")):
+        assert "X, Bluesky and Hacker News" in text
+    assert "HOTPAPERS_SOURCES: x, bluesky, hackernews" in help_text(capsys, "fetch")
+
+
+def test_the_list_help_explains_its_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    text = help_text(capsys, "list")
+    assert "LISTED: the papers the day's article shows" in text
+    assert "HOTPAPERS_MIN_PAPER_SCORE" in text
+    assert "PAPERS: every paper stored for the day, listed or not" in text
+
+
+def test_the_show_help_documents_its_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = help_text(capsys, "show")
+    assert "1 when the day is not stored or cannot be read" in text
+
+
+def test_list_columns_line_up(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(tmp_path / "site", httpserver, timezone="Asia/Kolkata")
+    cache.write_day(site.data, make_day(JAN_11))  # taken +19 h
+    late = dt.datetime(2021, 1, 20, tzinfo=dt.UTC)  # taken +174 h
+    cache.write_day(
+        site.data,
+        make_day(
+            JAN_12,
+            counts_taken_at=late,
+            entries=tuple(
+                make_entry(f"2101.{n:05d}", ((100, 50),)) for n in range(1, 13)
+            ),
+            sources=("x", "hackernews"),
+            failed_sources=("bluesky",),
+        ),
+    )
+
+    result = run(capsys, "-s", site.conf, "list")
+
+    assert result.code == 0, result.err
+    header, *rows = result.out.splitlines()
+    assert len(rows) == 2
+    # Left-aligned columns start, right-aligned ones end, where their title does.
+    for title in ("DATE", "COUNTS TAKEN", "SOURCES"):
+        start = header.index(title)
+        for row in rows:
+            assert row[start - 2 : start] == "  " or start == 0
+            assert row[start] != " "
+    for title in ("LISTED", "PAPERS", "POSTS"):
+        end = header.index(title) + len(title)
+        for row in rows:
+            assert row[end - 1] != " " and row[end : end + 2] == "  "
+    assert rows[1].split()[1:4] == ["12", "12", "12"]
+    assert rows[0].endswith("  x")
+    assert rows[1].endswith("  x+hackernews  partial: bluesky did not answer")
+
+
+def test_an_unreadable_day_keeps_its_place_in_the_list(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (site.data).mkdir()
+    (site.data / "2021-01-10.json").write_text("{", encoding="utf-8")
+    cache.write_day(site.data, make_day(JAN_11))
+    (site.data / "2021-01-12.json").write_text("{", encoding="utf-8")
+
+    result = run(capsys, "-s", site.conf, "list")
+
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "DATE",
+        "2021-01-10",
+        "2021-01-11",
+        "2021-01-12",
+    ]
+    assert "unreadable" in lines[1] and "unreadable" in lines[3]
+
+
+@pytest.mark.parametrize(
+    ("extra", "data", "folder"),
+    [
+        ("", "content/hp", "PATH"),
+        ('CACHE_PATH = "cache"', "cache/hp", "CACHE_PATH"),
+        ('OUTPUT_PATH = "public"', "public/hp", "OUTPUT_PATH"),
+        # Pelican's default OUTPUT_PATH, "output", from the site's folder.
+        ("", "output/hp", "OUTPUT_PATH"),
+    ],
+)
+@pytest.mark.parametrize("command", [["list"], ["fetch", "--date", "yesterday"]])
+def test_a_data_folder_inside_a_pelican_folder_is_refused(
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    apis: FakeApis,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: str,
+    data: str,
+    folder: str,
+    command: list[str],
+) -> None:
+    site = make_site(
+        tmp_path / "site", httpserver, f"{extra}\nHOTPAPERS_DATA_PATH = {data!r}"
+    )
+    monkeypatch.chdir(site.folder)
+
+    result = run(capsys, *command, "-s", "pelicanconf.py")
+
+    assert result.code == 2
+    assert result.err == (
+        f"pelican-hotpapers: error: pelicanconf.py: HOTPAPERS_DATA_PATH "
+        f"({site.folder / data}) is inside {folder}; move it out (the default is "
+        "hotpapers/ beside pelicanconf.py)\n"
+    )
+    assert result.out == ""
+    assert apis.x_requests == []
+    assert not (site.folder / data).exists()
+
+
+def test_fetch_names_a_source_without_credentials(
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    apis: FakeApis,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("BLUESKY_HANDLE", raising=False)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", "app-pass-never-printed")
+    site = make_site(
+        tmp_path / "site", httpserver, 'HOTPAPERS_SOURCES = ["x", "bluesky"]'
+    )
+    day = days_ago(2)
+    apis.add_paper(FeedPaper(PAPER_A, "Paper A"))
+    apis.x_pages[day] = [x_page([tweet(1, day, abs_url(PAPER_A), likes=60)])]
+
+    result = run(capsys, "-s", site.conf, "fetch", "--date", day.isoformat())
+
+    assert result.code == 0, result.err
+    assert result.err == (
+        "pelican-hotpapers: Bluesky is not used: $BLUESKY_HANDLE and "
+        "$BLUESKY_APP_PASSWORD (an app password) are not both set\n"
+    )
+    assert "app-pass-never-printed" not in result.out + result.err
+    assert "written" in result.day_lines(day)[0]
+
+
+def test_fetch_names_a_source_out_of_its_window(
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    apis: FakeApis,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    site = make_site(
+        tmp_path / "site",
+        httpserver,
+        "HOTPAPERS_SOURCES = ['x', 'hackernews']\n"
+        f"HOTPAPERS_HN_API_URL = {httpserver.url_for('/hn')!r}",
+    )
+    older, old = days_ago(11), days_ago(10)
+    httpserver.expect_request("/hn/search_by_date").respond_with_json(
+        {"hits": [], "nbHits": 0, "page": 0, "nbPages": 1, "hitsPerPage": 100}
+    )
+
+    result = run(capsys, "-s", site.conf, "fetch", "--since", older, "--until", old)
+
+    assert result.code == 0, result.err
+    # One line, without -v, with X's own reason (sources/x.py words it).
+    [line] = result.err.splitlines()
+    assert line.startswith(f"pelican-hotpapers: X is not used for {older}, {old}: ")
+    assert "7 days" in line
+    assert apis.x_requests == []
+    assert [line.split()[1] for line in result.out.splitlines()] == [
+        "written",
+        "written",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("x_status", "arxiv_status", "posts", "code"),
+    [
+        (None, None, 13, 0),
+        (None, 503, 13, 1),  # X's posts were read, and billed, before arXiv failed
+        (500, None, 0, 1),
+    ],
+)
+def test_the_x_line_counts_every_post_x_returned(
+    site: Site,
+    apis: FakeApis,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+    x_status: int | None,
+    arxiv_status: int | None,
+    posts: int,
+    code: int,
+) -> None:
+    day = days_ago(2)
+    apis.add_paper(FeedPaper(PAPER_A, "Paper A"))
+    tweets = [tweet(n, day, abs_url(PAPER_A), likes=5) for n in range(13)]
+    apis.x_pages[day] = [x_page(tweets[:7]), x_page(tweets[7:])]
+    apis.x_status, apis.arxiv_status = x_status, arxiv_status
+
+    result = run(capsys, "-s", site.conf, "fetch", "--date", day.isoformat())
+
+    assert result.code == code
+    assert result.out.splitlines()[-1] == (
+        f"X posts read: {posts} (about ${posts * cli.X_PRICE_PER_POST:.2f} "
+        f"at ${cli.X_PRICE_PER_POST} a post)"
+    )
+
+
+def test_no_x_line_when_x_was_not_asked(
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    apis: FakeApis,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    site = make_site(
+        tmp_path / "site",
+        httpserver,
+        "HOTPAPERS_SOURCES = ['x', 'hackernews']\n"
+        f"HOTPAPERS_HN_API_URL = {httpserver.url_for('/hn')!r}",
+    )
+    httpserver.expect_request("/hn/search_by_date").respond_with_json(
+        {"hits": [], "nbHits": 0, "page": 0, "nbPages": 1, "hitsPerPage": 100}
+    )
+
+    result = run(capsys, "-s", site.conf, "fetch", "--date", days_ago(2))
+
+    assert result.code == 0, result.err
+    assert "X is not used: $X_BEARER_TOKEN is not set" in result.err
+    assert "X posts read" not in result.out
+    assert len(result.out.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "3 years ago"],
+        ["fetch", "--date", "3 years ago"],
+        ["fetch", "--since", "3 weeks ago", "--until", "yesterday"],
+    ],
+)
+def test_a_date_in_no_accepted_form_is_a_usage_error_naming_them(
+    site: Site,
+    apis: FakeApis,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    result = run(capsys, "-s", site.conf, *argv)
+
+    assert result.code == 2
+    word = next(arg for arg in argv if " ago" in arg)
+    assert result.err == (
+        f"pelican-hotpapers: error: {word!r} is not a date; use YYYY-MM-DD, "
+        "today, yesterday or 'N days ago'\n"
+    )
+    assert apis.x_requests == []
+
+
+@pytest.mark.parametrize("word", ["1 day ago", "2 days ago", "2  Days Ago"])
+def test_show_reads_days_ago(
+    site: Site, capsys: pytest.CaptureFixture[str], word: str
+) -> None:
+    n = int(word.split()[0])
+    cache.write_day(site.data, make_day(days_ago(n)))
+
+    result = run(capsys, "-s", site.conf, "show", word)
+
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"Hot papers of {days_ago(n).isoformat()} ")
+
+
+def test_a_day_no_source_can_see_is_said_once_on_its_own_line(
+    site: Site, apis: FakeApis, token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = days_ago(10)
+
+    result = run(capsys, "-s", site.conf, "fetch", "--date", old)
+
+    assert result.code == 0, result.err
+    [line] = result.day_lines(old)
+    assert "skipped" in line and "out of reach" in line and "7 days" in line
+    assert result.err == ""  # not again as a source left out
+    assert apis.x_requests == []
+    assert "X posts read" not in result.out

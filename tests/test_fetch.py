@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +29,7 @@ from .remote import (
     bsky_page,
     bsky_post,
     closed_port,
+    drop_connection,
     hn_hit,
     hn_page,
     x_page,
@@ -64,7 +68,9 @@ def test_resolve_date(word, expected):
     assert fetch.resolve_date(word, dt.date(2021, 1, 12)) == expected
 
 
-@pytest.mark.parametrize("word", ["tomorrow", "2021-13-01", "soon", "x days ago"])
+@pytest.mark.parametrize(
+    "word", ["tomorrow", "2021-13-01", "soon", "x days ago", "3 years ago"]
+)
 def test_resolve_date_rejects(word):
     with pytest.raises(ValueError, match="not a date"):
         fetch.resolve_date(word, dt.date(2021, 1, 12))
@@ -453,6 +459,84 @@ def test_arxiv_faults_keep_the_stored_days(
     out = build(tmp_path, data, **settings)
 
     assert_kept_and_warned(out, data, before, caplog, service, cause)
+
+
+def pelican_process(tmp_path: Path, settings: dict, *options: str):
+    """``pelican content`` as a real process, as a site owner runs it.
+
+    Pelican sets up its logging (``--fatal warnings`` is a logger class) before
+    any plugin imports requests, which an in-process build cannot reproduce.
+    """
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    lines = [
+        'PATH = "content"',
+        'OUTPUT_PATH = "output"',
+        'SITENAME = "Test lab"',
+        'SITEURL = "https://lab.example.org"',
+        'TIMEZONE = "UTC"',
+        'PLUGINS = ["pelican_hotpapers"]',
+        *(f"{name} = {value!r}" for name, value in settings.items()),
+    ]
+    (site / "pelicanconf.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("X_BEARER")}
+    env["X_BEARER_TOKEN"] = TOKEN
+    env["COLUMNS"] = "100"
+    done = subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", *options],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done, site
+
+
+def test_a_retried_blip_never_fails_a_build_with_fatal_warnings(httpserver, tmp_path):
+    """X hangs up once, then answers: the retry is not news, even to --fatal."""
+    calls = []
+
+    def drop_once(request: Request) -> Response:
+        calls.append(request)
+        if len(calls) == 1:
+            return drop_connection(request)
+        when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
+        page = x_page([x_tweet(snowflake(when), ["2101.00001"], created_at=when)])
+        return Response(json.dumps(page), content_type="application/json")
+
+    httpserver.expect_request("/2/tweets/search/recent").respond_with_handler(drop_once)
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+    settings = fetch_settings(httpserver, Path("hotpapers"))
+
+    done, site = pelican_process(tmp_path, settings, "--fatal", "warnings")
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert len(calls) == 2
+    assert "Retrying" not in output and "WARNING" not in output
+    assert cache.day_path(site / "hotpapers", yesterday()).exists()
+    assert (site / "output" / f"hot-papers-{yesterday().isoformat()}.html").exists()
+    assert TOKEN not in output
+
+
+def test_a_service_that_finally_fails_is_one_warning(tmp_path, httpserver):
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+    settings = fetch_settings(
+        httpserver,
+        Path("hotpapers"),
+        HOTPAPERS_X_API_URL=closed_port_url(),
+        HOTPAPERS_HTTP_RETRIES=2,
+    )
+
+    done, _ = pelican_process(tmp_path, settings)
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert output.count("WARNING") == 1, output
+    assert "Retrying" not in output
+    assert "could not fetch" in output and "refused" in output
 
 
 def test_rate_limit_within_the_bound_is_waited_for(httpserver, tmp_path, monkeypatch):

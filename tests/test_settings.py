@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pelican_hotpapers import fetch
 from pelican_hotpapers.settings import (
+    DATE_FORMS,
     DEFAULTS,
     FALLBACK_AUTHOR,
+    MAX_DAYS_AGO,
+    SITE_FOLDERS,
     HotpapersSettings,
     RankingOptions,
     SettingsError,
+    parse_date,
 )
 
 
@@ -336,9 +342,150 @@ def test_an_unknown_user_in_the_data_path_is_a_settings_error(tmp_path):
 
 
 def test_a_datetime_in_the_dates_is_refused(tmp_path):
-    import datetime as dt
-
     with pytest.raises(SettingsError, match="HOTPAPERS_DATES"):
         HotpapersSettings.from_pelican(
             {"HOTPAPERS_DATES": [dt.datetime(2021, 1, 11, 12)]}, tmp_path
         )
+
+
+# --- dates: one reader for HOTPAPERS_DATES, the build and the command line ------
+
+DATE_TEXTS_ACCEPTED = {
+    "today": 0,
+    "yesterday": 1,
+    "  YesterDay ": 1,
+    "0 days ago": 0,
+    "1 day ago": 1,
+    "1 days ago": 1,
+    "3 days ago": 3,
+    "3  days  ago": 3,
+    "36500 days ago": 36500,
+    "2021-01-11": dt.date(2021, 1, 11),
+    "2024-02-29": dt.date(2024, 2, 29),
+}
+DATE_TEXTS_REFUSED = [
+    "3 years ago",
+    "3 weeks ago",
+    "3 months ago",
+    "3 hours ago",
+    "x days ago",
+    "days ago",
+    "-1 days ago",
+    "3 days",
+    "tomorrow",
+    "last tuesday",
+    "2021-02-30",
+    "2023-02-29",
+    "20210111",
+    "2021-W02-1",
+    "2021-01-11T00:00",
+    "",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), list(DATE_TEXTS_ACCEPTED.items()))
+def test_parse_date_reads_every_documented_form(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", DATE_TEXTS_REFUSED)
+def test_parse_date_refuses_anything_else_naming_every_form(text):
+    with pytest.raises(ValueError) as caught:
+        parse_date(text)
+    message = str(caught.value)
+    assert f"{text!r} is not a date" in message
+    for form in ("YYYY-MM-DD", "today", "yesterday", "'N days ago'"):
+        assert form in message
+    assert message.endswith(DATE_FORMS)
+
+
+def test_parse_date_refuses_a_date_too_far_back():
+    with pytest.raises(ValueError, match="too far back"):
+        parse_date(f"{MAX_DAYS_AGO + 1} days ago")
+
+
+@pytest.mark.parametrize("text", [*DATE_TEXTS_ACCEPTED, *DATE_TEXTS_REFUSED])
+def test_the_settings_and_the_command_line_agree_on_every_date(tmp_path, text):
+    """The bug this prevents: "3 years ago" refused by the settings but read as
+    3 days ago by the command line."""
+    today = dt.date(2026, 3, 2)
+    try:
+        resolved = fetch.resolve_date(text, today)
+    except ValueError:
+        resolved = None
+    try:
+        [stored] = load(tmp_path, HOTPAPERS_DATES=[text]).fetch.dates
+    except SettingsError:
+        stored = None
+    assert (resolved is None) == (stored is None)
+    if stored is not None:
+        assert fetch.resolve_date(stored, today) == resolved
+
+
+def test_hotpapers_dates_are_stored_in_one_spelling(tmp_path):
+    hp = load(
+        tmp_path,
+        HOTPAPERS_DATES=[
+            " Yesterday",
+            "1 day ago",
+            "0 days ago",
+            "3  days ago",
+            dt.date(2021, 1, 11),
+            "2021-01-12",
+        ],
+    )
+    assert hp.fetch.dates == (
+        "yesterday",
+        "yesterday",
+        "today",
+        "3 days ago",
+        "2021-01-11",
+        "2021-01-12",
+    )
+
+
+@pytest.mark.parametrize("value", [["3 years ago"], "3 years ago", [20210111]])
+def test_a_bad_date_in_the_dates_is_refused_naming_the_forms(tmp_path, value):
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_DATES=value)
+    assert caught.value.name == "HOTPAPERS_DATES"
+    assert str(caught.value).endswith(DATE_FORMS)
+
+
+# --- the data folder stays out of Pelican's folders ------------------------------
+
+
+@pytest.mark.parametrize("folder", ["PATH", "CACHE_PATH", "OUTPUT_PATH"])
+@pytest.mark.parametrize("data", ["{folder}/hotpapers", "{folder}/a/b", "{folder}"])
+def test_a_data_folder_inside_a_pelican_folder_is_refused(tmp_path, folder, data):
+    site = {name: str(tmp_path / name.lower()) for name in SITE_FOLDERS}
+    data_path = Path(data.format(folder=site[folder]))
+
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_DATA_PATH=str(data_path), **site)
+
+    assert caught.value.name == "HOTPAPERS_DATA_PATH"
+    assert str(caught.value) == (
+        f"HOTPAPERS_DATA_PATH ({data_path}) is inside {folder}; move it out "
+        "(the default is hotpapers/ beside pelicanconf.py)"
+    )
+
+
+def test_a_data_folder_beside_the_pelican_folders_is_fine(tmp_path):
+    site = {name: str(tmp_path / name.lower()) for name in SITE_FOLDERS}
+    # A name that merely starts like a folder's is not inside it.
+    for data in (tmp_path / "hotpapers", tmp_path / "output_path2" / "hotpapers"):
+        assert load(tmp_path, HOTPAPERS_DATA_PATH=str(data), **site).data_path == data
+
+
+def test_a_relative_pelican_folder_is_read_from_the_working_folder(
+    tmp_path, monkeypatch
+):
+    """As Pelican reads OUTPUT_PATH = "output" when not set in a settings file."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError, match="inside OUTPUT_PATH"):
+        load(tmp_path, HOTPAPERS_DATA_PATH="output/hp", OUTPUT_PATH="output")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load(tmp_path, HOTPAPERS_DATA_PATH="output/hp", OUTPUT_PATH="output")

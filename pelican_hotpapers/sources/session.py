@@ -7,19 +7,32 @@ announces when its rate-limit window reopens in ``x-rate-limit-reset``; the
 ``Retry`` subclass here reads that too, and gives up (instead of sleeping for
 a quarter of an hour in the middle of a build) when the wait is longer than
 the bound the site owner allows.
+
+A retry is not news for the site owner: each is logged at debug level under
+our logger, and only a request that finally failed is reported (once, by the
+fetch, as a warning naming the service and the day).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import (
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ResponseError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 from pelican_hotpapers import __version__
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT = (
     f"pelican-hotpapers/{__version__} "
@@ -106,7 +119,17 @@ class RateLimitRetry(Retry):
                     url,
                     ResponseError(f"rate limited for {wait:.0f} s"),
                 )
-        return super().increment(method, url, *args, **kwargs)
+        retry = super().increment(method, url, *args, **kwargs)
+        # Past super(): the request will be tried again. (When retries run
+        # out, super() raises and the caller reports the failure instead.)
+        pool = kwargs.get("_pool")
+        logger.debug(
+            "hotpapers: %s: retrying (attempt %d) after %s",
+            getattr(pool, "host", None) or "the service",
+            len(retry.history) + 1,
+            _retry_cause(response, kwargs.get("error")),
+        )
+        return retry
 
     def sleep_for_retry(self, response: Any = None) -> bool:
         seconds = self.get_retry_after(response) if response is not None else None
@@ -114,6 +137,55 @@ class RateLimitRetry(Retry):
             time.sleep(min(seconds, self.max_wait))
             return True
         return False
+
+
+def _retry_cause(response: Any, error: BaseException | None) -> str:
+    """Why a request is retried, in words, without its URL."""
+    if response is not None and getattr(response, "status", None):
+        return f"HTTP {response.status}"
+    # NewConnectionError is a kind of timeout to urllib3: ask for it first.
+    if isinstance(error, NewConnectionError):
+        return "a failed connection"
+    if isinstance(error, Urllib3Timeout):
+        return "a timeout"
+    if isinstance(error, ProtocolError):
+        return "a dropped connection"
+    return type(error).__name__ if error is not None else "an unknown error"
+
+
+class _OurRetriesFilter(logging.Filter):
+    """Drops urllib3's own "Retrying (...)" warning for our requests only.
+
+    urllib3's connection pool logs a WARNING for every retry of a broken
+    connection, with the Retry object as its first argument. For us a retry
+    is routine (``RateLimitRetry.increment`` logs it at debug level), and a
+    warning per retry would fill Pelican's log and, under ``--fatal
+    warnings``, abort a build whose retry would have succeeded. The filter
+    keeps every other urllib3 record, and the retries of any other code in
+    the process, as they are.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        ours = (
+            isinstance(record.msg, str)
+            and record.msg.startswith("Retrying (")
+            and isinstance(args, tuple)
+            and bool(args)
+            and isinstance(args[0], RateLimitRetry)
+        )
+        return not ours
+
+
+#: The logger urllib3's connection pool warns through.
+_URLLIB3_POOL_LOGGER = "urllib3.connectionpool"
+
+
+def _quiet_our_retry_warnings() -> None:
+    """Install the filter once, however many sessions are made."""
+    pool_logger = logging.getLogger(_URLLIB3_POOL_LOGGER)
+    if not any(isinstance(f, _OurRetriesFilter) for f in pool_logger.filters):
+        pool_logger.addFilter(_OurRetriesFilter())
 
 
 class PolicySession(requests.Session):
@@ -142,6 +214,7 @@ def make_session(
     allowed_methods: frozenset[str] = frozenset({"GET"}),
 ) -> PolicySession:
     """A Session with our User-Agent, timeout and retry policy."""
+    _quiet_our_retry_warnings()
     session = PolicySession(timeout)
     session.headers["User-Agent"] = USER_AGENT
     retry = RateLimitRetry(

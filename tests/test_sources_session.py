@@ -1,0 +1,160 @@
+"""The shared HTTP policy: retries are our debug lines, never urllib3's warnings.
+
+urllib3's connection pool warns "Retrying (...) after connection broken by
+..." for every retry of a broken connection. Under Pelican that is three
+warnings per failure and, with ``--fatal warnings``, a dead build even when
+the retry succeeds (tests/test_fetch.py builds such a site for real).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import pytest
+import requests
+from pytest_httpserver import HTTPServer
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+from werkzeug import Request, Response
+
+from pelican_hotpapers.sources import session as session_module
+from pelican_hotpapers.sources.session import make_session
+
+from .remote import closed_port, drop_connection, requests_seen
+
+OUR_LOGGER = "pelican_hotpapers.sources.session"
+
+
+def fails_first(
+    times: int, failure: Callable[[Request], Response]
+) -> Callable[[Request], Response]:
+    """A handler that answers ``failure(request)`` ``times`` times, then 200."""
+    calls = {"n": 0}
+
+    def handle(request: Request) -> Response:
+        calls["n"] += 1
+        if calls["n"] <= times:
+            return failure(request)
+        return Response('{"ok": true}', content_type="application/json")
+
+    return handle
+
+
+def stall(request: Request) -> Response:
+    time.sleep(0.6)
+    return Response("late", status=200)
+
+
+def retry_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == OUR_LOGGER and r.levelno == logging.DEBUG
+    ]
+
+
+def warnings_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+    ]
+
+
+def test_a_timeout_retried_once_is_one_debug_line_and_no_warning(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    httpserver.expect_request("/q").respond_with_handler(fails_first(1, stall))
+    session = make_session(timeout=0.3, retries=3, backoff=0)
+
+    response = session.get(httpserver.url_for("/q"))
+
+    assert response.status_code == 200
+    assert len(requests_seen(httpserver)) == 2
+    assert retry_lines(caplog) == [
+        f"hotpapers: {httpserver.host}: retrying (attempt 2) after a timeout"
+    ]
+    assert warnings_logged(caplog) == []
+
+
+def test_a_refused_connection_retries_as_debug_lines_then_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    session = make_session(timeout=2, retries=2, backoff=0)
+
+    with pytest.raises(requests.ConnectionError):
+        session.get(f"http://127.0.0.1:{closed_port()}/q")
+
+    assert retry_lines(caplog) == [
+        "hotpapers: 127.0.0.1: retrying (attempt 2) after a failed connection",
+        "hotpapers: 127.0.0.1: retrying (attempt 3) after a failed connection",
+    ]
+    # The failure itself is the caller's to report, once; retries are not news.
+    assert warnings_logged(caplog) == []
+
+
+def test_a_status_retry_names_the_status(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    busy = Response("busy", status=503)
+    httpserver.expect_request("/q").respond_with_handler(
+        fails_first(2, lambda request: busy)
+    )
+    session = make_session(timeout=2, retries=3, backoff=0)
+
+    assert session.get(httpserver.url_for("/q")).status_code == 200
+    assert retry_lines(caplog) == [
+        f"hotpapers: {httpserver.host}: retrying (attempt 2) after HTTP 503",
+        f"hotpapers: {httpserver.host}: retrying (attempt 3) after HTTP 503",
+    ]
+
+
+def test_other_code_keeps_urllib3s_retry_warnings(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only our own retries are kept out of the log, not the whole process's."""
+    caplog.set_level(logging.DEBUG)
+    make_session()  # installs the filter
+    theirs = requests.Session()
+    theirs.mount("http://", HTTPAdapter(max_retries=Retry(total=1, backoff_factor=0)))
+
+    with pytest.raises(requests.ConnectionError):
+        theirs.get(f"http://127.0.0.1:{closed_port()}/q")
+
+    [warning] = warnings_logged(caplog)
+    assert warning.startswith("urllib3.connectionpool: Retrying (Retry(total=0")
+    assert retry_lines(caplog) == []
+
+
+def test_the_filter_is_installed_once() -> None:
+    make_session()
+    make_session(retries=1)
+
+    pool_logger = logging.getLogger("urllib3.connectionpool")
+    ours = [
+        f
+        for f in pool_logger.filters
+        if isinstance(f, session_module._OurRetriesFilter)
+    ]
+    assert len(ours) == 1
+
+
+def test_a_dropped_connection_retried_once_is_one_debug_line(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    httpserver.expect_request("/q").respond_with_handler(
+        fails_first(1, drop_connection)
+    )
+    session = make_session(timeout=2, retries=3, backoff=0)
+
+    assert session.get(httpserver.url_for("/q")).status_code == 200
+    assert retry_lines(caplog) == [
+        f"hotpapers: {httpserver.host}: retrying (attempt 2) after a dropped connection"
+    ]
+    assert warnings_logged(caplog) == []
