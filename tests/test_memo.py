@@ -21,9 +21,9 @@ def rendered_days(monkeypatch) -> list[str]:
     seen: list[str] = []
     original = render.Renderer.render_day
 
-    def counting(self, ranked):
+    def counting(self, ranked, *args, **kwargs):
         seen.append(ranked.date.isoformat())
-        return original(self, ranked)
+        return original(self, ranked, *args, **kwargs)
 
     monkeypatch.setattr(render.Renderer, "render_day", counting)
     return seen
