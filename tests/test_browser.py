@@ -40,7 +40,8 @@ FLAGS = [
 ]
 # Elements of ours that reach past the right edge of the window: a theme may
 # clip its content (notmyidea does), which hides overflow from scrollWidth.
-BEYOND_THE_EDGE = """() => Array.from(document.querySelectorAll('.hotpapers, .hotpapers *'))
+BEYOND_THE_EDGE = """() => Array
+  .from(document.querySelectorAll('.hotpapers, .hotpapers *'))
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
   .map(e => e.tagName + '.' + e.getAttribute('class'))"""
 PAGES = {
