@@ -52,6 +52,15 @@ Options:
               folder is used and removed
 --json PATH   also write the results as JSON
 --seed S      seed of the synthetic data (default 2021)
+--history     everything across days on (issue 13): week and month digests,
+              paper pages and JSON files on the plugin site; about 30% of a
+              day's papers are papers of the last 14 days listed again, so
+              papers have histories. The plugin's own time then includes the
+              index, trend marks, digests, paper pages and JSON documents. A
+              warm build is measured too: a cold build with the content cache
+              (and so the render memo) on, one new day added, and the build
+              again into the same folders. Without --history the plugin site
+              turns paper pages and JSON off, as in the earlier figures.
 
 The exit code is 1 when a build fails or the two sites produce a different
 number of ``hot-papers-*.html`` articles (or not N), else 0. Times are
@@ -241,8 +250,11 @@ class SyntheticArchive:
     days it makes never share an id and a rerun makes the same bytes.
     """
 
-    def __init__(self, seed: int = DEFAULT_SEED) -> None:
+    def __init__(self, seed: int = DEFAULT_SEED, recurring: float = 0.0) -> None:
         self.rng = random.Random(seed)
+        #: The share of a day's papers that are recent papers listed again.
+        self.recurring = recurring
+        self._recent: list[tuple[dt.date, Paper]] = []
         self._next_number: dict[str, int] = {}
         # The words a paper was made of, so that its posts talk about it.
         self._words_of: dict[str, dict[str, Any]] = {}
@@ -260,8 +272,18 @@ class SyntheticArchive:
         rng = self.rng
         papers: dict[str, Paper] = {}
         posts: list[Post] = []
+        self._recent = [
+            (seen, paper) for seen, paper in self._recent if (date - seen).days <= 14
+        ]
         for _ in range(rng.randint(6, 8)):
-            paper = self.paper(date)
+            paper = None
+            if self._recent and rng.random() < self.recurring:
+                paper = rng.choice(self._recent)[1]
+                if paper.arxiv_id in papers:
+                    paper = None
+            if paper is None:
+                paper = self.paper(date)
+                self._recent.append((date, paper))
             papers[paper.arxiv_id] = paper
             # The first post alone clears the paper threshold (50), so every
             # paper is listed; a second post is sometimes under the post
@@ -381,6 +403,8 @@ class SyntheticArchive:
         millis = int(created_at.timestamp() * 1000) - _SNOWFLAKE_EPOCH_MS
         post_id = str((millis << 22) | rng.getrandbits(22))
         author_name, handle = self._handle()
+        if paper.arxiv_id not in self._words_of:  # a paper of an earlier run
+            self._words_of[paper.arxiv_id] = self._words(paper.primary_category)
         words = {
             **self._words_of[paper.arxiv_id],
             "title": paper.title,
@@ -569,13 +593,21 @@ COMMON_SETTINGS: dict[str, Any] = {
 }
 
 
-def site_settings(kind: str, workspace: Workspace, build_dir: Path) -> dict[str, Any]:
+def site_settings(
+    kind: str,
+    workspace: Workspace,
+    build_dir: Path,
+    history: bool = False,
+    cached: bool = False,
+) -> dict[str, Any]:
     """The override settings of the ``plugin`` or the ``markdown`` site."""
     settings = {
         **COMMON_SETTINGS,
         "OUTPUT_PATH": str(build_dir / "output"),
         "CACHE_PATH": str(build_dir / "cache"),
     }
+    if cached:
+        settings.update(LOAD_CONTENT_CACHE=True, CACHE_CONTENT=True)
     if kind == "plugin":
         settings.update(
             PATH=str(workspace.empty_content),
@@ -583,19 +615,27 @@ def site_settings(kind: str, workspace: Workspace, build_dir: Path) -> dict[str,
             HOTPAPERS_DATA_PATH=str(workspace.data),
             HOTPAPERS_FETCH="never",
         )
+        if history:
+            settings.update(HOTPAPERS_DIGESTS=["week", "month"])
+        else:
+            settings.update(HOTPAPERS_PAPER_PAGES=False, HOTPAPERS_JSON=False)
     else:
         settings.update(PATH=str(workspace.markdown_content), PLUGINS=[])
     return settings
 
 
-def hotpapers_settings(workspace: Workspace) -> HotpapersSettings:
+def hotpapers_settings(
+    workspace: Workspace, history: bool = False
+) -> HotpapersSettings:
     """The plugin's checked settings for the plugin site, as its build reads them."""
     from pelican.settings import read_settings
 
     from pelican_hotpapers.settings import HotpapersSettings
 
     pelican_settings = read_settings(
-        override=site_settings("plugin", workspace, workspace.builds / "unused")
+        override=site_settings(
+            "plugin", workspace, workspace.builds / "unused", history=history
+        )
     )
     return HotpapersSettings.from_pelican(pelican_settings, workspace.root)
 
@@ -614,7 +654,9 @@ class DataStats:
     generate_s: float
 
 
-def generate(workspace: Workspace, count: int, seed: int) -> DataStats:
+def generate(
+    workspace: Workspace, count: int, seed: int, recurring: float = 0.0
+) -> DataStats:
     """Write the day files and their Markdown twins into ``workspace``."""
     from pelican_hotpapers import cache, ranking
 
@@ -624,7 +666,7 @@ def generate(workspace: Workspace, count: int, seed: int) -> DataStats:
     workspace.builds.mkdir()
     options = hotpapers_settings(workspace).ranking
     papers = posts = embedded = abstract_chars = 0
-    for day in SyntheticArchive(seed).days(count):
+    for day in SyntheticArchive(seed, recurring).days(count):
         cache.write_day(workspace.data, day)
         ranked = ranking.rank_day(day, options)
         if len(ranked.entries) != len(day.entries):
@@ -740,18 +782,33 @@ class BuildResult:
     output_files: int
     warnings: int
     errors: int
+    paper_pages: int = 0
+    digests: int = 0
+    json_files: int = 0
 
 
 class BuildFailed(Exception):
     """A build child exited with an error; the message points at its log."""
 
 
-def run_build(kind: str, run: int, workspace: Workspace, keep: bool) -> BuildResult:
-    """Build one site in a fresh child process and fresh folders; measure it."""
-    build_dir = workspace.builds / f"{run}-{kind}"
-    build_dir.mkdir()
+def run_build(
+    kind: str,
+    run: int,
+    workspace: Workspace,
+    keep: bool,
+    history: bool = False,
+    cached: bool = False,
+    name: str | None = None,
+) -> BuildResult:
+    """Build one site in a fresh child process and fresh folders; measure it.
+
+    With ``name``, the build goes into that folder of ``builds``, which may
+    hold an earlier build (a warm build reuses its output and cache).
+    """
+    build_dir = workspace.builds / (name or f"{run}-{kind}")
+    build_dir.mkdir(exist_ok=name is not None)
     spec = {
-        "settings": site_settings(kind, workspace, build_dir),
+        "settings": site_settings(kind, workspace, build_dir, history, cached),
         "result": str(build_dir / "result.json"),
     }
     spec_path = build_dir / "spec.json"
@@ -773,7 +830,8 @@ def run_build(kind: str, run: int, workspace: Workspace, keep: bool) -> BuildRes
         raise BuildFailed(f"{kind} build {run} exited {proc.returncode}:\n{tail}")
     child = json.loads((build_dir / "result.json").read_text(encoding="utf-8"))
     output = build_dir / "output"
-    pages = sorted(output.glob("hot-papers-*.html"))
+    # The days' articles only: digests are counted with the other pages.
+    pages = sorted(output.glob("hot-papers-????-??-??.html"))
     page_bytes = sum(p.stat().st_size for p in pages)
     result = BuildResult(
         kind=kind,
@@ -787,12 +845,39 @@ def run_build(kind: str, run: int, workspace: Workspace, keep: bool) -> BuildRes
         articles=len(pages),
         mean_article_bytes=page_bytes / len(pages) if pages else 0.0,
         output_files=sum(1 for p in output.rglob("*") if p.is_file()),
+        paper_pages=sum(1 for p in (output / "papers").glob("*.html")),
+        digests=sum(1 for p in output.glob("hot-papers-*.html")) - len(pages),
+        json_files=sum(1 for p in (output / "hotpapers").glob("*.json")),
         warnings=child["warnings"],
         errors=child["errors"],
     )
-    if not keep:
+    if not keep and name is None:
         shutil.rmtree(build_dir)
     return result
+
+
+def warm_builds(
+    workspace: Workspace, keep: bool, seed: int
+) -> tuple[BuildResult, BuildResult]:
+    """A cold build with the content cache on, then one more day and a warm build.
+
+    The new day is the day after the last, with a paper of the last days
+    listed again, so the pages that depend on it (trend marks, a paper page)
+    change as on a real site's next day.
+    """
+    from pelican_hotpapers import cache
+
+    name = "warm"
+    cold = run_build("plugin", 0, workspace, keep, True, True, name=name)
+    archive = SyntheticArchive(seed + 1, recurring=1.0)
+    last = max(day.date for day in cache.load_days(workspace.data))
+    old = cache.read_day(cache.day_path(workspace.data, last))
+    archive._recent = [(last, entry.paper) for entry in old.entries]
+    cache.write_day(workspace.data, archive.day(last + dt.timedelta(days=1)))
+    warm = run_build("plugin", 0, workspace, keep, True, True, name=name)
+    if not keep:
+        shutil.rmtree(workspace.builds / name)
+    return cold, warm
 
 
 # --- The plugin's own work, in this process ---------------------------------
@@ -805,33 +890,73 @@ class OwnTimes:
     read_validate_s: float
     rank_s: float
     render_s: float
+    #: With --history: the index, digests, paper pages and JSON documents.
+    history_s: float = 0.0
+    paper_pages: int = 0
+    digests: int = 0
 
     @property
     def total_s(self) -> float:
-        return self.read_validate_s + self.rank_s + self.render_s
+        return self.read_validate_s + self.rank_s + self.render_s + self.history_s
 
 
-def time_plugin_work(workspace: Workspace) -> OwnTimes:
+def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     """Read, validate, rank and render every day once, as a build does.
 
     A fresh Renderer each time: a build makes one, so compiling the templates
-    is part of a build's cost.
+    is part of a build's cost. With ``history``, the index over all days is
+    built first and each day is rendered with its trend marks; then every
+    digest is ranked and rendered, every paper page's body rendered and
+    every JSON document made (but not written: writing is Pelican's part).
     """
-    from pelican_hotpapers import cache, ranking
-    from pelican_hotpapers.render import Renderer
+    from pelican_hotpapers import cache, export, ranking
+    from pelican_hotpapers.history import LoadedDay, SiteHistory
+    from pelican_hotpapers.render import Marks, Renderer
 
-    hp = hotpapers_settings(workspace)
+    hp = hotpapers_settings(workspace, history)
     start = time.perf_counter()
     days = cache.load_days(hp.data_path)
     loaded = time.perf_counter()
     ranked = [ranking.rank_day(day, hp.ranking) for day in days]
     ranked_at = time.perf_counter()
     renderer = Renderer(hp)
+    site = None
+    if history:
+        site = SiteHistory.build(
+            hp, [LoadedDay(Path(f"{r.date}.json"), "", r) for r in ranked], {}
+        )
+        site.renderer = renderer
     for day in ranked:
-        renderer.render_day(day)
+        renderer.render_day(day, site.day_marks(day) if site else None)
         renderer.render_summary(day)
     rendered = time.perf_counter()
-    return OwnTimes(loaded - start, ranked_at - loaded, rendered - ranked_at)
+    if site is None:
+        return OwnTimes(loaded - start, ranked_at - loaded, rendered - ranked_at)
+    timeline = site.timeline
+    for kind in hp.history.digests:
+        for period in timeline.periods(kind):
+            digest = timeline.digest(
+                period, hp.ranking, hp.history.digest_max_papers, site.today
+            )
+            timeline.record(digest)
+            site.digests.append(digest)
+            renderer.render_digest(digest, Marks(pages=site.page_links(digest.ranked)))
+            renderer.render_digest_summary(digest)
+    for arxiv_id in site.pages:
+        renderer.render_paper_page(site.paper_history(arxiv_id, ".."))
+    siteurl = COMMON_SETTINGS["SITEURL"]
+    for day in ranked:
+        json.dumps(export.day_document(site, day, siteurl))
+    json.dumps(export.index_document(site, siteurl, "Benchmark lab"))
+    done = time.perf_counter()
+    return OwnTimes(
+        loaded - start,
+        ranked_at - loaded,
+        rendered - ranked_at,
+        done - rendered,
+        len(site.pages),
+        len(site.digests),
+    )
 
 
 # --- Report -----------------------------------------------------------------
@@ -900,6 +1025,8 @@ class Report:
     data: DataStats
     builds: list[BuildResult] = field(default_factory=list)
     own: list[OwnTimes] = field(default_factory=list)
+    #: With --history: the cold build with the cache on, and the warm one.
+    warm: tuple[BuildResult, BuildResult] | None = None
 
     def of(self, kind: str) -> list[BuildResult]:
         return [b for b in self.builds if b.kind == kind]
@@ -924,6 +1051,7 @@ class Report:
             "read_validate": median([o.read_validate_s for o in self.own]),
             "rank": median([o.rank_s for o in self.own]),
             "render": median([o.render_s for o in self.own]),
+            "history": median([o.history_s for o in self.own]),
             "total": median([o.total_s for o in self.own]),
         }
         plugin, markdown = sites["plugin"], sites["markdown"]
@@ -942,6 +1070,7 @@ class Report:
             "data": asdict(self.data),
             "builds": [asdict(b) for b in self.builds],
             "own": [{**asdict(o), "total_s": o.total_s} for o in self.own],
+            "warm": [asdict(b) for b in self.warm] if self.warm else None,
             "summary": self.summary(),
             "targets": {
                 "ratio_plugin_markdown_at_365_max": TARGET_RATIO,
@@ -1030,7 +1159,25 @@ def print_summary(report: Report) -> None:
         f"days: {own['total']:.3f} ms/day = read+validate "
         f"{own['read_validate']:.3f} + rank {own['rank']:.3f} + render "
         f"{own['render']:.3f} ms/day"
+        + (f" + across days {own['history']:.3f}" if own["history"] else "")
     )
+    plugin_builds = report.of("plugin")
+    if plugin_builds and any(b.paper_pages or b.json_files for b in plugin_builds):
+        b = plugin_builds[-1]
+        print(
+            f"pages written by the plugin site: {b.articles} days, {b.digests} "
+            f"digests, {b.paper_pages} paper pages, {b.json_files} JSON files "
+            f"({b.output_files} files in all)"
+        )
+    if report.warm is not None:
+        cold, warm = report.warm
+        ratio = warm.wall_s / cold.wall_s
+        print(
+            f"warm build (render memo on, one new day added): {warm.wall_s:.2f} s "
+            f"against {cold.wall_s:.2f} s cold with the cache on = {ratio:.2f} "
+            f"(target < 0.25: {verdict(ratio < 0.25)}); warm peak RSS "
+            f"{warm.max_rss_mb:.1f} MB"
+        )
     peak = max(s["peak_rss_mb"] for s in summary["sites"].values())
     print("\ntargets (measured, not asserted)")
     if days == 365:
@@ -1073,6 +1220,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", type=Path, help="keep everything in this folder")
     parser.add_argument("--json", type=Path, help="also write results as JSON here")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--history", action="store_true", help="digests, paper pages, JSON on"
+    )
     parser.add_argument("--_build", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._build is None:
@@ -1097,18 +1247,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = Path(tempfile.mkdtemp(prefix="hotpapers-bench-"))
     workspace = Workspace(root)
     try:
-        data = generate(workspace, args.days, args.seed)
+        data = generate(workspace, args.days, args.seed, 0.3 if args.history else 0.0)
         env = environment(args.days, args.runs, args.seed)
         report = Report(env, COMMON_SETTINGS, data)
         print_header(env, data)
         print("\nbuilds (each in a fresh process and fresh output folder)", flush=True)
         for run in range(1, args.runs + 1):
             for kind in ("plugin", "markdown"):
-                build = run_build(kind, run, workspace, keep=args.keep is not None)
+                build = run_build(
+                    kind, run, workspace, args.keep is not None, args.history
+                )
                 report.builds.append(build)
                 print_build(build)
+        if args.history:
+            report.warm = warm_builds(workspace, args.keep is not None, args.seed)
         for _ in range(args.runs):
-            report.own.append(time_plugin_work(workspace))
+            report.own.append(time_plugin_work(workspace, args.history))
         print_summary(report)
         if args.json is not None:
             args.json.write_text(

@@ -21,6 +21,9 @@ HOTPAPERS_TAGS = ["arXiv", "Machine Learning"]
 # The example builds from its stored days only, even where an X token is set.
 # A real site keeps the default, "auto", to fetch new days during the build.
 HOTPAPERS_FETCH = "never"
+# A digest a week and a month, beside the days; paper pages, trend marks and
+# the JSON files are on by default.
+HOTPAPERS_DIGESTS = ["week", "month"]
 
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"

@@ -10,6 +10,13 @@ The memo is a disposable cache, unlike the data folder: deleting it only
 costs one slower build. Its key covers everything the HTML depends on: the
 plugin's version, every template file the renderer can reach, and the
 settings; a change to any of them starts a new memo.
+
+A day's page also depends on other days, through its trend marks and its
+links to paper pages. So each entry holds two keys: ``digest``, of the day's
+file (its ranked data is reused whenever the file is unchanged), and
+``context_key``, of what the other days add to its page (its HTML is reused
+only when that is unchanged too). When a new day arrives, exactly the pages
+whose marks, charts or links change are rendered again.
 """
 
 from __future__ import annotations
@@ -33,12 +40,14 @@ MEMO_FILE = "hotpapers-rendered.pickle"
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """What a day became: its ranked data, its article body and summary."""
+    """What a day (or a digest) became: its ranked data, its body and summary."""
 
     digest: str
     ranked: RankedDay
     html: str
     summary: str
+    #: A digest of what other days add to the page (trend marks, links).
+    context_key: str = ""
 
 
 @dataclass
@@ -69,9 +78,21 @@ class RenderMemo:
                     memo.old = entries
         return memo
 
-    def get(self, name: str, digest: str) -> Rendered | None:
+    def ranked(self, name: str, digest: str) -> RankedDay | None:
+        """The ranked data of an unchanged file, whatever its page's context."""
         found = self.old.get(name)
         if found is not None and found.digest == digest:
+            return found.ranked
+        return None
+
+    def get(self, name: str, digest: str, context_key: str = "") -> Rendered | None:
+        """The rendered page, if neither its file nor its context changed."""
+        found = self.old.get(name)
+        if (
+            found is not None
+            and found.digest == digest
+            and found.context_key == context_key
+        ):
             self.new[name] = found
             return found
         return None

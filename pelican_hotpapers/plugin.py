@@ -10,6 +10,7 @@ hand-written ones.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -23,10 +24,10 @@ from pelican.contents import Article
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import order_content
 
-from pelican_hotpapers import cache, ranking
+from pelican_hotpapers import cache, history, ranking
 from pelican_hotpapers.memo import Rendered, RenderMemo, digest, memo_key
 from pelican_hotpapers.models import RankedDay
-from pelican_hotpapers.render import TEMPLATES_PATH, Renderer
+from pelican_hotpapers.render import TEMPLATES_PATH, Marks, Renderer
 from pelican_hotpapers.settings import HotpapersSettings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,14 @@ logger = logging.getLogger(__name__)
 def register() -> None:
     """Connect the plugin's receivers; Pelican calls this through the package."""
     signals.article_generator_pretaxonomy.connect(add_day_articles)
+    signals.get_generators.connect(get_generators)
+
+
+def get_generators(pelican_object: Any) -> type:
+    """Receiver of ``get_generators``: the writer of paper pages and JSON files."""
+    from pelican_hotpapers.generator import HotpapersGenerator
+
+    return HotpapersGenerator
 
 
 def settings_dir(pelican_settings: dict[str, Any]) -> Path:
@@ -153,13 +162,10 @@ def _open_memo(generator: Any, hp: HotpapersSettings) -> RenderMemo | None:
     return RenderMemo.open(settings.get("CACHE_PATH"), key, load)
 
 
-def _day_article(
-    generator: Any,
-    hp: HotpapersSettings,
-    renderer: Renderer,
-    path: Path,
-    memo: RenderMemo | None,
-) -> Article | None:
+def _load_day(
+    path: Path, hp: HotpapersSettings, memo: RenderMemo | None
+) -> history.LoadedDay | None:
+    """Read and rank one day file, or take its ranking from the memo."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -170,23 +176,166 @@ def _day_article(
         )
         return None
     fingerprint = digest(raw)
-    rendered = memo.get(path.name, fingerprint) if memo is not None else None
-    if rendered is None:
+    ranked = memo.ranked(path.name, fingerprint) if memo is not None else None
+    if ranked is None:
         try:
             day = cache.parse_day(path, raw)
         except cache.DayFileError as exc:
             logger.error("hotpapers: skipping day file %s", exc)
             return None
         ranked = ranking.rank_day(day, hp.ranking)
+    return history.LoadedDay(path, fingerprint, ranked)
+
+
+def _day_article(
+    generator: Any,
+    hp: HotpapersSettings,
+    renderer: Renderer,
+    loaded: history.LoadedDay,
+    memo: RenderMemo | None,
+    marks: Marks,
+) -> Article:
+    name = loaded.path.name
+    context_key = digest(repr(marks).encode())
+    rendered = (
+        memo.get(name, loaded.fingerprint, context_key) if memo is not None else None
+    )
+    if rendered is None:
+        ranked = loaded.ranked
         rendered = Rendered(
-            fingerprint,
+            loaded.fingerprint,
             ranked,
-            renderer.render_day(ranked),
+            renderer.render_day(ranked, marks),
             renderer.render_summary(ranked),
+            context_key,
         )
         if memo is not None:
-            memo.put(path.name, rendered)
+            memo.put(name, rendered)
     return make_article(generator, rendered.ranked, hp, rendered.html, rendered.summary)
+
+
+def make_digest_article(
+    generator: Any,
+    digest_: Any,
+    hp: HotpapersSettings,
+    html: str,
+    summary: str,
+) -> Article:
+    """One Pelican article for a week's or a month's digest.
+
+    Filed like the days (category, tags, author, status), dated at the end
+    of the period, or at its newest counts while it is in progress.
+    """
+    settings = generator.settings
+    period = digest_.period
+    tz = ZoneInfo(hp.timezone)
+    if digest_.complete:
+        date = dt.datetime.combine(period.end, dt.time(23, 59, 59), tzinfo=tz)
+    else:
+        date = digest_.ranked.counts_taken_at.astimezone(tz)
+    title = hp.history.digest_title.format(period=period.label)
+    if not digest_.complete:
+        title += " (so far)"
+    metadata = {
+        "title": title,
+        "slug": hp.history.digest_slug.format(period=period.key),
+        "date": date,
+        "category": Category(hp.category, settings),
+        "tags": [Tag(tag, settings) for tag in hp.tags],
+        "author": Author(hp.author, settings),
+        "authors": [Author(hp.author, settings)],
+        "summary": summary,
+        "status": hp.status,
+    }
+    source_path = os.path.join(
+        generator.path, "hotpapers", f"{period.kind}-{period.key}.json"
+    )
+    article = Article(
+        html,
+        metadata=metadata,
+        settings=settings,
+        source_path=source_path,
+        context=generator.context,
+    )
+    article.hotpapers = digest_.ranked
+    article.hotpapers_digest = digest_
+    return article
+
+
+def add_digest_articles(
+    generator: Any,
+    hp: HotpapersSettings,
+    renderer: Renderer,
+    memo: RenderMemo | None,
+    site: history.SiteHistory,
+    lists: dict[str, list[Any]],
+    taken: set[str],
+) -> int:
+    """Add one article per week and month (HOTPAPERS_DIGESTS); return how many."""
+    added = 0
+    timeline = site.timeline
+    for kind in hp.history.digests:
+        for period in timeline.periods(kind):
+            name = f"{kind}-{period.key}"
+            try:
+                dates = timeline.dates_in(period)
+                complete = timeline.is_complete(period, site.today)
+                fingerprint = digest(
+                    f"{complete} {site.period_fingerprint(dates)}".encode()
+                )
+                ranked = memo.ranked(name, fingerprint) if memo is not None else None
+                found = timeline.digest(
+                    period,
+                    hp.ranking,
+                    hp.history.digest_max_papers,
+                    site.today,
+                    ranked=ranked,
+                )
+                marks = Marks(pages=site.page_links(found.ranked))
+                context_key = digest(repr(marks).encode())
+                rendered = (
+                    memo.get(name, fingerprint, context_key)
+                    if memo is not None
+                    else None
+                )
+                if rendered is None:
+                    rendered = Rendered(
+                        fingerprint,
+                        found.ranked,
+                        renderer.render_digest(found, marks),
+                        renderer.render_digest_summary(found),
+                        context_key,
+                    )
+                    if memo is not None:
+                        memo.put(name, rendered)
+                article = make_digest_article(
+                    generator, found, hp, rendered.html, rendered.summary
+                )
+            except Exception as exc:  # one broken digest must not end the build
+                logger.error(
+                    "hotpapers: the digest for %s could not be made: %s: %s",
+                    name,
+                    type(exc).__name__,
+                    exc,
+                )
+                logger.debug("hotpapers: details", exc_info=True)
+                continue
+            timeline.record(found)
+            site.digests.append(found)
+            if article.slug in taken:
+                logger.warning(
+                    "hotpapers: the site already has an article with slug %r; the "
+                    "Hot Papers digest for %s is not added (see HOTPAPERS_DIGEST_SLUG)",
+                    article.slug,
+                    name,
+                )
+                continue
+            taken.add(article.slug)
+            lists[hp.status].append(article)
+            generator.add_source_path(article)
+            site.digest_urls[(kind, period.key)] = article.url
+            added += 1
+    return added
 
 
 def add_day_articles(generator: Any) -> None:
@@ -221,10 +370,11 @@ def add_day_articles(generator: Any) -> None:
     }
     taken = {article.slug for article in generator.articles}
     added = 0
+    loaded_days = []
     for path in files:
         try:
-            article = _day_article(generator, hp, renderer, path, memo)
-        except Exception as exc:  # one broken day or template must not end the build
+            loaded = _load_day(path, hp, memo)
+        except Exception as exc:  # one broken day must not end the build
             logger.error(
                 "hotpapers: the article for %s could not be made: %s: %s",
                 path.name,
@@ -233,7 +383,24 @@ def add_day_articles(generator: Any) -> None:
             )
             logger.debug("hotpapers: details", exc_info=True)
             continue
-        if article is None:
+        if loaded is not None:
+            loaded_days.append(loaded)
+    site = history.SiteHistory.build(hp, loaded_days, generator.settings)
+    site.renderer = renderer
+    site.register_pages(generator.context)
+    for loaded in loaded_days:
+        path = loaded.path
+        try:
+            marks = site.day_marks(loaded.ranked)
+            article = _day_article(generator, hp, renderer, loaded, memo, marks)
+        except Exception as exc:  # one broken day or template must not end the build
+            logger.error(
+                "hotpapers: the article for %s could not be made: %s: %s",
+                path.name,
+                type(exc).__name__,
+                exc,
+            )
+            logger.debug("hotpapers: details", exc_info=True)
             continue
         if article.slug in taken:
             logger.warning(
@@ -246,7 +413,10 @@ def add_day_articles(generator: Any) -> None:
         taken.add(article.slug)
         lists[hp.status].append(article)
         generator.add_source_path(article)
+        site.day_urls[loaded.ranked.date] = article.url
         added += 1
+    added += add_digest_articles(generator, hp, renderer, memo, site, lists, taken)
+    generator.context[history.CONTEXT_KEY] = site
     if memo is not None and generator.settings.get("CACHE_CONTENT"):
         memo.save()
     order_by = generator.settings["ARTICLE_ORDER_BY"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,11 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
+from pelican_hotpapers import charts
 from pelican_hotpapers.arxiv_ids import CATEGORY_RE
-from pelican_hotpapers.models import Post, RankedDay, source_label
+from pelican_hotpapers.models import Paper, Post, RankedDay, source_label
 from pelican_hotpapers.settings import HotpapersSettings
+from pelican_hotpapers.timeline import Digest, Listing, Points, Trend
 
 #: The folder that holds ``hotpapers/day.html`` and its partials.
 TEMPLATES_PATH = Path(__file__).parent / "templates"
@@ -43,6 +46,17 @@ TEMPLATE_PREFIX = "!hotpapers"
 DAY_TEMPLATE = "hotpapers/day.html"
 SUMMARY_TEMPLATE = "hotpapers/summary.html"
 POST_TEMPLATE = "hotpapers/post.html"
+DIGEST_TEMPLATE = "hotpapers/digest.html"
+DIGEST_SUMMARY_TEMPLATE = "hotpapers/digest-summary.html"
+PAPER_HISTORY_TEMPLATE = "hotpapers/paper-history.html"
+#: The page around it, in the theme: extends the theme's base.html.
+PAPER_PAGE_TEMPLATE = "hotpapers/paper-page.html"
+#: The chart templates, by size: a sparkline beside a paper, a full chart.
+CHART_TEMPLATES = {
+    "sparkline": "hotpapers/chart-sparkline.html",
+    "full": "hotpapers/chart.html",
+}
+CHART_SIZES = {"sparkline": (84, 20), "full": (600, 150)}
 
 EMBED_SCRIPT_URL = "https://platform.twitter.com/widgets.js"
 #: The platforms' own scripts that enhance the static embeds, loaded only
@@ -216,6 +230,51 @@ def post_text(post: Post) -> Markup:
     return Markup(html.replace("\n", "<br>\n"))
 
 
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """What a list shows beside each paper from other days.
+
+    ``trends`` are the papers' trend marks on a day's list; ``pages`` the
+    links to the papers that have a page. Both are plain data, so that their
+    ``repr`` can key the render memo.
+    """
+
+    trends: Mapping[str, Trend] = field(default_factory=dict)
+    pages: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DayLink:
+    """A day the paper was listed, with the link to that day's article."""
+
+    listing: Listing
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLink:
+    """A digest the paper was in, its rank there, and the link to it."""
+
+    digest: Digest
+    rank: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaperHistory:
+    """Everything a paper page shows, with its links already made."""
+
+    paper: Paper
+    days: tuple[DayLink, ...]
+    digests: tuple[DigestLink, ...]
+    points: Points
+    posts: tuple[Post, ...]
+
+    @property
+    def best_rank(self) -> int:
+        return min(link.listing.rank for link in self.days)
+
+
 class Renderer:
     """Renders days with one compiled set of templates.
 
@@ -241,6 +300,8 @@ class Renderer:
         self.env.filters["source_label"] = source_label
         self.env.filters["shorten"] = shorten
         self.env.globals["post_template"] = self.post_template
+        self.env.globals["chart"] = self.chart
+        self.env.filters["score"] = charts.number
         self._tz = ZoneInfo(settings.timezone)
         self._post_templates: dict[str, Template] = {}
         # A day shows its one time of counting many times over.
@@ -275,18 +336,48 @@ class Renderer:
             self._post_templates[source] = template
         return template
 
-    def _context(self, ranked: RankedDay) -> dict[str, Any]:
+    def chart(self, points: Points, title: str, size: str = "sparkline") -> Markup:
+        """An inline SVG chart of daily scores, through its template."""
+        width, height = CHART_SIZES[size]
+        drawn = charts.line_chart(points, title, width=width, height=height)
+        if drawn is None:
+            return Markup("")
+        template = self.env.get_template(CHART_TEMPLATES[size])
+        # The template's output is autoescaped: safe to embed as it is.
+        return Markup(template.render(chart=drawn, hotpapers=self.settings).strip())
+
+    def _context(self, ranked: RankedDay, marks: Marks | None = None) -> dict[str, Any]:
         return {
             "day": ranked,
             "hotpapers": self.settings,
             "embed_script_url": EMBED_SCRIPT_URL,
             "embed_scripts": EMBED_SCRIPTS,
+            "marks": marks or Marks(),
         }
 
-    def render_day(self, ranked: RankedDay) -> str:
-        """The body of a day's article."""
+    def render_day(self, ranked: RankedDay, marks: Marks | None = None) -> str:
+        """The body of a day's article; ``marks`` come from the other days."""
         template = self.env.get_template(DAY_TEMPLATE)
-        return template.render(self._context(ranked))
+        return template.render(self._context(ranked, marks))
+
+    def render_digest(self, digest: Digest, marks: Marks | None = None) -> str:
+        """The body of a week's or a month's article."""
+        template = self.env.get_template(DIGEST_TEMPLATE)
+        return template.render(
+            self._context(digest.ranked, marks), digest=digest, period=digest.period
+        )
+
+    def render_digest_summary(self, digest: Digest) -> str:
+        template = self.env.get_template(DIGEST_SUMMARY_TEMPLATE)
+        context = self._context(digest.ranked)
+        return template.render(context, digest=digest, period=digest.period).strip()
+
+    def render_paper_page(self, history: PaperHistory) -> str:
+        """The body of a paper's page: its days, digests, chart and best posts."""
+        template = self.env.get_template(PAPER_HISTORY_TEMPLATE)
+        return template.render(
+            paper=history.paper, history=history, hotpapers=self.settings
+        )
 
     def render_summary(self, ranked: RankedDay) -> str:
         """A short HTML summary naming the top papers, for indexes and feeds."""

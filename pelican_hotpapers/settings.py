@@ -69,8 +69,21 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_HTTP_RETRIES": 3,
     "HOTPAPERS_HTTP_BACKOFF": 1.0,
     "HOTPAPERS_LOCK_TIMEOUT": 600,
+    # Across days (see timeline.py): digests, paper pages, trend marks, JSON.
+    "HOTPAPERS_DIGESTS": [],
+    "HOTPAPERS_DIGEST_TITLE": "Hot Papers, {period}",
+    "HOTPAPERS_DIGEST_SLUG": "hot-papers-{period}",
+    "HOTPAPERS_DIGEST_MAX_PAPERS": 10,
+    "HOTPAPERS_PAPER_PAGES": True,
+    "HOTPAPERS_PAPER_URL": "papers/{slug}.html",
+    "HOTPAPERS_PAPER_SAVE_AS": "papers/{slug}.html",
+    "HOTPAPERS_PAPER_PAGES_MIN_DAYS": 2,
+    "HOTPAPERS_TREND_DAYS": 14,
+    "HOTPAPERS_JSON": True,
 }
 
+#: The periods HOTPAPERS_DIGESTS accepts: ISO weeks and calendar months.
+DIGEST_KINDS = ("week", "month")
 #: The names HOTPAPERS_SOURCES accepts (sources/__init__.py maps them to classes).
 KNOWN_SOURCES = ("x", "bluesky", "hackernews")
 #: The values of HOTPAPERS_FETCH.
@@ -148,6 +161,22 @@ class FetchOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryOptions:
+    """What is built across days; see ``timeline.py``."""
+
+    digests: tuple[str, ...] = ()
+    digest_title: str = "Hot Papers, {period}"
+    digest_slug: str = "hot-papers-{period}"
+    digest_max_papers: int = 10
+    paper_pages: bool = True
+    paper_url: str = "papers/{slug}.html"
+    paper_save_as: str = "papers/{slug}.html"
+    paper_pages_min_days: int = 2
+    trend_days: int = 14
+    json: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class HotpapersSettings:
     """The checked ``HOTPAPERS_*`` settings of one site."""
 
@@ -165,6 +194,7 @@ class HotpapersSettings:
     inline_css: bool
     timezone: str
     fetch: FetchOptions = FetchOptions()
+    history: HistoryOptions = HistoryOptions()
 
     @classmethod
     def from_pelican(
@@ -263,6 +293,7 @@ class HotpapersSettings:
             inline_css=_bool(raw, "HOTPAPERS_INLINE_CSS"),
             timezone=str(timezone),
             fetch=fetch,
+            history=_history(raw),
         )
 
 
@@ -437,14 +468,52 @@ def _categories(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
     return values
 
 
-def _template(raw: Mapping[str, Any], name: str) -> str:
+def _history(raw: Mapping[str, Any]) -> HistoryOptions:
+    digests = _str_list(raw, "HOTPAPERS_DIGESTS")
+    for kind in digests:
+        if kind not in DIGEST_KINDS:
+            raise SettingsError(
+                "HOTPAPERS_DIGESTS",
+                f"holds {kind!r}; the digests are {', '.join(DIGEST_KINDS)}",
+            )
+    return HistoryOptions(
+        digests=tuple(dict.fromkeys(digests)),
+        digest_title=_template(raw, "HOTPAPERS_DIGEST_TITLE", "period"),
+        digest_slug=_template(raw, "HOTPAPERS_DIGEST_SLUG", "period", required=True),
+        digest_max_papers=_int(raw, "HOTPAPERS_DIGEST_MAX_PAPERS", minimum=1),
+        paper_pages=_bool(raw, "HOTPAPERS_PAPER_PAGES"),
+        paper_url=_template(raw, "HOTPAPERS_PAPER_URL", "slug", required=True),
+        paper_save_as=_output_name(raw, "HOTPAPERS_PAPER_SAVE_AS"),
+        paper_pages_min_days=_int(raw, "HOTPAPERS_PAPER_PAGES_MIN_DAYS", minimum=1),
+        trend_days=_int(raw, "HOTPAPERS_TREND_DAYS", minimum=2),
+        json=_bool(raw, "HOTPAPERS_JSON"),
+    )
+
+
+def _output_name(raw: Mapping[str, Any], name: str) -> str:
+    value = _template(raw, name, "slug", required=True)
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or ".." in parts:
+        raise SettingsError(
+            name, "must be a path inside OUTPUT_PATH, such as 'papers/{slug}.html'"
+        )
+    return value
+
+
+def _template(
+    raw: Mapping[str, Any], name: str, field: str = "date", *, required: bool = False
+) -> str:
     value = _str(raw, name)
+    if required and f"{{{field}}}" not in value:
+        # Without it every period or paper would be written to one file.
+        raise SettingsError(name, f"must contain {{{field}}}, not {value!r}")
     try:
-        value.format(date="2021-01-11")
+        value.format(**{field: "2021-01-11"})
     # "{date.year}" raises AttributeError and "{date[x]}" TypeError.
     except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
         raise SettingsError(
-            name, f"must be a format string using only {{date}}, not {value!r} ({exc})"
+            name,
+            f"must be a format string using only {{{field}}}, not {value!r} ({exc})",
         ) from None
     return value
 

@@ -21,9 +21,9 @@ def rendered_days(monkeypatch) -> list[str]:
     seen: list[str] = []
     original = render.Renderer.render_day
 
-    def counting(self, ranked):
+    def counting(self, ranked, *args, **kwargs):
         seen.append(ranked.date.isoformat())
-        return original(self, ranked)
+        return original(self, ranked, *args, **kwargs)
 
     monkeypatch.setattr(render.Renderer, "render_day", counting)
     return seen
@@ -118,3 +118,80 @@ def test_a_theme_template_outside_hotpapers_is_part_of_the_key(
         soup(out / "hot-papers-2021-01-11.html").select_one("#hp-banner").get_text()
         == "V2"
     )
+
+
+# --- Pages that depend on other days ------------------------------------------
+
+
+def listing(date: dt.date, *arxiv_ids: str):
+    from .factories import make_entry
+
+    return make_day(date, entries=tuple(make_entry(i, ((60, 0),)) for i in arxiv_ids))
+
+
+D = dt.date(2021, 1, 11)
+
+
+def test_a_new_day_renders_again_exactly_the_days_whose_marks_change(
+    tmp_path, rendered_days
+):
+    data = tmp_path / "data"
+    cache.write_day(data, listing(D, "2101.00001"))
+    cache.write_day(data, listing(D + dt.timedelta(2), "2101.00001"))
+    cache.write_day(data, listing(D + dt.timedelta(5), "2101.00002"))
+    build(tmp_path, data, **CACHED)
+    assert len(rendered_days) == 3
+
+    # A paper unrelated to the others: only the new day is rendered.
+    cache.write_day(data, listing(D + dt.timedelta(6), "2101.00003"))
+    rendered_days.clear()
+    build(tmp_path, data, **CACHED)
+    assert rendered_days == ["2021-01-17"]
+
+    # A day filled in between: the later day of the same paper changes its
+    # mark (day 3 now) and sparkline; the earlier one looks only backwards.
+    cache.write_day(data, listing(D + dt.timedelta(1), "2101.00001"))
+    rendered_days.clear()
+    out = build(tmp_path, data, **CACHED)
+    assert rendered_days == ["2021-01-12", "2021-01-13"]
+    mark = soup(out / "hot-papers-2021-01-13.html").select_one(".hotpapers-mark")
+    assert mark.get_text() == "day 3 on the list"
+
+    # A paper listed again gets a page: its first day now links to it.
+    assert not soup(out / "hot-papers-2021-01-16.html").select("a.hotpapers-paper-page")
+    cache.write_day(data, listing(D + dt.timedelta(7), "2101.00002"))
+    rendered_days.clear()
+    out = build(tmp_path, data, **CACHED)
+    assert rendered_days == ["2021-01-16", "2021-01-18"]
+    assert soup(out / "hot-papers-2021-01-16.html").select("a.hotpapers-paper-page")
+
+    # Nothing new: nothing rendered, and the pages are the same.
+    rendered_days.clear()
+    build(tmp_path, data, **CACHED)
+    assert rendered_days == []
+
+
+def test_digests_come_from_the_memo_until_one_of_their_days_changes(
+    tmp_path, monkeypatch
+):
+    seen: list[str] = []
+    original = render.Renderer.render_digest
+
+    def counting(self, digest, *args, **kwargs):
+        seen.append(digest.period.key)
+        return original(self, digest, *args, **kwargs)
+
+    monkeypatch.setattr(render.Renderer, "render_digest", counting)
+    data = tmp_path / "data"
+    cache.write_day(data, listing(D, "2101.00001"))
+    cache.write_day(data, listing(D + dt.timedelta(7), "2101.00002"))
+    settings = {**CACHED, "HOTPAPERS_DIGESTS": ["week", "month"]}
+    build(tmp_path, data, **settings)
+    assert sorted(seen) == ["2021-01", "2021-W02", "2021-W03"]
+    seen.clear()
+    build(tmp_path, data, **settings)
+    assert seen == []
+    cache.write_day(data, listing(D + dt.timedelta(8), "2101.00003"))
+    seen.clear()
+    build(tmp_path, data, **settings)
+    assert sorted(seen) == ["2021-01", "2021-W03"]

@@ -16,6 +16,7 @@ from pelican_hotpapers.settings import (
     FALLBACK_AUTHOR,
     MAX_DAYS_AGO,
     SITE_FOLDERS,
+    HistoryOptions,
     HotpapersSettings,
     RankingOptions,
     SettingsError,
@@ -489,3 +490,75 @@ def test_a_relative_pelican_folder_is_read_from_the_working_folder(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert load(tmp_path, HOTPAPERS_DATA_PATH="output/hp", OUTPUT_PATH="output")
+
+
+# --- across days ------------------------------------------------------------------
+
+
+def test_history_defaults(tmp_path: Path) -> None:
+    history = load(tmp_path).history
+    assert history == HistoryOptions()
+    assert history.digests == ()
+    assert history.digest_title == "Hot Papers, {period}"
+    assert history.digest_slug == "hot-papers-{period}"
+    assert history.digest_max_papers == 10
+    assert history.paper_pages is True
+    assert history.paper_url == history.paper_save_as == "papers/{slug}.html"
+    assert history.paper_pages_min_days == 2
+    assert history.trend_days == 14
+    assert history.json is True
+
+
+def test_history_values_are_taken_over(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        HOTPAPERS_DIGESTS=["month", "week", "month"],
+        HOTPAPERS_DIGEST_TITLE="Best of {period}",
+        HOTPAPERS_DIGEST_SLUG="best-{period}",
+        HOTPAPERS_DIGEST_MAX_PAPERS=3,
+        HOTPAPERS_PAPER_PAGES=False,
+        HOTPAPERS_PAPER_URL="p/{slug}/",
+        HOTPAPERS_PAPER_SAVE_AS="p/{slug}/index.html",
+        HOTPAPERS_PAPER_PAGES_MIN_DAYS=1,
+        HOTPAPERS_TREND_DAYS=7,
+        HOTPAPERS_JSON=False,
+    ).history
+    assert history == HistoryOptions(
+        digests=("month", "week"),
+        digest_title="Best of {period}",
+        digest_slug="best-{period}",
+        digest_max_papers=3,
+        paper_pages=False,
+        paper_url="p/{slug}/",
+        paper_save_as="p/{slug}/index.html",
+        paper_pages_min_days=1,
+        trend_days=7,
+        json=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HOTPAPERS_DIGESTS", ["day"]),
+        ("HOTPAPERS_DIGESTS", "week"),
+        ("HOTPAPERS_DIGEST_TITLE", "Hot {date}"),
+        ("HOTPAPERS_DIGEST_SLUG", "hot-papers"),
+        ("HOTPAPERS_DIGEST_SLUG", "hot-{date}"),
+        ("HOTPAPERS_DIGEST_MAX_PAPERS", 0),
+        ("HOTPAPERS_PAPER_PAGES", "yes"),
+        ("HOTPAPERS_PAPER_URL", "papers/index.html"),
+        ("HOTPAPERS_PAPER_SAVE_AS", "papers.html"),
+        ("HOTPAPERS_PAPER_SAVE_AS", "/etc/{slug}.html"),
+        ("HOTPAPERS_PAPER_SAVE_AS", "../{slug}.html"),
+        ("HOTPAPERS_PAPER_PAGES_MIN_DAYS", 0),
+        ("HOTPAPERS_TREND_DAYS", 1),
+        ("HOTPAPERS_JSON", 1),
+    ],
+)
+def test_bad_history_value_names_the_setting(
+    tmp_path: Path, name: str, value: Any
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, **{name: value})
+    assert caught.value.name == name
