@@ -38,6 +38,7 @@ from .conftest import EXAMPLE_SITE, ROOT
 pytestmark = pytest.mark.build
 
 WORKFLOW = EXAMPLE_SITE / ".github" / "workflows" / "hot-papers.yml"
+BAD_SETTING = 'HOTPAPERS_MIN_PAPER_SCORE = "lots"\n'
 
 
 def run(
@@ -225,6 +226,45 @@ def test_the_workflow_builds_the_example_site_from_the_wheel(site, built):
     assert "One-Class Classification: A Survey" in reference
 
 
+def test_info_lines_show_only_with_v(site, venv, built):
+    """What the README promises: the plugin's info lines need ``pelican -v``."""
+    quiet = built.stdout + built.stderr
+    assert "hotpapers:" not in quiet
+    verbose = run(
+        [str(venv / "bin" / "pelican"), "content", "-s", "pelicanconf.py", "-v"],
+        site,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    assert succeeded(verbose)
+    lines = (verbose.stdout + verbose.stderr).splitlines()
+    said = [line for line in lines if "hotpapers: HOTPAPERS_FETCH is 'never'" in line]
+    assert len(said) == 1
+    assert "INFO" in said[0]
+
+
+def test_a_bad_setting_fails_the_workflow_build_but_not_plain_pelican(work, site, venv):
+    """A bad setting is one ERROR, and plain ``pelican`` still exits 0; the
+    workflow's ``--fatal errors`` makes the job fail."""
+    broken = work / "broken-site"
+    shutil.copytree(site, broken, ignore=shutil.ignore_patterns("output", "cache"))
+    with (broken / "pelicanconf.py").open("a", encoding="utf-8") as conf:
+        conf.write(BAD_SETTING)
+    plain = run(
+        [str(venv / "bin" / "pelican"), "content", "-s", "pelicanconf.py"],
+        broken,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    assert succeeded(plain)
+    errors = [
+        line
+        for line in (plain.stdout + plain.stderr).splitlines()
+        if "ERROR" in line and "HOTPAPERS_MIN_PAPER_SCORE" in line
+    ]
+    assert len(errors) == 1
+    assert not (broken / "output" / "hot-papers-2021-01-11.html").exists()
+    assert run_step("Build", broken, venv).returncode != 0
+
+
 def test_no_workflow_step_installs_the_unreleased_name():
     """``pip install pelican-hotpapers`` finds nothing until a release exists."""
     installs = [
@@ -247,3 +287,11 @@ def test_the_readme_gives_the_index_install_only_as_for_once_released():
     ]
     assert before
     assert [text for text in before if "once it is released on pypi" not in text] == []
+
+
+def test_the_readme_cron_recipe_fails_on_errors():
+    text = (ROOT / "README.rst").read_text(encoding="utf-8")
+    cron = [line for line in text.splitlines() if line.startswith("    30 6 * * *")]
+    assert cron
+    for line in cron:
+        assert line.rstrip().endswith("pelican content --fatal errors")
