@@ -8,12 +8,13 @@ wheel alone into a fresh virtual environment with the GitHub Actions
 workflow's own install step, and build a copy of the example site with the
 workflow's own build step.
 
-They need the package index, as a user's machine does: pip installs the
-plugin's dependencies into the new environment, and ``python -m build`` its
-build requirements into an isolated one. pip's cache keeps that quick. The
-build is isolated on purpose: ``--no-isolation`` would build with whatever
-this environment happens to hold, and hide a build requirement missing from
-pyproject.toml.
+They run offline, as every test here does: nothing reaches the package
+index. The build runs without isolation, with the build requirements that
+pyproject.toml names (the test extras install them; a test checks that the
+two agree). The fresh environment sees this environment's installed
+dependencies through a path file, so the workflow's install step, run as
+written with ``PIP_NO_INDEX=1``, finds them satisfied and installs the wheel
+alone.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from pelican_hotpapers import __version__
 
@@ -93,6 +96,7 @@ def run_step(name: str, site: Path, venv: Path) -> subprocess.CompletedProcess[s
         k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")
     }
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["PIP_NO_INDEX"] = "1"  # offline: the dependencies are already there
     env["COLUMNS"] = "400"  # one log record, one line
     return run(["bash", "-eo", "pipefail", "-c", workflow_steps()[name]], site, env)
 
@@ -110,7 +114,15 @@ def dist(work: Path) -> Path:
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, source / name)
     built = run(
-        [sys.executable, "-m", "build", "--outdir", str(work / "dist"), str(source)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--no-isolation",
+            "--outdir",
+            str(work / "dist"),
+            str(source),
+        ],
         work,
     )
     assert succeeded(built)
@@ -146,9 +158,25 @@ def site(work: Path, wheel: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(work: Path, site: Path) -> Path:
-    """A fresh virtual environment, filled by the workflow's install step."""
+    """A fresh virtual environment, filled by the workflow's install step.
+
+    It sees this environment's packages (pelican, markdown, ...) through a
+    path file, as installed dependencies; a path file's folder is not
+    scanned for further path files, so this checkout's editable install
+    stays out. ``pelican`` gets the launcher pip would have written.
+    """
     venv = work / "venv"
     assert succeeded(run([sys.executable, "-m", "venv", str(venv)], work))
+    purelib = Path(sysconfig.get_paths()["purelib"])
+    (fresh,) = (venv / "lib").glob("python3*/site-packages")
+    (fresh / "test-dependencies.pth").write_text(f"{purelib}\n", encoding="utf-8")
+    launcher = venv / "bin" / "pelican"
+    launcher.write_text(
+        f"#!{venv / 'bin' / 'python'}\n"
+        "import sys\nfrom pelican import main\nsys.exit(main())\n",
+        encoding="utf-8",
+    )
+    launcher.chmod(0o755)
     assert succeeded(run_step("Install", site, venv))
     return venv
 
@@ -295,3 +323,19 @@ def test_the_readme_cron_recipe_fails_on_errors():
     assert cron
     for line in cron:
         assert line.rstrip().endswith("pelican content --fatal errors")
+
+
+def test_the_test_extras_hold_the_build_requirements():
+    """The offline build uses what this environment holds: the build
+    requirements of pyproject.toml must be among the test extras."""
+    import configparser
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    required = {
+        Requirement(line).name for line in pyproject["build-system"]["requires"]
+    }
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg", encoding="utf-8")
+    extras = setup["options.extras_require"]["test"].split()
+    assert required <= {Requirement(line).name for line in extras}
