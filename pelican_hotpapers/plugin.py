@@ -19,10 +19,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pelican
+from markupsafe import Markup
 from pelican import signals
-from pelican.contents import Article
+from pelican.contents import Article, Static
 from pelican.urlwrappers import Author, Category, Tag
-from pelican.utils import order_content
+from pelican.utils import order_content, sanitised_join
 
 from pelican_hotpapers import cache, history, ranking
 from pelican_hotpapers.memo import Rendered, RenderMemo, digest, memo_key
@@ -32,9 +33,25 @@ from pelican_hotpapers.settings import HotpapersSettings, SettingsError
 
 logger = logging.getLogger(__name__)
 
+#: The stylesheet template, linked or inlined by ``day.html``.
+CSS_TEMPLATE = "hotpapers/hotpapers.css"
+#: The context key under which the articles' receiver leaves the stylesheet
+#: (a ``Static``) for :class:`StylesheetGenerator` to write.
+STYLESHEET_KEY = "hotpapers_stylesheet"
+#: The longest ``description``: search engines show about 160 characters.
+DESCRIPTION_LENGTH = 160
+# Look-alikes for the characters that are markup. Pelican's own "simple" theme,
+# and themes made from it, print ``description`` into an attribute unescaped,
+# and a paper's title is a stranger's text.
+_NOT_MARKUP = str.maketrans(
+    {"<": "\u2039", ">": "\u203a", '"': "\u201d", "'": "\u2019"}
+)
+
 
 def register() -> None:
     """Connect the plugin's receivers; Pelican calls this through the package."""
+    signals.initialized.connect(keep_main_language)
+    signals.get_generators.connect(stylesheet_generator)
     signals.article_generator_pretaxonomy.connect(add_day_articles)
     signals.get_generators.connect(get_generators)
 
@@ -44,6 +61,75 @@ def get_generators(pelican_object: Any) -> type:
     from pelican_hotpapers.generator import HotpapersGenerator
 
     return HotpapersGenerator
+
+
+def keep_main_language(pelican_obj: Any) -> None:
+    """Receiver of ``initialized``: fix an unset HOTPAPERS_LANG to DEFAULT_LANG.
+
+    i18n_subsites builds each subsite from a copy of the main site's settings
+    whose DEFAULT_LANG is the subsite's language. Left unset, HOTPAPERS_LANG
+    would follow it, and the articles would be built as German in a ``de``
+    subsite. Set here, in the main site's settings before i18n_subsites copies
+    them, it stays the main site's language in every subsite (a subsite's
+    overrides may still set their own).
+    """
+    settings = pelican_obj.settings
+    if settings.get("HOTPAPERS_LANG") is None and settings.get("DEFAULT_LANG"):
+        settings["HOTPAPERS_LANG"] = settings["DEFAULT_LANG"]
+
+
+def stylesheet_generator(pelican_obj: Any) -> type[StylesheetGenerator]:
+    """Receiver of ``get_generators``: the generator that writes our stylesheet."""
+    return StylesheetGenerator
+
+
+class StylesheetGenerator:
+    """Writes the stylesheet that the articles link (HOTPAPERS_CSS = "link").
+
+    One file for the whole site keeps the CSS out of every article's text,
+    which plugins such as readtime and statistics count as words. A generator
+    returned from ``get_generators`` is Pelican's way to add an output file:
+    it writes after Pelican has emptied OUTPUT_PATH.
+    """
+
+    def __init__(
+        self,
+        context: dict[str, Any],
+        settings: dict[str, Any],
+        path: str,
+        theme: str,
+        output_path: str,
+        **kwargs: Any,
+    ) -> None:
+        self.context = context
+        self.output_path = output_path
+
+    def generate_output(self, writer: Any) -> None:
+        stylesheet = self.context.get(STYLESHEET_KEY)
+        if stylesheet is None:  # no Hot Papers article, or no linked CSS
+            return
+        target = sanitised_join(self.output_path, stylesheet.save_as)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w", encoding="utf-8") as out:
+            out.write(stylesheet.content)
+        logger.debug("hotpapers: wrote the stylesheet %s", target)
+
+
+def describe(summary_html: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """The summary as plain text of at most ``limit`` characters.
+
+    It becomes the article's ``description``, which SEO and social plugins
+    (pelican-seo's ``og:description``) and themes' ``<meta name="description">``
+    read as plain text.
+    """
+    text = Markup(summary_html).striptags().translate(_NOT_MARKUP)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.") + "\u2026"
 
 
 def settings_dir(pelican_settings: dict[str, Any]) -> Path:
@@ -91,9 +177,14 @@ def load_site_settings(pelican_settings: dict[str, Any]) -> HotpapersSettings | 
 
 
 def make_article(
-    generator: Any, ranked: RankedDay, hp: HotpapersSettings, html: str, summary: str
+    generator: Any,
+    ranked: RankedDay,
+    hp: HotpapersSettings,
+    html: str,
+    summary: str,
+    source_path: Path,
 ) -> Article:
-    """One Pelican article for one ranked day and its rendered body."""
+    """One Pelican article for one ranked day (read from ``source_path``)."""
     settings = generator.settings
     date_text = ranked.date.isoformat()
     tz = ZoneInfo(hp.timezone)
@@ -106,16 +197,21 @@ def make_article(
         "author": Author(hp.author, settings),
         "authors": [Author(hp.author, settings)],
         "summary": summary,
+        "description": describe(summary),
+        "lang": hp.lang,
         "status": hp.status,
     }
-    # A path under PATH that no real file has: Pelican keys caches, links and
-    # translations by source path, so each day needs its own.
-    source_path = os.path.join(generator.path, "hotpapers", f"{date_text}.json")
+    # The day file is the article's real source, so plugins that open it
+    # (show_source, OUTPUT_SOURCES, dates from git) find a file. It lies
+    # outside PATH by design (see load_site_settings): Pelican's
+    # relative_source_path for it starts with "../", which keys it uniquely
+    # for {filename} links, i18n translations and caches. Nothing is written
+    # there: plugins put their copies beside the article's save_as.
     article = Article(
         html,
         metadata=metadata,
         settings=settings,
-        source_path=source_path,
+        source_path=str(source_path),
         context=generator.context,
     )
     article.hotpapers = ranked
@@ -211,7 +307,49 @@ def _day_article(
         )
         if memo is not None:
             memo.put(name, rendered)
-    return make_article(generator, rendered.ranked, hp, rendered.html, rendered.summary)
+    return make_article(
+        generator, rendered.ranked, hp, rendered.html, rendered.summary, loaded.path
+    )
+
+
+def _add_stylesheet(generator: Any, hp: HotpapersSettings, renderer: Renderer) -> None:
+    """Register the stylesheet as a static file that ``{static}`` links find.
+
+    ``day.html`` links it as ``{static}/<HOTPAPERS_CSS_SAVE_AS>``. Pelican
+    turns that into the right URL on every page that shows the article
+    (relative with RELATIVE_URLS, in feeds too), as it does for a static file
+    of the site. :class:`StylesheetGenerator` writes the file. The template
+    is the theme's ``hotpapers/hotpapers.css`` if it has one.
+    """
+    template = renderer.env.get_template(CSS_TEMPLATE)
+    stylesheet = Static(
+        template.render().rstrip("\n") + "\n",
+        metadata={"save_as": hp.css_save_as, "url": hp.css_save_as},
+        settings=generator.settings,
+        source_path=template.filename,
+        context=generator.context,
+    )
+    generator.context["static_content"][hp.css_save_as] = stylesheet
+    generator.context[STYLESHEET_KEY] = stylesheet
+
+
+def _filter_translations_again(generator: Any) -> None:
+    """Let i18n_subsites's filter see our articles, whichever receiver ran first.
+
+    i18n_subsites moves articles whose language has another (sub)site out of
+    a site's lists (I18N_UNTRANSLATED_ARTICLES) at
+    ``article_generator_pretaxonomy``, the signal that adds ours. Blinker
+    does not order the receivers of a signal, so its filter may have run
+    before our articles existed. Running it again only moves what is still in
+    the wrong list, so our articles are treated as hand-written ones are.
+    """
+    if not generator.settings.get("I18N_SUBSITES"):
+        return
+    for receiver in signals.article_generator_pretaxonomy.receivers_for(generator):
+        name = getattr(receiver, "__name__", "")
+        module = getattr(receiver, "__module__", None) or ""
+        if name == "filter_contents_translations" and "i18n_subsites" in module:
+            receiver(generator)
 
 
 def make_digest_article(
@@ -419,10 +557,22 @@ def add_day_articles(generator: Any) -> None:
     generator.context[history.CONTEXT_KEY] = site
     if memo is not None and generator.settings.get("CACHE_CONTENT"):
         memo.save()
+    if added and hp.css == "link":
+        try:
+            _add_stylesheet(generator, hp, renderer)
+        except Exception as exc:  # a theme's broken stylesheet template
+            logger.error(
+                "hotpapers: the stylesheet could not be made (%s: %s); the "
+                "articles link a missing file",
+                type(exc).__name__,
+                exc,
+            )
     order_by = generator.settings["ARTICLE_ORDER_BY"]
     generator.articles = order_content(generator.articles, order_by)
     generator.hidden_articles = order_content(generator.hidden_articles, order_by)
     generator.drafts = order_content(generator.drafts, order_by)
+    if added:
+        _filter_translations_again(generator)
     logger.info(
         "hotpapers: added %d Hot Papers article(s) from %s", added, hp.data_path
     )

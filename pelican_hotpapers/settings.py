@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,7 +42,10 @@ DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_SUMMARY_PAPERS": 3,
     "HOTPAPERS_TIME_FORMAT": "%Y-%m-%d %H:%M %Z",
     "HOTPAPERS_EMBED_SCRIPT": False,
-    "HOTPAPERS_INLINE_CSS": True,
+    "HOTPAPERS_CSS": "link",
+    "HOTPAPERS_CSS_SAVE_AS": "hotpapers/hotpapers.css",
+    "HOTPAPERS_INLINE_CSS": None,
+    "HOTPAPERS_LANG": None,
     # Fetching (see fetch.py and sources/).
     "HOTPAPERS_SOURCES": ["x"],
     "HOTPAPERS_SOURCE_WEIGHTS": {},
@@ -102,6 +105,10 @@ _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 FALLBACK_AUTHOR = "Hot Papers"
 
 _STATUSES = ("published", "hidden", "draft")
+#: The values of HOTPAPERS_CSS besides None (no stylesheet).
+CSS_MODES = ("link", "inline")
+# A language code as Pelican's ``lang`` metadata and i18n_subsites use it.
+_LANG_RE = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*\Z")
 
 
 class SettingsError(ValueError):
@@ -191,10 +198,18 @@ class HotpapersSettings:
     summary_papers: int
     time_format: str
     embed_script: bool
-    inline_css: bool
+    #: "link", "inline" or None; see HOTPAPERS_CSS.
+    css: str | None
+    css_save_as: str
+    lang: str
     timezone: str
     fetch: FetchOptions = FetchOptions()
     history: HistoryOptions = HistoryOptions()
+
+    @property
+    def inline_css(self) -> bool:
+        """Whether the stylesheet sits inside each article (templates of 0.1 ask)."""
+        return self.css == "inline"
 
     @classmethod
     def from_pelican(
@@ -290,7 +305,9 @@ class HotpapersSettings:
             summary_papers=_int(raw, "HOTPAPERS_SUMMARY_PAPERS", minimum=0),
             time_format=_str(raw, "HOTPAPERS_TIME_FORMAT"),
             embed_script=_bool(raw, "HOTPAPERS_EMBED_SCRIPT"),
-            inline_css=_bool(raw, "HOTPAPERS_INLINE_CSS"),
+            css=_css(raw, pelican_settings),
+            css_save_as=_output_file(raw, "HOTPAPERS_CSS_SAVE_AS"),
+            lang=_lang(raw, pelican_settings),
             timezone=str(timezone),
             fetch=fetch,
             history=_history(raw),
@@ -496,6 +513,61 @@ def _output_name(raw: Mapping[str, Any], name: str) -> str:
     if value.startswith(("/", "\\")) or ".." in parts:
         raise SettingsError(
             name, "must be a path inside OUTPUT_PATH, such as 'papers/{slug}.html'"
+        )
+    return value
+
+
+def _css(raw: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    value = raw["HOTPAPERS_CSS"]
+    if value is not None and value not in CSS_MODES:
+        raise SettingsError(
+            "HOTPAPERS_CSS", f"must be 'link', 'inline' or None, not {value!r}"
+        )
+    inline = raw["HOTPAPERS_INLINE_CSS"]
+    if inline is None:
+        return value
+    if not isinstance(inline, bool):
+        raise SettingsError(
+            "HOTPAPERS_INLINE_CSS", f"must be True, False or None, not {inline!r}"
+        )
+    if "HOTPAPERS_CSS" in given:
+        logger.warning(
+            "hotpapers: HOTPAPERS_INLINE_CSS is ignored because HOTPAPERS_CSS "
+            "is set; remove HOTPAPERS_INLINE_CSS"
+        )
+        return value
+    # The setting of 0.1, kept working: True put the stylesheet in each article.
+    return "inline" if inline else None
+
+
+def _output_file(raw: Mapping[str, Any], name: str) -> str:
+    value = _str(raw, name)
+    path = PurePosixPath(value)
+    if (
+        "\\" in value
+        or path.is_absolute()
+        or PureWindowsPath(value).drive
+        or ".." in path.parts
+        or value.endswith("/")
+        or path == PurePosixPath(".")
+    ):
+        raise SettingsError(
+            name,
+            "must be a file path relative to OUTPUT_PATH, such as "
+            f"'theme/css/hotpapers.css', not {value!r}",
+        )
+    return str(path)
+
+
+def _lang(raw: Mapping[str, Any], given: Mapping[str, Any]) -> str:
+    value = raw["HOTPAPERS_LANG"]
+    if value is None:
+        return str(given.get("DEFAULT_LANG") or "en")
+    if not isinstance(value, str) or not _LANG_RE.match(value):
+        raise SettingsError(
+            "HOTPAPERS_LANG",
+            f"must be a language code such as 'en' or 'pt-BR', or None for "
+            f"DEFAULT_LANG, not {value!r}",
         )
     return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 from pelican import Pelican
@@ -62,3 +63,21 @@ def article_links(page: Path) -> list[str]:
             if name not in found:
                 found.append(name)
     return found
+
+
+def stylesheet_of(page: Path, output: Path, siteurl: str) -> Path:
+    """The output file that the page's link to the Hot Papers stylesheet reaches.
+
+    The link is resolved as a browser would, from the page's own URL under
+    ``siteurl``, so a relative link must be right for the page's depth.
+    """
+    hrefs = [
+        link["href"]
+        for link in soup(page).find_all("link", rel="stylesheet")
+        if "hotpapers" in link["href"] or link["href"].endswith("hp.css")
+    ]
+    assert len(hrefs) == 1, hrefs
+    page_url = f"{siteurl}/{page.relative_to(output).as_posix()}"
+    url = urlsplit(urljoin(page_url, hrefs[0]))
+    assert f"{url.scheme}://{url.netloc}" == siteurl, hrefs[0]
+    return output / url.path.lstrip("/")

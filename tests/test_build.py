@@ -20,12 +20,17 @@ from pelican.settings import read_settings
 
 from pelican_hotpapers import cache
 from pelican_hotpapers.models import Entry
+from pelican_hotpapers.plugin import DESCRIPTION_LENGTH, describe
+from pelican_hotpapers.render import TEMPLATES_PATH
 
 from .conftest import EXAMPLE_SITE, REFERENCE_POST
 from .factories import make_day, make_entry, make_paper, make_post
-from .sites import article_links, build, soup
+from .sites import article_links, build, soup, stylesheet_of
 
 pytestmark = pytest.mark.build
+
+SITEURL = "https://lab.example.org"
+CSS = (TEMPLATES_PATH / "hotpapers" / "hotpapers.css").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("theme", ["notmyidea", "simple"])
@@ -86,6 +91,11 @@ def test_days_become_articles_everywhere(tmp_path, data_dir, theme):
         "lab-news.html",
         "hot-papers-2021-01-11.html",
     ]
+
+    # Styled by one stylesheet that the article links, not by CSS in its text.
+    assert page.find("style") is None
+    stylesheet = stylesheet_of(out / "hot-papers-2021-01-11.html", out, SITEURL)
+    assert stylesheet.read_text(encoding="utf-8").strip() == CSS.strip()
 
 
 def test_no_third_party_script_by_default(tmp_path, data_dir):
@@ -154,6 +164,144 @@ def test_articles_carry_the_structured_day(tmp_path, data_dir):
     assert ranked.date == dt.date(2021, 1, 11)
     assert [e.paper.arxiv_id for e in ranked.entries] == ["2101.02831", "2101.03164"]
     assert ranked.entries[0].score == 150
+
+
+# --- The stylesheet ------------------------------------------------------------
+
+
+def test_stylesheet_link_works_at_every_depth_with_relative_urls(tmp_path, data_dir):
+    out = build(
+        tmp_path,
+        data_dir,
+        RELATIVE_URLS=True,
+        ARTICLE_URL="posts/{date:%Y}/{slug}/",
+        ARTICLE_SAVE_AS="posts/{date:%Y}/{slug}/index.html",
+    )
+    page = out / "posts" / "2021" / "hot-papers-2021-01-11" / "index.html"
+    link = soup(page).find("link", href=re.compile("hotpapers.css"))
+    assert link["href"] == "../../../hotpapers/hotpapers.css"
+    assert stylesheet_of(page, out, SITEURL) == out / "hotpapers" / "hotpapers.css"
+    # notmyidea shows the newest article in full on the index, one level up.
+    assert stylesheet_of(out / "index.html", out, SITEURL).exists()
+    # Feeds get an absolute URL.
+    feed = (out / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
+    assert f"{SITEURL}/hotpapers/hotpapers.css" in feed
+
+
+def test_stylesheet_save_as_and_theme_override(tmp_path, data_dir):
+    overrides = tmp_path / "overrides"
+    (overrides / "hotpapers").mkdir(parents=True)
+    (overrides / "hotpapers" / "hotpapers.css").write_text(".theme-css { x: y }")
+    out = build(
+        tmp_path,
+        data_dir,
+        HOTPAPERS_CSS_SAVE_AS="theme/css/hp.css",
+        THEME_TEMPLATES_OVERRIDES=[str(overrides)],
+    )
+    target = stylesheet_of(out / "hot-papers-2021-01-12.html", out, SITEURL)
+    assert target == out / "theme" / "css" / "hp.css"
+    assert target.read_text(encoding="utf-8") == ".theme-css { x: y }\n"
+    assert not (out / "hotpapers").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "inline"),
+    [
+        ({"HOTPAPERS_CSS": "inline"}, True),
+        ({"HOTPAPERS_INLINE_CSS": True}, True),
+        ({"HOTPAPERS_CSS": None}, False),
+        ({"HOTPAPERS_INLINE_CSS": False}, False),
+    ],
+)
+def test_inline_or_no_stylesheet(tmp_path, data_dir, setting, inline):
+    out = build(tmp_path, data_dir, **setting)
+    page = soup(out / "hot-papers-2021-01-11.html")
+    style = page.find("style")
+    assert (style is not None) == inline
+    if inline:
+        assert style.get_text().strip() == CSS.strip()
+    assert page.find("link", href=re.compile("hotpapers")) is None
+    assert not (out / "hotpapers").exists()
+
+
+def test_a_broken_theme_stylesheet_is_one_error(tmp_path, data_dir, caplog):
+    overrides = tmp_path / "overrides"
+    (overrides / "hotpapers").mkdir(parents=True)
+    (overrides / "hotpapers" / "hotpapers.css").write_text("{% if %}")
+    out = build(tmp_path, data_dir, THEME_TEMPLATES_OVERRIDES=[str(overrides)])
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith("hotpapers: the stylesheet")
+
+
+def test_no_stylesheet_without_an_article(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "2021-01-13.json").write_text("{", encoding="utf-8")
+    out = build(tmp_path, data)
+    assert (out / "lab-news.html").exists()
+    assert not (out / "hotpapers").exists()
+
+
+# --- What other plugins and themes read ------------------------------------------
+
+
+def test_description_is_the_summary_as_bounded_plain_text():
+    summary = (
+        "<p>3 hot papers on 2021-01-11, led by <bdi>Fast &amp; &lt;exact&gt; "
+        'ranking of "quoted" things</bdi>; <bdi>Bayes\' rule</bdi>.</p>'
+    )
+    assert describe(summary) == (
+        "3 hot papers on 2021-01-11, led by Fast & \u2039exact\u203a ranking of "
+        "\u201dquoted\u201d things; Bayes\u2019 rule."
+    )
+    long = "<p>" + " ".join(["word"] * 100) + "</p>"
+    text = describe(long)
+    assert len(text) <= DESCRIPTION_LENGTH
+    assert text.endswith("word\u2026")
+    assert describe("<p>" + "x" * 300 + "</p>") == "x" * 159 + "\u2026"
+
+
+def test_description_cannot_break_out_of_a_theme_attribute(tmp_path):
+    """Pelican's "simple" theme prints ``description`` into a meta tag unescaped."""
+    data = tmp_path / "data"
+    title = 'Evil "><script>alert(1)</script> title'
+    entry = Entry(paper=make_paper("2101.02831", title=title), posts=(make_post(),))
+    cache.write_day(data, make_day(entries=(entry,)))
+    out = build(tmp_path, data, "simple", HOTPAPERS_MIN_PAPER_SCORE=0)
+    page = soup(out / "hot-papers-2021-01-11.html")
+    assert page.head.find("script") is None
+    meta = page.head.find("meta", attrs={"name": "description"})
+    assert "Evil \u201d\u203a\u2039script\u203aalert(1)" in meta["content"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "lang", "name"),
+    [
+        ({}, "en", "hot-papers-2021-01-11.html"),
+        ({"DEFAULT_LANG": "de"}, "de", "hot-papers-2021-01-11.html"),
+        ({"HOTPAPERS_LANG": "fr"}, "fr", "hot-papers-2021-01-11-fr.html"),
+    ],
+)
+def test_articles_carry_a_language(tmp_path, data_dir, settings, lang, name):
+    out = build(tmp_path, data_dir, **settings)
+    # Not in the site's language: Pelican saves it as ARTICLE_LANG_SAVE_AS.
+    assert soup(out / name).html["lang"] == lang
+
+
+def test_the_day_file_is_the_source(tmp_path, data_dir):
+    """OUTPUT_SOURCES copies each article's source; {filename} links reach it."""
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "pointer.md").write_text(
+        "Title: Pointer\nDate: 2021-01-13\n\n"
+        "[the day]({filename}/../hotpapers/2021-01-11.json)\n",
+        encoding="utf-8",
+    )
+    out = build(tmp_path, data_dir, OUTPUT_SOURCES=True)
+    copied = out / "hot-papers-2021-01-11.text"
+    assert copied.read_bytes() == (data_dir / "2021-01-11.json").read_bytes()
+    link = soup(out / "pointer.html").find("a", string="the day")
+    assert link["href"] == f"{SITEURL}/hot-papers-2021-01-11.html"
 
 
 def test_no_data_folder_builds_with_one_info_line(tmp_path, caplog):

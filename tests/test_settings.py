@@ -48,7 +48,9 @@ def test_defaults(tmp_path: Path) -> None:
     assert hp.summary_papers == 3
     assert hp.time_format == "%Y-%m-%d %H:%M %Z"
     assert hp.embed_script is False
-    assert hp.inline_css is True
+    assert (hp.css, hp.css_save_as) == ("link", "hotpapers/hotpapers.css")
+    assert hp.inline_css is False
+    assert hp.lang == "en"
     assert hp.timezone == "UTC"
 
 
@@ -92,7 +94,7 @@ def test_values_are_taken_over(tmp_path: Path) -> None:
     assert hp.summary_papers == 0
     assert hp.time_format == "%H:%M"
     assert hp.embed_script is True
-    assert hp.inline_css is False
+    assert hp.css is None
     assert hp.timezone == "Europe/Berlin"
 
 
@@ -236,7 +238,22 @@ def test_home_in_data_path_is_expanded(
         ("HOTPAPERS_TIME_FORMAT", ""),
         ("HOTPAPERS_EMBED_SCRIPT", "yes"),
         ("HOTPAPERS_EMBED_SCRIPT", 1),
-        ("HOTPAPERS_INLINE_CSS", None),
+        ("HOTPAPERS_INLINE_CSS", "yes"),
+        ("HOTPAPERS_CSS", "external"),
+        ("HOTPAPERS_CSS", False),
+        ("HOTPAPERS_CSS_SAVE_AS", "/srv/www/hotpapers.css"),
+        ("HOTPAPERS_CSS_SAVE_AS", "../hotpapers.css"),
+        ("HOTPAPERS_CSS_SAVE_AS", "css/../../hotpapers.css"),
+        ("HOTPAPERS_CSS_SAVE_AS", "C:/hotpapers.css"),
+        ("HOTPAPERS_CSS_SAVE_AS", "css\\hotpapers.css"),
+        ("HOTPAPERS_CSS_SAVE_AS", "css/"),
+        ("HOTPAPERS_CSS_SAVE_AS", "."),
+        ("HOTPAPERS_CSS_SAVE_AS", ""),
+        ("HOTPAPERS_CSS_SAVE_AS", None),
+        ("HOTPAPERS_LANG", ""),
+        ("HOTPAPERS_LANG", "en us"),
+        ("HOTPAPERS_LANG", "../en"),
+        ("HOTPAPERS_LANG", ["en"]),
         ("HOTPAPERS_DATA_PATH", ""),
         ("HOTPAPERS_DATA_PATH", "  "),
         ("HOTPAPERS_DATA_PATH", None),
@@ -562,3 +579,53 @@ def test_bad_history_value_names_the_setting(
     with pytest.raises(SettingsError) as caught:
         load(tmp_path, **{name: value})
     assert caught.value.name == name
+
+
+# --- the stylesheet and the language ------------------------------------------------
+
+
+@pytest.mark.parametrize("css", ["link", "inline", None])
+def test_css_modes(tmp_path: Path, css: str | None) -> None:
+    hp = load(tmp_path, HOTPAPERS_CSS=css)
+    assert hp.css == css
+    assert hp.inline_css is (css == "inline")
+
+
+@pytest.mark.parametrize(("inline", "css"), [(True, "inline"), (False, None)])
+def test_the_old_inline_css_setting_still_works(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, inline: bool, css: str | None
+) -> None:
+    assert load(tmp_path, HOTPAPERS_INLINE_CSS=inline).css == css
+    assert not caplog.records
+
+
+def test_css_wins_over_the_old_setting_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    hp = load(tmp_path, HOTPAPERS_CSS="link", HOTPAPERS_INLINE_CSS=False)
+    assert hp.css == "link"
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "HOTPAPERS_INLINE_CSS is ignored" in warnings[0].getMessage()
+
+
+def test_css_save_as_is_normalised(tmp_path: Path) -> None:
+    hp = load(tmp_path, HOTPAPERS_CSS_SAVE_AS="./theme//css/hp.css")
+    assert hp.css_save_as == "theme/css/hp.css"
+
+
+@pytest.mark.parametrize(
+    ("settings", "lang"),
+    [
+        ({}, "en"),
+        ({"DEFAULT_LANG": "de"}, "de"),
+        ({"DEFAULT_LANG": "de", "HOTPAPERS_LANG": None}, "de"),
+        ({"DEFAULT_LANG": "de", "HOTPAPERS_LANG": "en"}, "en"),
+        ({"HOTPAPERS_LANG": "pt-BR"}, "pt-BR"),
+        ({"HOTPAPERS_LANG": "zh_Hant"}, "zh_Hant"),
+    ],
+)
+def test_lang_defaults_to_the_site_language(
+    tmp_path: Path, settings: dict[str, Any], lang: str
+) -> None:
+    assert load(tmp_path, **settings).lang == lang
