@@ -11,6 +11,7 @@ hand-written ones.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -176,6 +177,41 @@ def load_site_settings(pelican_settings: dict[str, Any]) -> HotpapersSettings | 
         return None
 
 
+def _hotpapers_article(
+    generator: Any,
+    hp: HotpapersSettings,
+    html: str,
+    summary: str,
+    source_path: str | os.PathLike[str],
+    **metadata: Any,
+) -> Article:
+    """An article filed as the days are: category, tags, author, language, status.
+
+    ``metadata`` gives what differs (title, slug, date); the description is
+    the summary as plain text, for SEO and social plugins.
+    """
+    settings = generator.settings
+    metadata.update(
+        {
+            "category": Category(hp.category, settings),
+            "tags": [Tag(tag, settings) for tag in hp.tags],
+            "author": Author(hp.author, settings),
+            "authors": [Author(hp.author, settings)],
+            "summary": summary,
+            "description": describe(summary),
+            "lang": hp.lang,
+            "status": hp.status,
+        }
+    )
+    return Article(
+        html,
+        metadata=metadata,
+        settings=settings,
+        source_path=str(source_path),
+        context=generator.context,
+    )
+
+
 def make_article(
     generator: Any,
     ranked: RankedDay,
@@ -185,34 +221,22 @@ def make_article(
     source_path: Path,
 ) -> Article:
     """One Pelican article for one ranked day (read from ``source_path``)."""
-    settings = generator.settings
     date_text = ranked.date.isoformat()
-    tz = ZoneInfo(hp.timezone)
-    metadata = {
-        "title": hp.title.format(date=date_text),
-        "slug": hp.slug.format(date=date_text),
-        "date": ranked.counts_taken_at.astimezone(tz),
-        "category": Category(hp.category, settings),
-        "tags": [Tag(tag, settings) for tag in hp.tags],
-        "author": Author(hp.author, settings),
-        "authors": [Author(hp.author, settings)],
-        "summary": summary,
-        "description": describe(summary),
-        "lang": hp.lang,
-        "status": hp.status,
-    }
     # The day file is the article's real source, so plugins that open it
     # (show_source, OUTPUT_SOURCES, dates from git) find a file. It lies
     # outside PATH by design (see load_site_settings): Pelican's
     # relative_source_path for it starts with "../", which keys it uniquely
     # for {filename} links, i18n translations and caches. Nothing is written
     # there: plugins put their copies beside the article's save_as.
-    article = Article(
+    article = _hotpapers_article(
+        generator,
+        hp,
         html,
-        metadata=metadata,
-        settings=settings,
-        source_path=str(source_path),
-        context=generator.context,
+        summary,
+        source_path,
+        title=hp.title.format(date=date_text),
+        slug=hp.slug.format(date=date_text),
+        date=ranked.counts_taken_at.astimezone(ZoneInfo(hp.timezone)),
     )
     article.hotpapers = ranked
     return article
@@ -352,6 +376,37 @@ def _filter_translations_again(generator: Any) -> None:
             receiver(generator)
 
 
+def _digest_source(settings: dict[str, Any], digest_: Any) -> str:
+    """A real file that says what a digest was made of, for its ``source_path``.
+
+    A digest comes from several day files, not one, yet plugins that open an
+    article's source (show_source, OUTPUT_SOURCES) need a file. So each
+    digest gets a small JSON file in Pelican's disposable CACHE_PATH naming
+    its period and its day files (names only: the file may be published).
+    """
+    period = digest_.period
+    folder = (
+        Path(settings.get("CACHE_PATH") or "cache").absolute() / "hotpapers-digests"
+    )
+    path = folder / f"{period.kind}-{period.key}.json"
+    text = json.dumps(
+        {
+            "period": period.kind,
+            "key": period.key,
+            "complete": digest_.complete,
+            "days": [f"{date.isoformat()}.json" for date in digest_.dates],
+        },
+        indent=2,
+    )
+    try:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a read-only cache only costs show_source its copy
+        logger.debug("hotpapers: could not write %s (%s)", path, exc)
+    return str(path)
+
+
 def make_digest_article(
     generator: Any,
     digest_: Any,
@@ -364,7 +419,6 @@ def make_digest_article(
     Filed like the days (category, tags, author, status), dated at the end
     of the period, or at its newest counts while it is in progress.
     """
-    settings = generator.settings
     period = digest_.period
     tz = ZoneInfo(hp.timezone)
     if digest_.complete:
@@ -374,26 +428,15 @@ def make_digest_article(
     title = hp.history.digest_title.format(period=period.label)
     if not digest_.complete:
         title += " (so far)"
-    metadata = {
-        "title": title,
-        "slug": hp.history.digest_slug.format(period=period.key),
-        "date": date,
-        "category": Category(hp.category, settings),
-        "tags": [Tag(tag, settings) for tag in hp.tags],
-        "author": Author(hp.author, settings),
-        "authors": [Author(hp.author, settings)],
-        "summary": summary,
-        "status": hp.status,
-    }
-    source_path = os.path.join(
-        generator.path, "hotpapers", f"{period.kind}-{period.key}.json"
-    )
-    article = Article(
+    article = _hotpapers_article(
+        generator,
+        hp,
         html,
-        metadata=metadata,
-        settings=settings,
-        source_path=source_path,
-        context=generator.context,
+        summary,
+        _digest_source(generator.settings, digest_),
+        title=title,
+        slug=hp.history.digest_slug.format(period=period.key),
+        date=date,
     )
     article.hotpapers = digest_.ranked
     article.hotpapers_digest = digest_

@@ -201,7 +201,7 @@ def test_stylesheet_save_as_and_theme_override(tmp_path, data_dir):
     target = stylesheet_of(out / "hot-papers-2021-01-12.html", out, SITEURL)
     assert target == out / "theme" / "css" / "hp.css"
     assert target.read_text(encoding="utf-8") == ".theme-css { x: y }\n"
-    assert not (out / "hotpapers").exists()
+    assert not (out / "hotpapers" / "hotpapers.css").exists()
 
 
 @pytest.mark.parametrize(
@@ -221,7 +221,7 @@ def test_inline_or_no_stylesheet(tmp_path, data_dir, setting, inline):
     if inline:
         assert style.get_text().strip() == CSS.strip()
     assert page.find("link", href=re.compile("hotpapers")) is None
-    assert not (out / "hotpapers").exists()
+    assert not (out / "hotpapers" / "hotpapers.css").exists()
 
 
 def test_a_broken_theme_stylesheet_is_one_error(tmp_path, data_dir, caplog):
@@ -240,7 +240,7 @@ def test_no_stylesheet_without_an_article(tmp_path):
     (data / "2021-01-13.json").write_text("{", encoding="utf-8")
     out = build(tmp_path, data)
     assert (out / "lab-news.html").exists()
-    assert not (out / "hotpapers").exists()
+    assert not (out / "hotpapers" / "hotpapers.css").exists()
 
 
 # --- What other plugins and themes read ------------------------------------------

@@ -166,6 +166,7 @@ def combined(tmp_path_factory) -> Path:
         SHOW_SOURCE_ALL_POSTS=True,
         READTIME_WPM=1,  # so an article's read time in minutes is its word count
         RELATIVE_URLS=True,
+        HOTPAPERS_DIGESTS=["week"],
     )
 
 
@@ -176,6 +177,31 @@ def test_seo_gets_a_plain_text_description(combined):
     assert og["content"] == probe(combined)["hot-papers-2021-01-11"]["description"]
     assert og["content"].startswith("2 hot papers on 2021-01-11, led by A paper")
     assert "<" not in og["content"] and len(og["content"]) <= 160
+
+
+def test_a_digest_is_filed_like_the_days(combined):
+    """A week's digest carries a description and the language too, and
+    show_source finds a real file for it: what the digest was made of."""
+    found = probe(combined)["hot-papers-2021-W02"]
+    assert found["lang"] == "en"
+    assert found["listed"]
+    assert found["description"].startswith("The 2 hottest papers of week 2021-W02")
+    og = soup(combined / "hot-papers-2021-W02.html").find(
+        "meta", property="og:description"
+    )
+    assert og["content"] == found["description"]
+    shown = json.loads(
+        (combined / "hot-papers-2021-W02.txt").read_text(encoding="utf-8")
+    )
+    assert shown == {
+        "period": "week",
+        "key": "2021-W02",
+        "complete": True,
+        "days": ["2021-01-11.json", "2021-01-12.json"],
+    }
+    assert Path(found["source_path"]).read_text(encoding="utf-8") == json.dumps(
+        shown, indent=2
+    )
 
 
 def test_sitemap_lists_the_articles(combined):
@@ -200,6 +226,7 @@ def test_show_source_publishes_the_day_file(combined):
 
 def test_english_articles_stay_english_in_the_german_subsite(combined):
     assert article_links(combined / "index.html") == [
+        "hot-papers-2021-W02.html",
         "hot-papers-2021-01-12.html",
         "lab-news.html",
         "hot-papers-2021-01-11.html",
@@ -210,7 +237,7 @@ def test_english_articles_stay_english_in_the_german_subsite(combined):
     # Handled as the hand-written English article is (I18N_UNTRANSLATED_ARTICLES
     # "hide": a draft of the subsite), and still English there.
     seen = probe(german)
-    for slug in ("hot-papers-2021-01-11", "lab-news"):
+    for slug in ("hot-papers-2021-01-11", "hot-papers-2021-W02", "lab-news"):
         assert seen[slug]["lang"] == "en"
         assert seen[slug]["listed"] is False
         assert (german / "drafts" / f"{slug}-en.html").exists()

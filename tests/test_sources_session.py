@@ -43,7 +43,9 @@ def fails_first(
 
 
 def stall(request: Request) -> Response:
-    time.sleep(0.6)
+    # The test server answers one request at a time: the retry waits for this
+    # one to end, so it must end well within the retry's own timeout (1 s).
+    time.sleep(1.5)
     return Response("late", status=200)
 
 
@@ -68,7 +70,7 @@ def test_a_timeout_retried_once_is_one_debug_line_and_no_warning(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     httpserver.expect_request("/q").respond_with_handler(fails_first(1, stall))
-    session = make_session(timeout=0.3, retries=3, backoff=0)
+    session = make_session(timeout=1.0, retries=3, backoff=0)
 
     response = session.get(httpserver.url_for("/q"))
 
