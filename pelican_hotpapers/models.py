@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: How each source is named to readers.
 SOURCE_LABELS = {"x": "X", "bluesky": "Bluesky", "hackernews": "HN"}
@@ -99,6 +99,11 @@ class Post:
     lang: str = ""
     arxiv_ids: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
+    #: The platform's stable id of the author (X user id, Bluesky DID); empty
+    #: in days stored before schema version 3, which are told apart by handle.
+    author_id: str = ""
+    #: The author's follower count when the post was read, if the source says.
+    author_followers: int | None = None
 
     @property
     def score(self) -> int:
@@ -312,6 +317,8 @@ def post_to_dict(post: Post) -> dict[str, Any]:
             }
             for link in post.links
         ],
+        "author_id": post.author_id,
+        "author_followers": post.author_followers,
     }
 
 
@@ -335,6 +342,8 @@ def post_from_dict(data: Mapping[str, Any]) -> Post:
             )
             for link in data.get("links", ())
         ),
+        author_id=str(data.get("author_id") or ""),
+        author_followers=data.get("author_followers"),
     )
 
 

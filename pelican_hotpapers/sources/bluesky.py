@@ -142,6 +142,7 @@ def parse_post(view: Any) -> Post | None:
         ),
         arxiv_ids=arxiv_ids,
         links=tuple(links),
+        author_id=_str(author.get("did")),
     )
 
 
