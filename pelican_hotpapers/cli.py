@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="list the stored days")
     show_cmd = commands.add_parser("show", help="print the ranking of one day")
     show_cmd.add_argument("date", help="YYYY-MM-DD, today or yesterday")
+    show_cmd.add_argument(
+        "--explain",
+        action="store_true",
+        help="for each paper and post: the raw counts, what was counted, and why",
+    )
     return parser
 
 
@@ -276,6 +281,9 @@ def command_show(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         )
     if not ranked.entries:
         print(f"(no paper reached a score of {hp.ranking.min_paper_score})")
+    elif args.explain:
+        print()
+        print("\n".join(ranking.explain_lines(ranked, hp.ranking)))
     return EXIT_OK
 
 
