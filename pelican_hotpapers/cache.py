@@ -53,9 +53,16 @@ def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "schema_version": 2, "failed_sources": []}
 
 
+def _migrate_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 3 adds a post's author_id and author_followers, both optional:
+    # an older day ranks with what it has (accounts told apart by handle).
+    return {**data, "schema_version": 3}
+
+
 #: Functions that upgrade a day's JSON from version N to N + 1, applied on read.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
 }
 
 

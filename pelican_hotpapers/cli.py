@@ -142,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     show_cmd.add_argument("date", help=f"the day: {DATE_FORMS}")
+    show_cmd.add_argument(
+        "--explain",
+        action="store_true",
+        help="for each paper and post: the raw counts, what was counted, and why",
+    )
     return parser
 
 
@@ -432,6 +437,9 @@ def command_show(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         )
     if not ranked.entries:
         print(f"(no paper reached a score of {hp.ranking.min_paper_score})")
+    elif args.explain:
+        print()
+        print("\n".join(ranking.explain_lines(ranked, hp.ranking)))
     return EXIT_OK
 
 

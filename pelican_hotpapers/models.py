@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: How each source is named to readers.
 SOURCE_LABELS = {"x": "X", "bluesky": "Bluesky", "hackernews": "HN"}
@@ -99,6 +99,11 @@ class Post:
     lang: str = ""
     arxiv_ids: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
+    #: The platform's stable id of the author (X user id, Bluesky DID); empty
+    #: in days stored before schema version 3, which are told apart by handle.
+    author_id: str = ""
+    #: The author's follower count when the post was read, if the source says.
+    author_followers: int | None = None
 
     @property
     def score(self) -> int:
@@ -159,11 +164,47 @@ class SourceCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Flag:
+    """Why a post counts less than its raw counts, in words a reader can see.
+
+    ``kind`` names the rule ("amplified", "hashtag", "same-account",
+    "ignored"; templates use it as the class ``hotpapers-flag-<kind>``);
+    ``label`` is the short text shown, e.g. "amplified: 1155 reposts, 15 likes".
+    """
+
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountedPost:
+    """One post of a paper as ranking counted it, with the reasons.
+
+    ``value`` is what the post is worth on its own, in units of reposts +
+    likes (after caps and weights); ``counted`` is what it adds to the
+    paper's score: its value when ``counted_in``, else 0 (another post of the
+    same account counted instead, or the account is ignored). ``reason``
+    spells the arithmetic out for ``pelican-hotpapers show --explain``.
+    """
+
+    post: Post
+    value: float
+    counted: float
+    reposts_counted: int
+    weight: float
+    flags: tuple[Flag, ...] = ()
+    counted_in: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RankedEntry:
     """An entry as it is listed: its rank and the posts chosen for embedding.
 
-    ``score`` is weighted by HOTPAPERS_SOURCE_WEIGHTS (1 each by default, so
-    it is then reposts + likes); ``counts`` are the plain totals.
+    ``score`` is what HOTPAPERS_RANKING made of the posts (in "sum" mode,
+    reposts + likes weighted by HOTPAPERS_SOURCE_WEIGHTS); ``counts`` are the
+    plain totals. ``counted_posts`` holds every post with what it counted
+    and why, best first; ``accounts`` is how many accounts posted the paper.
     """
 
     rank: int
@@ -173,6 +214,15 @@ class RankedEntry:
     posts: tuple[Post, ...]
     post_count: int
     by_source: tuple[SourceCounts, ...] = ()
+    accounts: int = 0
+    counted_posts: tuple[CountedPost, ...] = ()
+
+    def flags_for(self, post: Post) -> tuple[Flag, ...]:
+        """The flags of one of this paper's posts, for its label in a template."""
+        for counted in self.counted_posts:
+            if counted.post.id == post.id and counted.post.source == post.source:
+                return counted.flags
+        return ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +362,8 @@ def post_to_dict(post: Post) -> dict[str, Any]:
             }
             for link in post.links
         ],
+        "author_id": post.author_id,
+        "author_followers": post.author_followers,
     }
 
 
@@ -335,6 +387,8 @@ def post_from_dict(data: Mapping[str, Any]) -> Post:
             )
             for link in data.get("links", ())
         ),
+        author_id=str(data.get("author_id") or ""),
+        author_followers=data.get("author_followers"),
     )
 
 

@@ -1,29 +1,51 @@
 """Turn posts into ranked papers: group, score, threshold, order.
 
-The rules are the ones the reference "Hot Papers" posts were made with (see
-DESIGN.md): a paper's score is reposts + likes summed over the posts that
-link it; a paper is listed from ``min_paper_score`` up; a post is embedded
-from ``min_post_score`` up, best first, at most ``max_posts_per_paper``.
-Ties are broken by fixed keys so that two builds of one day never differ.
+Two rankings, chosen by HOTPAPERS_RANKING:
+
+- ``"sum"`` is the rule the reference "Hot Papers" posts were made with (see
+  DESIGN.md): a paper's score is reposts + likes summed over the posts that
+  link it.
+- ``"robust"`` (the default) counts the same engagement with rules against
+  amplification and spam: one account counts once per paper; reposts far
+  beyond a post's likes, quotes and replies are capped ("amplified"); a post
+  that is mostly hashtags and mentions is down-weighted ("hashtag
+  stuffing"); one account's engagement counts with diminishing returns above
+  a knee, so a paper discussed by many accounts beats one carried by a single
+  post; accounts in HOTPAPERS_IGNORE_ACCOUNTS are never counted. Below the
+  knee and without flags a post counts exactly its reposts + likes, so the
+  thresholds keep their meaning. README.rst gives the reason for each rule.
+
+Either way a paper is listed from ``min_paper_score`` up; a post is embedded
+from ``min_post_score`` up, best first, at most ``max_posts_per_paper``. Each
+post carries what it counted and why (:class:`CountedPost`), for the labels
+in the templates and ``pelican-hotpapers show --explain``. Ties are broken
+by fixed keys, so that two builds of one day never differ: a ranking is a
+pure function of the stored posts and the settings.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from pelican_hotpapers.models import (
     SOURCE_LABELS,
+    CountedPost,
     Counts,
     Day,
     Entry,
+    Flag,
     Paper,
     Post,
     RankedDay,
     RankedEntry,
     SourceCounts,
     posts_by_id,
+    source_label,
 )
-from pelican_hotpapers.settings import RankingOptions
+from pelican_hotpapers.settings import RankingOptions, RobustRules
 
 
 def post_sort_key(post: Post) -> tuple[int, int, float, str, str]:
@@ -106,48 +128,390 @@ def source_counts(posts: Iterable[Post]) -> tuple[SourceCounts, ...]:
     )
 
 
+# --- the rules of robust ranking -------------------------------------------
+
+# A token that is a link, written out (https://...) or bare (pic.twitter.com/…,
+# Bluesky's shortened arxiv.org/abs/…): not a word of the post.
+_BARE_LINK = re.compile(r"[\w-]+(?:\.[\w-]+)+/")
+_OPENING = "([{\"'“‘«"
+
+
+def tag_counts(text: str) -> tuple[int, int, int]:
+    """The hashtags, mentions and words of a post's text, links left out.
+
+    A run of mentions at the very start is a reply's address line (X puts
+    the handles a reply answers there), not promotion, so it is skipped.
+    """
+    hashtags = mentions = words = 0
+    leading = True
+    for raw in text.split():
+        if "://" in raw or _BARE_LINK.match(raw):
+            continue
+        token = raw.lstrip(_OPENING)
+        if (
+            len(token) > 1
+            and token[0] in "#@"
+            and (token[1].isalnum() or token[1] == "_")
+        ):
+            if token[0] == "@":
+                if leading:
+                    continue
+                mentions += 1
+            else:
+                hashtags += 1
+            words += 1
+        elif any(ch.isalnum() for ch in token):
+            words += 1
+        leading = False
+    return hashtags, mentions, words
+
+
+def stuffing_flag(text: str, rules: RobustRules) -> Flag | None:
+    """A "hashtag stuffing" flag when a post is mostly hashtags and mentions.
+
+    Tag-following accounts repost such posts whatever they link, so their
+    engagement says little about the paper.
+    """
+    # Most posts hold few # and @: decided without reading the words.
+    if text.count("#") + text.count("@") < min(
+        rules.stuffing_min_tags, rules.stuffing_hashtags
+    ):
+        return None
+    hashtags, mentions, words = tag_counts(text)
+    tags = hashtags + mentions
+    if hashtags < rules.stuffing_hashtags and not (
+        tags >= rules.stuffing_min_tags and tags >= rules.stuffing_share * words
+    ):
+        return None
+    what = _plural(hashtags, "hashtag") + (
+        f", {_plural(mentions, 'mention')}" if mentions else ""
+    )
+    return Flag("hashtag", f"hashtag stuffing: {what} in {words} words")
+
+
+def account_key(post: Post) -> tuple[str, str]:
+    """Who wrote a post, as (source, account): one account, one key.
+
+    The platform's id (X user id, Bluesky DID) survives a change of handle
+    and is used where stored; days stored before schema version 3 know only
+    handles (case-insensitive on every source). A post without either is an
+    account of its own. The key depends on the post alone, so adding a post
+    to a day never merges two accounts that were apart.
+    """
+    if post.author_id:
+        return (post.source, post.author_id)
+    if post.author_handle:
+        return (post.source, "@" + post.author_handle.casefold())
+    return (post.source, "#" + post.id)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def number(value: float) -> str:
+    """A count or score as a reader reads it: 1170, 538.43, 0.5."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _post_order(counted: CountedPost) -> tuple[float, int, float, str, str]:
+    return (-counted.value, *post_sort_key(counted.post)[1:])
+
+
+def _shown_score(score: float) -> float:
+    return int(score) if score == int(score) else round(score, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """A paper after counting, before thresholds and ranks."""
+
+    paper: Paper
+    counted: tuple[CountedPost, ...]
+    counts: Counts
+    score: float
+    accounts: int
+    post_count: int
+    by_source: tuple[SourceCounts, ...]
+    order: tuple[float, int, int, str]
+
+
+def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
+    """The reference's rule: reposts + likes, weighted per source, summed."""
+    counted = []
+    # Duplicate posts are dropped before scoring, so that the order follows
+    # the same scores that are listed.
+    posts = list(posts_by_id(entry.posts).values())
+    for post in posts:
+        weight = options.weight(post.source)
+        value = weight * post.score
+        plain = f"{post.counts.reposts} reposts + {post.counts.likes} likes"
+        reason = f"{plain}" if weight == 1 else f"{number(weight)} × ({plain})"
+        counted.append(
+            CountedPost(
+                post,
+                value=value,
+                counted=value,
+                reposts_counted=post.counts.reposts,
+                weight=weight,
+                reason=f"counted {number(value)} = {reason}",
+            )
+        )
+    counted.sort(key=_post_order)
+    score = sum(item.counted for item in counted)
+    counts = Entry(entry.paper, tuple(posts)).counts
+    return _Scored(
+        paper=entry.paper,
+        counted=tuple(counted),
+        counts=counts,
+        score=score,
+        accounts=len({account_key(post) for post in posts}),
+        post_count=len(posts),
+        by_source=source_counts(posts),
+        order=(-score, -counts.reposts, 0, entry.paper.arxiv_id),
+    )
+
+
+class _RobustScorer:
+    """The robust rules, set up once for a day from the ranking options."""
+
+    def __init__(self, options: RankingOptions) -> None:
+        self.rules = options.rules
+        self.weights = dict(options.weights)
+        self.ignored = {
+            source: frozenset(names) for source, names in options.ignore_accounts
+        }
+
+    def is_ignored(self, post: Post) -> bool:
+        names = self.ignored.get(post.source)
+        return bool(names) and (
+            post.author_handle.casefold() in names or post.author_id.casefold() in names
+        )
+
+    def judge(self, post: Post) -> CountedPost:
+        """One post on its own: caps, weights and the knee, with the reasons."""
+        rules = self.rules
+        counts = post.counts
+        flags: list[Flag] = []
+        steps: list[str] = []
+        reposts = counts.reposts
+        # Likes, quotes and replies take a person; reposts can be bought or
+        # made by bots that follow hashtags. Far more reposts than any of
+        # those is amplification: the reposts count only up to a cap.
+        cap = int(
+            rules.amplification_ratio * (counts.likes + counts.quotes + counts.replies)
+            + rules.amplification_allowance
+            + 1e-9
+        )
+        if reposts > cap:
+            reposts = cap
+            flags.append(
+                Flag(
+                    "amplified",
+                    f"amplified: {counts.reposts} reposts, {counts.likes} likes",
+                )
+            )
+            steps.append(
+                f"reposts capped at {cap} = {number(rules.amplification_ratio)} × "
+                f"({counts.likes} likes + {counts.quotes} quotes + "
+                f"{counts.replies} replies) + {number(rules.amplification_allowance)}"
+            )
+        engagement = counts.likes + reposts
+        steps.append(f"{counts.likes} likes + {reposts} reposts = {engagement}")
+        knee = rules.account_knee
+        value: float = engagement
+        if engagement > knee:
+            # Diminishing returns for one account: ln above the knee, with
+            # the same slope (1) at the knee, so the curve has no kink.
+            value = knee * (1 + math.log(engagement / knee))
+            steps.append(
+                f"one account above {number(knee)} counts with diminishing "
+                f"returns: {number(value)}"
+            )
+        weight = self.weights.get(post.source, 1.0)
+        if weight != 1:
+            steps.append(
+                f"× {number(weight)} for {source_label(post.source)} "
+                "(HOTPAPERS_SOURCE_WEIGHTS)"
+            )
+        stuffing = stuffing_flag(post.text, rules)
+        if stuffing is not None:
+            weight *= rules.stuffing_weight
+            flags.append(stuffing)
+            steps.append(f"× {number(rules.stuffing_weight)} for hashtag stuffing")
+        value *= weight
+        return CountedPost(
+            post,
+            value=value,
+            counted=value,
+            reposts_counted=reposts,
+            weight=weight,
+            flags=tuple(flags),
+            reason=f"counted {number(value)}: " + "; ".join(steps),
+        )
+
+    def score(self, entry: Entry) -> _Scored | None:
+        """A paper under the robust rules; None when no post of it counts."""
+        posts = list(posts_by_id(entry.posts).values())
+        ignored: list[CountedPost] = []
+        best: dict[tuple[str, str], CountedPost] = {}
+        others: list[tuple[tuple[str, str], CountedPost]] = []
+        for post in posts:
+            if self.is_ignored(post):
+                ignored.append(
+                    CountedPost(
+                        post,
+                        value=0,
+                        counted=0,
+                        reposts_counted=0,
+                        weight=0,
+                        flags=(Flag("ignored", "ignored account"),),
+                        counted_in=False,
+                        reason=f"not counted: @{post.author_handle or post.author_id} "
+                        "is in HOTPAPERS_IGNORE_ACCOUNTS",
+                    )
+                )
+                continue
+            judged = self.judge(post)
+            key = account_key(post)
+            held = best.get(key)
+            if held is None:
+                best[key] = judged
+            elif _post_order(judged) < _post_order(held):
+                best[key] = judged
+                others.append((key, held))
+            else:
+                others.append((key, judged))
+        if not best:
+            return None
+        # One account counts once per paper: its best post; the others are
+        # listed (and explained) but add nothing.
+        repeated = [
+            replace(
+                item,
+                counted=0,
+                counted_in=False,
+                flags=(*item.flags, Flag("same-account", "same account: counted once")),
+                reason=f"not counted: the same account's post {best[key].post.id} "
+                f"counts instead (one account counts once per paper); alone it "
+                f"would count {number(item.value)}",
+            )
+            for key, item in others
+        ]
+        counted = sorted(best.values(), key=_post_order)
+        score = sum(item.counted for item in counted)
+        listed = [item.post for item in (*counted, *repeated)]
+        counts = Entry(entry.paper, tuple(listed)).counts
+        return _Scored(
+            paper=entry.paper,
+            counted=(
+                *counted,
+                *sorted(repeated, key=_post_order),
+                *sorted(ignored, key=_post_order),
+            ),
+            counts=counts,
+            score=score,
+            accounts=len(best),
+            post_count=len(listed),
+            by_source=source_counts(listed),
+            # Ties go to more accounts (breadth), then more likes.
+            order=(-score, -len(best), -counts.likes, entry.paper.arxiv_id),
+        )
+
+
 def rank_day(day: Day, options: RankingOptions) -> RankedDay:
     """The listed papers of a day, in order, with the posts to embed.
 
     Scores are weighted per source by HOTPAPERS_SOURCE_WEIGHTS (1 each unless
-    set, so a score is plain reposts + likes); a Hacker News story's points
-    are its likes.
+    set); a Hacker News story's points are its likes. In "sum" mode a score
+    is plain reposts + likes; in "robust" mode it is counted by the rules
+    above, in the same units.
     """
-
-    def post_score(post: Post) -> float:
-        return options.weight(post.source) * post.score
-
-    def post_key(post: Post) -> tuple[float, int, float, str, str]:
-        return (-post_score(post), *post_sort_key(post)[1:])
-
-    scored = []
-    for entry in day.entries:
-        # Duplicate posts are dropped before scoring, so that the order
-        # follows the same scores that are listed.
-        posts = sorted(posts_by_id(entry.posts).values(), key=post_key)
-        score = sum(post_score(post) for post in posts)
-        counts = Entry(entry.paper, tuple(posts)).counts
-        scored.append((entry.paper, posts, counts, score))
-    scored.sort(key=lambda item: (-item[3], -item[2].reposts, item[0].arxiv_id))
+    if options.mode == "sum":
+        scored = [_score_sum(entry, options) for entry in day.entries]
+    else:
+        scorer = _RobustScorer(options)
+        scored = [item for item in map(scorer.score, day.entries) if item is not None]
+    scored.sort(key=lambda item: item.order)
 
     ranked: list[RankedEntry] = []
-    for paper, posts, counts, score in scored:
-        if score < options.min_paper_score:
+    for item in scored:
+        if item.score < options.min_paper_score:
             continue
-        if not paper_is_wanted(paper, options):
+        if not paper_is_wanted(item.paper, options):
             continue
-        embedded = [p for p in posts if post_score(p) >= options.min_post_score]
+        embedded = [
+            counted.post
+            for counted in item.counted
+            if counted.counted_in and counted.value >= options.min_post_score
+        ]
         ranked.append(
             RankedEntry(
                 rank=len(ranked) + 1,
-                paper=paper,
-                counts=counts,
-                score=int(score) if score == int(score) else round(score, 2),
+                paper=item.paper,
+                counts=item.counts,
+                score=_shown_score(item.score),
                 posts=tuple(embedded[: options.max_posts_per_paper]),
-                post_count=len(posts),
-                by_source=source_counts(posts),
+                post_count=item.post_count,
+                by_source=item.by_source,
+                accounts=item.accounts,
+                counted_posts=item.counted,
             )
         )
         if options.max_papers is not None and len(ranked) >= options.max_papers:
             break
     return RankedDay(day=day, entries=tuple(ranked))
+
+
+def explain_lines(
+    ranked: RankedDay, options: RankingOptions | None = None
+) -> list[str]:
+    """Why each listed paper ranks where it does, post by post, as text lines.
+
+    For ``pelican-hotpapers show D --explain``: each post's raw counts, what
+    it counted, and why (flags, caps, the one-account rule, ignored
+    accounts). "+" marks a post counted in the score, "-" one that is not.
+    """
+    lines: list[str] = []
+    if options is not None:
+        lines.append(f"Ranking: HOTPAPERS_RANKING = {options.mode!r}")
+        if options.mode == "robust":
+            rules = options.rules
+            lines.append(
+                "  reposts count up to "
+                f"{number(rules.amplification_ratio)} × (likes + quotes + replies) "
+                f"+ {number(rules.amplification_allowance)}; hashtag stuffing × "
+                f"{number(rules.stuffing_weight)}; one account counts once per "
+                f"paper, in full up to {number(rules.account_knee)}"
+            )
+    for entry in ranked.entries:
+        raw = entry.counts
+        accounts = _plural(entry.accounts, "account")
+        posts = _plural(entry.post_count, "post")
+        lines.append("")
+        lines.append(
+            f"{entry.rank}. {entry.paper.arxiv_id}  score {number(entry.score)}  "
+            f"{accounts}, {posts}  (raw {raw.reposts} reposts + {raw.likes} likes "
+            f"= {raw.score})"
+        )
+        lines.append(f"   {entry.paper.title}")
+        shown = {(post.source, post.id) for post in entry.posts}
+        for counted in entry.counted_posts:
+            post = counted.post
+            c = post.counts
+            who = f"@{post.author_handle}" if post.author_handle else post.author_name
+            if post.author_followers is not None:
+                who += f" ({post.author_followers:,} followers)"
+            embedded = ", embedded" if (post.source, post.id) in shown else ""
+            lines.append(
+                f"   {'+' if counted.counted_in else '-'} "
+                f"{source_label(post.source)} {who}: {c.reposts} reposts, "
+                f"{c.likes} likes, {c.quotes} quotes, {c.replies} replies "
+                f"[{post.id}{embedded}]"
+            )
+            for flag in counted.flags:
+                lines.append(f"       flag: {flag.label}")
+            lines.append(f"       {counted.reason}")
+    if not ranked.entries:
+        lines.append("(no paper listed)")
+    return lines

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 #: Defaults for every setting. README.rst's settings table mirrors this dict.
 DEFAULTS: dict[str, Any] = {
     "HOTPAPERS_DATA_PATH": "hotpapers",
+    "HOTPAPERS_RANKING": "robust",
+    "HOTPAPERS_IGNORE_ACCOUNTS": {},
+    "HOTPAPERS_ROBUST_RULES": {},
     "HOTPAPERS_MIN_PAPER_SCORE": 50,
     "HOTPAPERS_MIN_POST_SCORE": 25,
     "HOTPAPERS_MAX_POSTS_PER_PAPER": 10,
@@ -89,6 +92,8 @@ DEFAULTS: dict[str, Any] = {
 DIGEST_KINDS = ("week", "month")
 #: The names HOTPAPERS_SOURCES accepts (sources/__init__.py maps them to classes).
 KNOWN_SOURCES = ("x", "bluesky", "hackernews")
+#: The values of HOTPAPERS_RANKING.
+RANKING_MODES = ("robust", "sum")
 #: The values of HOTPAPERS_FETCH.
 FETCH_MODES = ("auto", "never", "always")
 #: Relative words accepted for a date, and how many days back each is.
@@ -121,6 +126,45 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class RobustRules:
+    """The constants of "robust" ranking (HOTPAPERS_ROBUST_RULES).
+
+    README.rst's Ranking section gives the reason for each value; they were
+    tuned on ``tests/data/ranking-corpus.json`` and the reference day.
+    """
+
+    #: A post's reposts count up to ratio x (likes + quotes + replies) ...
+    amplification_ratio: float = 10.0
+    #: ... plus this allowance; beyond that the post is flagged "amplified".
+    amplification_allowance: float = 20.0
+    #: A post is "hashtag stuffing" when it holds at least this many hashtags
+    #: and mentions, making up at least ``stuffing_share`` of its words ...
+    stuffing_min_tags: int = 5
+    stuffing_share: float = 0.5
+    #: ... or at least this many hashtags, whatever the share.
+    stuffing_hashtags: int = 8
+    #: What a stuffed post's engagement is multiplied by.
+    stuffing_weight: float = 0.5
+    #: One account's engagement on a paper counts in full up to this, and
+    #: with diminishing (logarithmic) returns above it.
+    account_knee: float = 200.0
+
+
+#: The keys HOTPAPERS_ROBUST_RULES accepts, with the smallest and largest value.
+_RULE_BOUNDS: dict[str, tuple[float, float | None]] = {
+    "amplification_ratio": (0, None),
+    "amplification_allowance": (0, None),
+    "stuffing_min_tags": (1, None),
+    "stuffing_share": (0, 1),
+    "stuffing_hashtags": (1, None),
+    "stuffing_weight": (0, 1),
+    "account_knee": (1, None),
+}
+#: The rules that count things (tags), so take whole numbers.
+_WHOLE_RULES = frozenset({"stuffing_min_tags", "stuffing_hashtags"})
+
+
+@dataclass(frozen=True, slots=True)
 class RankingOptions:
     """What ranking needs to know; see ``ranking.rank_day``."""
 
@@ -132,6 +176,13 @@ class RankingOptions:
     exclude_categories: tuple[str, ...] = ()
     #: Weight of each source in a score; a source not named weighs 1.
     weights: tuple[tuple[str, float], ...] = ()
+    #: "robust" (rules against amplification and spam) or "sum" (the
+    #: reference's plain sum of reposts + likes).
+    mode: str = "robust"
+    #: Per source, the accounts (handles or ids, case-folded, without "@")
+    #: that robust ranking never counts.
+    ignore_accounts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    rules: RobustRules = RobustRules()
 
     def weight(self, source: str) -> float:
         return dict(self.weights).get(source, 1.0)
@@ -241,6 +292,9 @@ class HotpapersSettings:
             categories=_categories(raw, "HOTPAPERS_CATEGORIES"),
             exclude_categories=_categories(raw, "HOTPAPERS_EXCLUDE_CATEGORIES"),
             weights=_weights(raw, "HOTPAPERS_SOURCE_WEIGHTS"),
+            mode=_choice(raw, "HOTPAPERS_RANKING", RANKING_MODES),
+            ignore_accounts=_ignore_accounts(raw, "HOTPAPERS_IGNORE_ACCOUNTS"),
+            rules=_robust_rules(raw, "HOTPAPERS_ROBUST_RULES"),
         )
         author = raw["HOTPAPERS_AUTHOR"]
         if author is None:
@@ -427,6 +481,73 @@ def parse_date(value: str) -> dt.date | int:
         except ValueError:
             pass
     raise ValueError(f"{value!r} is not a date; use {DATE_FORMS}")
+
+
+def _choice(raw: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    value = raw[name]
+    if value not in choices:
+        raise SettingsError(
+            name, f"must be one of {', '.join(map(repr, choices))}, not {value!r}"
+        )
+    return value
+
+
+def _ignore_accounts(
+    raw: Mapping[str, Any], name: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    value = raw[name]
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise SettingsError(
+            name, "must be a dict such as {'x': ['somebot'], 'bluesky': ['spam.bsky']}"
+        )
+    accounts = []
+    for source, names in value.items():
+        if source not in KNOWN_SOURCES:
+            raise SettingsError(
+                name, f"names {source!r}; the sources are {', '.join(KNOWN_SOURCES)}"
+            )
+        if isinstance(names, str) or not isinstance(names, list | tuple | set):
+            raise SettingsError(
+                name, f"must give {source!r} a list of handles, not {names!r}"
+            )
+        cleaned = set()
+        for account in names:
+            if not isinstance(account, str) or not account.strip().lstrip("@"):
+                raise SettingsError(
+                    name, f"holds {account!r} for {source!r}, not a handle or id"
+                )
+            # Handles are case-insensitive on X and Bluesky; a leading "@" is
+            # how people write them.
+            cleaned.add(account.strip().lstrip("@").casefold())
+        accounts.append((source, tuple(sorted(cleaned))))
+    return tuple(sorted(accounts))
+
+
+def _robust_rules(raw: Mapping[str, Any], name: str) -> RobustRules:
+    value = raw[name]
+    if value is None:
+        return RobustRules()
+    if not isinstance(value, Mapping):
+        raise SettingsError(name, "must be a dict such as {'account_knee': 300}")
+    rules: dict[str, float] = {}
+    for key, number in value.items():
+        if key not in _RULE_BOUNDS:
+            raise SettingsError(
+                name, f"has no rule {key!r}; the rules are {', '.join(_RULE_BOUNDS)}"
+            )
+        low, high = _RULE_BOUNDS[key]
+        whole = key in _WHOLE_RULES
+        kind = (int,) if whole else (int, float)
+        if isinstance(number, bool) or not isinstance(number, kind):
+            what = "a whole number" if whole else "a number"
+            raise SettingsError(name, f"gives {key!r} {number!r}, not {what}")
+        if not low <= number < float("inf") or (high is not None and number > high):
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise SettingsError(name, f"gives {key!r} {number!r}; it must be {bounds}")
+        rules[key] = number if whole else float(number)
+    return RobustRules(**rules)
 
 
 def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:

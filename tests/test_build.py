@@ -421,6 +421,7 @@ def test_ranking_settings_reach_the_page(tmp_path):
     out = build(
         tmp_path,
         data,
+        HOTPAPERS_RANKING="sum",
         HOTPAPERS_CATEGORIES=["cs"],
         HOTPAPERS_MIN_POST_SCORE=10,
         HOTPAPERS_MAX_POSTS_PER_PAPER=1,
@@ -517,6 +518,8 @@ def test_example_site_matches_the_reference_post(tmp_path):
             "OUTPUT_PATH": str(tmp_path / "output"),
             "CACHE_PATH": str(tmp_path / "cache"),
             "LOAD_CONTENT_CACHE": False,
+            # The reference post's own rule; the example site keeps "robust".
+            "HOTPAPERS_RANKING": "sum",
         },
     )
     Pelican(settings).run()
@@ -547,6 +550,61 @@ def test_example_site_matches_the_reference_post(tmp_path):
     assert "2021-01-12 13:59" in sections[0].select_one(".hotpapers-counts").get_text()
     # The example site's other days and Markdown articles build too.
     assert len(list((tmp_path / "output").glob("hot-papers-*.html"))) >= 5
+
+
+def test_example_site_ranks_its_reference_day_robustly(tmp_path):
+    """Issue 12's acceptance, as readers see it: the example site keeps the
+    default ranking, "robust", and shows why the hashtag-stuffed post fell."""
+    from pelican import signals
+
+    seen = {}
+
+    def grab(generator):
+        for article in generator.articles:
+            if hasattr(article, "hotpapers"):
+                seen[article.slug] = article.hotpapers
+
+    settings = read_settings(
+        str(EXAMPLE_SITE / "pelicanconf.py"),
+        override={
+            "OUTPUT_PATH": str(tmp_path / "output"),
+            "CACHE_PATH": str(tmp_path / "cache"),
+            "LOAD_CONTENT_CACHE": False,
+        },
+    )
+    signals.article_generator_finalized.connect(grab)
+    try:
+        Pelican(settings).run()
+    finally:
+        signals.article_generator_finalized.disconnect(grab)
+    page = soup(tmp_path / "output" / "hot-papers-2021-01-11.html")
+    sections = page.select("section.hotpapers-paper")
+    ids = [s.h2.a["href"].rsplit("/", 1)[1] for s in sections]
+    assert ids[:2] == ["2101.03164", "2101.03149"]
+    assert ids.index("2101.02831") > ids.index("2101.03149")
+    tale = sections[ids.index("2101.02831")]
+    flags = {
+        span["class"][-1]: span.get_text()
+        for span in tale.select(".hotpapers-flags .hotpapers-flag")
+    }
+    assert flags == {
+        "hotpapers-flag-amplified": "amplified: 1155 reposts, 15 likes",
+        "hotpapers-flag-hashtag": "hashtag stuffing: 15 hashtags in 28 words",
+    }
+    # No other post of the day is flagged; every paper says who posted it.
+    assert len(page.select(".hotpapers-flag")) == 2
+    accounts = [s.select_one(".hotpapers-accounts").get_text() for s in sections]
+    assert accounts[ids.index("2101.02726")] == "posted by 3 accounts"
+    assert accounts[0] == "posted by 1 account"
+    assert page.select_one(".hotpapers-rules") is not None
+    # The raw counts are still shown as they were read.
+    assert tale.select_one(".hotpapers-reposts").get_text() == "1155"
+    # Themes find the same reasons on the article.
+    ranked = seen["hot-papers-2021-01-11"]
+    entry = next(e for e in ranked.entries if e.paper.arxiv_id == "2101.02831")
+    assert [f.label for c in entry.counted_posts for f in c.flags] == list(
+        flags.values()
+    )
 
 
 def test_data_folder_inside_the_output_is_refused(tmp_path, caplog):

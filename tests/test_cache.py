@@ -65,6 +65,53 @@ def test_round_trip_of_a_varied_day(tmp_path: Path) -> None:
     assert "日本語" in path.read_text(encoding="utf-8")
 
 
+def test_author_id_and_followers_round_trip(tmp_path: Path) -> None:
+    known = make_post(author_id="101", author_followers=12345)
+    none = make_post(author_id="did:plc:abc", author_followers=0)
+    unknown = make_post()
+    day = make_day(JAN_11, entries=(Entry(make_paper(), (known, none, unknown)),))
+    path = cache.write_day(tmp_path, day)
+    assert cache.read_day(path) == day
+    posts = json.loads(path.read_text(encoding="utf-8"))["entries"][0]["posts"]
+    assert [(p["author_id"], p["author_followers"]) for p in posts] == [
+        ("101", 12345),
+        ("did:plc:abc", 0),
+        ("", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("author_followers", -1), ("author_followers", "12"), ("author_id", 101)],
+)
+def test_a_bad_author_field_is_refused(tmp_path: Path, field: str, value) -> None:
+    data = valid_dict()
+    data["entries"][0]["posts"][0][field] = value
+    path = write_json(tmp_path / "2021-01-11.json", data)
+    with pytest.raises(DayFileError, match=field):
+        cache.read_day(path)
+
+
+def test_a_version_2_day_reads_without_author_fields(tmp_path: Path) -> None:
+    """Version 2 had no author_id or author_followers: such posts rank by handle."""
+    day = make_day(JAN_11)
+    data = day_to_dict(day)
+    data["schema_version"] = 2
+    for entry in data["entries"]:
+        for post in entry["posts"]:
+            del post["author_id"], post["author_followers"]
+    path = write_json(tmp_path / "2021-01-11.json", data)
+    before = path.read_bytes()
+    read = cache.read_day(path)
+    assert read == day
+    assert all(
+        (post.author_id, post.author_followers) == ("", None)
+        for entry in read.entries
+        for post in entry.posts
+    )
+    assert path.read_bytes() == before
+
+
 def test_round_trip_of_an_empty_day(tmp_path: Path) -> None:
     day = make_day(JAN_11, entries=(), sources=())
     assert cache.read_day(cache.write_day(tmp_path, day)) == day
@@ -513,5 +560,5 @@ def test_a_version_1_file_is_migrated_to_version_2(tmp_path: Path) -> None:
     assert len(day.entries) == 7
     assert path.read_bytes() == source.read_bytes()  # reading never rewrites
     written = json.loads(cache.write_day(tmp_path / "new", day).read_text("utf-8"))
-    assert written["schema_version"] == SCHEMA_VERSION == 2
+    assert written["schema_version"] == SCHEMA_VERSION == 3
     assert written["failed_sources"] == []

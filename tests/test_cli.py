@@ -1590,3 +1590,58 @@ def test_a_day_no_source_can_see_is_said_once_on_its_own_line(
     assert result.err == ""  # not again as a source left out
     assert apis.x_requests == []
     assert "X posts read" not in result.out
+
+
+def test_show_explain_prints_each_post_and_why(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pelican_hotpapers.models import Entry
+
+    from .factories import make_paper, make_post
+
+    stuffed = make_post(
+        ("2101.02831",),
+        1155,
+        15,
+        text="Fairness #A #B #C #D #E #F #G #H #I",
+        author_handle="marcus",
+        author_followers=312000,
+    )
+    person = make_post(("2101.02831",), 10, 40, author_handle="ada")
+    cache.write_day(
+        site.data,
+        make_day(JAN_11, entries=(Entry(make_paper("2101.02831"), (stuffed, person)),)),
+    )
+
+    plain = run(capsys, "-s", site.conf, "show", "2021-01-11")
+    result = run(capsys, "-s", site.conf, "show", "2021-01-11", "--explain")
+
+    assert result.code == 0, result.err
+    # The table comes first, as without --explain; the explanation follows.
+    assert result.out.startswith(plain.out)
+    explained = result.out[len(plain.out) :].splitlines()
+    assert explained[:2] == ["", "Ranking: HOTPAPERS_RANKING = 'robust'"]
+    text = "\n".join(explained)
+    assert "1. 2101.02831  score " in text and "2 accounts, 2 posts" in text
+    assert "+ X @marcus (312,000 followers): 1155 reposts, 15 likes" in text
+    assert "flag: amplified: 1155 reposts, 15 likes" in text
+    assert "flag: hashtag stuffing: 9 hashtags in 10 words" in text
+    assert "+ X @ada: 10 reposts, 40 likes, 1 quotes, 2 replies" in text
+    assert "counted 50: 40 likes + 10 reposts = 50" in text
+
+
+def test_show_explain_of_the_sum_ranking(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.conf.write_text(
+        site.conf.read_text(encoding="utf-8") + '\nHOTPAPERS_RANKING = "sum"\n',
+        encoding="utf-8",
+    )
+    cache.write_day(site.data, make_day(JAN_11))
+
+    result = run(capsys, "-s", site.conf, "show", "2021-01-11", "--explain")
+
+    assert result.code == 0, result.err
+    assert "Ranking: HOTPAPERS_RANKING = 'sum'" in result.out
+    assert "counted 150 = 100 reposts + 50 likes" in result.out
+    assert "flag:" not in result.out

@@ -650,7 +650,10 @@ def serve_mixed(httpserver, *, bluesky: Response | None = None) -> None:
 def test_a_mixed_day_is_ranked_and_shown_per_source(httpserver, tmp_path, monkeypatch):
     data = tmp_path / "data"
     serve_mixed(httpserver)
-    out = build(tmp_path, data, **mixed_settings(httpserver, data, monkeypatch))
+    settings = mixed_settings(
+        httpserver, data, monkeypatch, HOTPAPERS_RANKING="sum"
+    )  # the score shown is the plain sum
+    out = build(tmp_path, data, **settings)
 
     day = cache.read_day(cache.day_path(data, yesterday()))
     assert day.sources == ("x", "bluesky", "hackernews")

@@ -54,7 +54,7 @@ def hostile_entry(n: int, text: str) -> Entry:
         text=f"{text} https://t.co/h{n}",
         lang=text,
         created_at=dt.datetime(2021, 1, 11, 12, tzinfo=dt.UTC),
-        counts=Counts(reposts=100, likes=0),
+        counts=Counts(reposts=100, likes=100),
         arxiv_ids=(arxiv_id,),
         links=(Link(f"https://t.co/h{n}", text, text),),
     )
@@ -231,7 +231,7 @@ def fuzzed_entries(draw) -> Entry:
         text=text[3] + " https://t.co/z " + text[4],
         lang=text[5],
         created_at=dt.datetime(2021, 1, 11, tzinfo=dt.UTC),
-        counts=Counts(reposts=60),
+        counts=Counts(reposts=60, likes=60),
         arxiv_ids=("2101.00001",),
         links=(Link("https://t.co/z", text[6], text[7]),),
     )

@@ -18,7 +18,13 @@ from pelican_hotpapers.settings import RankingOptions
 
 from .factories import make_day, make_entry, make_paper, make_post
 
-ALL = RankingOptions(min_paper_score=0, min_post_score=0)
+
+def sum_options(**options) -> RankingOptions:
+    """Options of the reference's rule, HOTPAPERS_RANKING = "sum"."""
+    return RankingOptions(mode="sum", **options)
+
+
+ALL = sum_options(min_paper_score=0, min_post_score=0)
 
 
 def ranked_ids(ranked: RankedDay) -> list[str]:
@@ -86,7 +92,7 @@ def test_paper_threshold_is_inclusive_at_the_default_of_50() -> None:
                 make_entry("2101.00051", ((0, 25), (0, 26))),
             )
         ),
-        RankingOptions(),
+        sum_options(),
     )
     assert ranked_ids(ranked) == ["2101.00051", "2101.00050"]
     assert [e.score for e in ranked.entries] == [51, 50]
@@ -97,9 +103,9 @@ def test_paper_threshold_follows_the_option() -> None:
         make_entry("2101.00001", ((50, 50),)),
         make_entry("2101.00002", ((0, 99),)),
     )
-    ranked = rank(*entries, options=RankingOptions(min_paper_score=100))
+    ranked = rank(*entries, options=sum_options(min_paper_score=100))
     assert ranked_ids(ranked) == ["2101.00001"]
-    assert ranked_ids(rank(*entries, options=RankingOptions(min_paper_score=0))) == [
+    assert ranked_ids(rank(*entries, options=sum_options(min_paper_score=0))) == [
         "2101.00001",
         "2101.00002",
     ]
@@ -107,7 +113,7 @@ def test_paper_threshold_follows_the_option() -> None:
 
 def test_post_threshold_is_inclusive_at_the_default_of_25() -> None:
     entry = make_entry("2101.02831", ((10, 15), (10, 14), (0, 26), (0, 0)))
-    (ranked,) = rank_day(make_day(entries=(entry,)), RankingOptions()).entries
+    (ranked,) = rank_day(make_day(entries=(entry,)), sum_options()).entries
     assert [p.score for p in ranked.posts] == [26, 25]
     # The low posts are not shown but still count for the paper.
     assert ranked.score == 25 + 24 + 26
@@ -117,7 +123,7 @@ def test_post_threshold_is_inclusive_at_the_default_of_25() -> None:
 def test_at_most_max_posts_per_paper_are_embedded_best_first() -> None:
     entry = make_entry("2101.02831", ((30, 0), (70, 0), (50, 0), (40, 0), (60, 0)))
     (ranked,) = rank(
-        entry, options=RankingOptions(min_post_score=0, max_posts_per_paper=3)
+        entry, options=sum_options(min_post_score=0, max_posts_per_paper=3)
     ).entries
     assert [p.score for p in ranked.posts] == [70, 60, 50]
     assert ranked.post_count == 5
@@ -127,24 +133,24 @@ def test_at_most_max_posts_per_paper_are_embedded_best_first() -> None:
 def test_max_posts_applies_after_the_post_threshold() -> None:
     entry = make_entry("2101.02831", ((100, 0), (24, 0), (30, 0), (10, 0)))
     (ranked,) = rank(
-        entry, options=RankingOptions(min_post_score=25, max_posts_per_paper=3)
+        entry, options=sum_options(min_post_score=25, max_posts_per_paper=3)
     ).entries
     assert [p.score for p in ranked.posts] == [100, 30]
 
 
 def test_zero_max_posts_lists_the_paper_without_posts() -> None:
     entry = make_entry("2101.02831", ((100, 0),))
-    (ranked,) = rank(entry, options=RankingOptions(max_posts_per_paper=0)).entries
+    (ranked,) = rank(entry, options=sum_options(max_posts_per_paper=0)).entries
     assert ranked.posts == ()
     assert ranked.score == 100
 
 
 def test_max_papers_keeps_the_best() -> None:
     entries = [make_entry(f"2101.0000{n}", ((n * 10, 0),)) for n in (3, 1, 5, 2, 4)]
-    ranked = rank(*entries, options=RankingOptions(min_paper_score=0, max_papers=2))
+    ranked = rank(*entries, options=sum_options(min_paper_score=0, max_papers=2))
     assert ranked_ids(ranked) == ["2101.00005", "2101.00004"]
     assert [e.rank for e in ranked.entries] == [1, 2]
-    unlimited = rank(*entries, options=RankingOptions(min_paper_score=0))
+    unlimited = rank(*entries, options=sum_options(min_paper_score=0))
     assert len(unlimited.entries) == 5
 
 
@@ -155,7 +161,7 @@ def test_max_papers_counts_only_listed_papers() -> None:
         make_entry("2101.00003", ((40, 0),)),
         make_entry("2101.00004", ((100, 0),)),
     )
-    options = RankingOptions(categories=("cs",), max_papers=2)
+    options = sum_options(categories=("cs",), max_papers=2)
     assert ranked_ids(rank(*entries, options=options)) == ["2101.00002", "2101.00004"]
 
 
@@ -220,7 +226,7 @@ def test_include_and_exclude_categories(
     include: tuple[str, ...], exclude: tuple[str, ...], wanted: bool
 ) -> None:
     paper = make_paper(primary_category="cs.LG", categories=("cs.LG", "stat.ML"))
-    options = RankingOptions(categories=include, exclude_categories=exclude)
+    options = sum_options(categories=include, exclude_categories=exclude)
     assert paper_is_wanted(paper, options) is wanted
     entry = Entry(paper, (make_post((paper.arxiv_id,), 100, 100),))
     assert ranked_ids(rank(entry, options=options)) == (
@@ -230,16 +236,16 @@ def test_include_and_exclude_categories(
 
 def test_primary_category_is_used_when_categories_are_missing() -> None:
     paper = make_paper(primary_category="hep-th", categories=())
-    assert paper_is_wanted(paper, RankingOptions(categories=("hep-th",)))
-    assert not paper_is_wanted(paper, RankingOptions(categories=("cs",)))
-    assert not paper_is_wanted(paper, RankingOptions(exclude_categories=("hep-th",)))
+    assert paper_is_wanted(paper, sum_options(categories=("hep-th",)))
+    assert not paper_is_wanted(paper, sum_options(categories=("cs",)))
+    assert not paper_is_wanted(paper, sum_options(exclude_categories=("hep-th",)))
 
 
 def test_a_paper_without_any_category_fails_an_include_list_only() -> None:
     paper = make_paper(primary_category="", categories=())
-    assert not paper_is_wanted(paper, RankingOptions(categories=("cs",)))
-    assert paper_is_wanted(paper, RankingOptions(exclude_categories=("cs",)))
-    assert paper_is_wanted(paper, RankingOptions())
+    assert not paper_is_wanted(paper, sum_options(categories=("cs",)))
+    assert paper_is_wanted(paper, sum_options(exclude_categories=("cs",)))
+    assert paper_is_wanted(paper, sum_options())
 
 
 # --- ties and determinism ----------------------------------------------------
@@ -332,14 +338,14 @@ def test_duplicates_do_not_lift_a_paper_above_a_better_one() -> None:
         ("2101.00002", 150),
         ("2101.00001", 100),
     ]
-    top = rank(doubled, better, options=RankingOptions(max_papers=1))
+    top = rank(doubled, better, options=sum_options(max_papers=1))
     assert ranked_ids(top) == ["2101.00002"]
 
 
 def test_duplicates_do_not_lift_a_paper_over_the_threshold() -> None:
     twice = make_post(("2101.00001",), 15, 15)
     entry = Entry(make_paper("2101.00001"), (twice, twice))
-    assert rank(entry, options=RankingOptions()).entries == ()
+    assert rank(entry, options=sum_options()).entries == ()
 
 
 # --- build_entries -----------------------------------------------------------
@@ -435,7 +441,7 @@ def test_reference_day_ranks_as_the_reference_post() -> None:
     entries = [make_entry(arxiv_id, tuple(scores)) for arxiv_id, scores in REFERENCE]
     # a paper just under the line, which the reference does not list
     entries.append(make_entry("2101.09999", ((24, 25),)))
-    ranked = rank_day(make_day(entries=tuple(entries[::-1])), RankingOptions())
+    ranked = rank_day(make_day(entries=tuple(entries[::-1])), sum_options())
     assert ranked_ids(ranked) == [arxiv_id for arxiv_id, _ in REFERENCE]
     assert [e.score for e in ranked.entries] == [
         1170,
@@ -471,7 +477,7 @@ def _mixed_entry():
 
 
 def test_mixed_sources_score_and_counts_per_source():
-    ranked = rank_day(make_day(entries=(_mixed_entry(),)), RankingOptions())
+    ranked = rank_day(make_day(entries=(_mixed_entry(),)), sum_options())
     [entry] = ranked.entries
     assert entry.score == 120 + 300 + 40 + 95 + 210
     assert [(p.source, p.counts.reposts, p.counts.likes) for p in entry.by_source] == [
@@ -496,15 +502,15 @@ def test_source_weights_change_the_score_and_the_order():
         posts=(make_post(("2101.00002",), reposts=100, likes=100),),
     )
     day = make_day(entries=(hn_heavy, x_light))
-    plain = rank_day(day, RankingOptions())
+    plain = rank_day(day, sum_options())
     assert [e.paper.arxiv_id for e in plain.entries] == ["2101.00001", "2101.00002"]
-    weighted = rank_day(day, RankingOptions(weights=(("hackernews", 0.5),)))
+    weighted = rank_day(day, sum_options(weights=(("hackernews", 0.5),)))
     assert [(e.paper.arxiv_id, e.score) for e in weighted.entries] == [
         ("2101.00002", 200),
         ("2101.00001", 150),
     ]
     # A weight of 0 removes a source from the score, and its posts from embeds.
-    muted = rank_day(day, RankingOptions(weights=(("hackernews", 0),)))
+    muted = rank_day(day, sum_options(weights=(("hackernews", 0),)))
     assert [e.paper.arxiv_id for e in muted.entries] == ["2101.00002"]
 
 
@@ -513,6 +519,6 @@ def test_fractional_weights_keep_two_decimals():
         paper=make_paper("2101.00001"),
         posts=(make_post(("2101.00001",), reposts=50, likes=51),),
     )
-    options = RankingOptions(min_paper_score=0, weights=(("x", 0.333),))
+    options = sum_options(min_paper_score=0, weights=(("x", 0.333),))
     ranked = rank_day(make_day(entries=(entry,)), options)
     assert ranked.entries[0].score == 33.63

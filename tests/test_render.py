@@ -362,3 +362,84 @@ def test_summary_cuts_long_titles_and_stays_small(tmp_path):
     # Cut before escaping: "<b>" is shown whole, never a broken "&lt;" entity.
     assert shown[1] == "<b>" * 39 + "<b…"
     assert "&lt;b&gt;" * 39 + "&lt;b…" in summary
+
+
+# --- what ranking counted, shown to readers -------------------------------------
+
+STUFFED = "Read it #A #B #C #D #E #F #G #H https://t.co/abc"
+
+
+def flagged_day():
+    from pelican_hotpapers.models import Counts, Entry
+
+    from .factories import make_paper
+
+    def post(source: str, reposts: int, likes: int, text: str, **kw):
+        return make_post(
+            source=source, counts=Counts(reposts, likes), text=text, links=(), **kw
+        )
+
+    posts = (
+        post("x", 1155, 15, STUFFED, author_handle="marcus"),
+        post("bluesky", 900, 30, "A fine paper", id="at://did:plc:a/post/1"),
+        post("hackernews", 0, 300, "A fine paper", id="4242"),
+        post("mastodon", 500, 3, "A fine paper", id="m1"),
+        post("x", 30, 10, "Me again", author_handle="marcus"),
+    )
+    return make_day(entries=(Entry(make_paper(), posts),))
+
+
+def test_flagged_posts_carry_their_labels(settings):
+    html = Renderer(settings).render_day(rank_day(flagged_day(), settings.ranking))
+    page = BeautifulSoup(html, "html.parser")
+    posts = page.select(".hotpapers-post")
+    assert [p["class"][-1] for p in posts] == [
+        "hotpapers-post-bluesky",
+        "hotpapers-post-hackernews",
+        "hotpapers-post-x",
+        "hotpapers-post-mastodon",
+    ]
+    labels = []
+    for shown in posts:
+        flags = shown.find_next_sibling()
+        if flags is None or "hotpapers-flags" not in flags.get("class", ()):
+            labels.append([])
+            continue
+        labels.append(
+            [(span["class"], span.get_text()) for span in flags.select("span")]
+        )
+    amplified = ["hotpapers-flag", "hotpapers-flag-amplified"]
+    assert labels == [
+        [(amplified, "amplified: 900 reposts, 30 likes")],
+        [],
+        [
+            (amplified, "amplified: 1155 reposts, 15 likes"),
+            (
+                ["hotpapers-flag", "hotpapers-flag-hashtag"],
+                "hashtag stuffing: 8 hashtags in 10 words",
+            ),
+        ],
+        [(amplified, "amplified: 500 reposts, 3 likes")],
+    ]
+    # The same account's second post adds nothing and is not shown.
+    assert "Me again" not in page.get_text()
+    assert page.select_one(".hotpapers-accounts").get_text() == ("posted by 4 accounts")
+    assert page.select_one(".hotpapers-rules") is not None
+
+
+def test_sum_shows_no_flags_and_no_rules(tmp_path):
+    hp = HotpapersSettings.from_pelican({"HOTPAPERS_RANKING": "sum"}, tmp_path)
+    html = Renderer(hp).render_day(rank_day(flagged_day(), hp.ranking))
+    page = BeautifulSoup(html, "html.parser")
+    assert page.select(".hotpapers-flag") == []
+    assert page.select_one(".hotpapers-rules") is None
+    assert "Me again" in page.get_text()
+    assert page.select_one(".hotpapers-accounts").get_text() == ("posted by 4 accounts")
+
+
+def test_one_account_is_said_in_the_singular(settings):
+    day = make_day(entries=(make_entry("2101.02831", ((30, 40),)),))
+    html = Renderer(settings).render_day(rank_day(day, settings.ranking))
+    page = BeautifulSoup(html, "html.parser")
+    assert page.select_one(".hotpapers-accounts").get_text() == "posted by 1 account"
+    assert page.select_one(".hotpapers-account-count").get_text() == "1"

@@ -19,6 +19,7 @@ from pelican_hotpapers.settings import (
     HistoryOptions,
     HotpapersSettings,
     RankingOptions,
+    RobustRules,
     SettingsError,
     parse_date,
 )
@@ -629,3 +630,87 @@ def test_lang_defaults_to_the_site_language(
     tmp_path: Path, settings: dict[str, Any], lang: str
 ) -> None:
     assert load(tmp_path, **settings).lang == lang
+
+
+# --- ranking mode and its rules ---------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["robust", "sum"])
+def test_ranking_modes(tmp_path: Path, mode: str) -> None:
+    assert load(tmp_path, HOTPAPERS_RANKING=mode).ranking.mode == mode
+
+
+def test_ranking_defaults_to_robust_with_no_one_ignored(tmp_path: Path) -> None:
+    ranking = load(tmp_path).ranking
+    assert (ranking.mode, ranking.ignore_accounts) == ("robust", ())
+    assert ranking.rules == RobustRules()
+
+
+def test_ignored_accounts_are_read_per_source_without_at_or_case(
+    tmp_path: Path,
+) -> None:
+    hp = load(
+        tmp_path,
+        HOTPAPERS_IGNORE_ACCOUNTS={
+            "x": ["@SomeBot", "other_bot", "somebot"],
+            "bluesky": ("spam.example.com", "did:plc:abc"),
+            "hackernews": [],
+        },
+    )
+    assert hp.ranking.ignore_accounts == (
+        ("bluesky", ("did:plc:abc", "spam.example.com")),
+        ("hackernews", ()),
+        ("x", ("other_bot", "somebot")),
+    )
+
+
+def test_robust_rules_override_the_defaults(tmp_path: Path) -> None:
+    hp = load(
+        tmp_path,
+        HOTPAPERS_ROBUST_RULES={
+            "amplification_ratio": 5,
+            "stuffing_min_tags": 4,
+            "stuffing_weight": 0.25,
+            "account_knee": 300,
+        },
+    )
+    assert hp.ranking.rules == RobustRules(
+        amplification_ratio=5.0,
+        stuffing_min_tags=4,
+        stuffing_weight=0.25,
+        account_knee=300.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("HOTPAPERS_RANKING", "Robust", "'robust', 'sum'"),
+        ("HOTPAPERS_RANKING", None, "must be one of"),
+        ("HOTPAPERS_RANKING", ["sum"], "must be one of"),
+        ("HOTPAPERS_IGNORE_ACCOUNTS", ["somebot"], "must be a dict"),
+        ("HOTPAPERS_IGNORE_ACCOUNTS", {"mastodon": ["a"]}, "'mastodon'"),
+        ("HOTPAPERS_IGNORE_ACCOUNTS", {"x": "somebot"}, "list of handles"),
+        ("HOTPAPERS_IGNORE_ACCOUNTS", {"x": [""]}, "not a handle"),
+        ("HOTPAPERS_IGNORE_ACCOUNTS", {"x": ["@"]}, "not a handle"),
+        ("HOTPAPERS_IGNORE_ACCOUNTS", {"x": [42]}, "not a handle"),
+        ("HOTPAPERS_ROBUST_RULES", [("account_knee", 3)], "must be a dict"),
+        ("HOTPAPERS_ROBUST_RULES", {"knee": 3}, "no rule 'knee'"),
+        ("HOTPAPERS_ROBUST_RULES", {"account_knee": "300"}, "not a number"),
+        ("HOTPAPERS_ROBUST_RULES", {"account_knee": True}, "not a number"),
+        ("HOTPAPERS_ROBUST_RULES", {"account_knee": 0}, "at least 1"),
+        ("HOTPAPERS_ROBUST_RULES", {"account_knee": float("inf")}, "at least 1"),
+        ("HOTPAPERS_ROBUST_RULES", {"amplification_ratio": -1}, "at least 0"),
+        ("HOTPAPERS_ROBUST_RULES", {"stuffing_share": 1.5}, "from 0 to 1"),
+        ("HOTPAPERS_ROBUST_RULES", {"stuffing_weight": -0.5}, "from 0 to 1"),
+        ("HOTPAPERS_ROBUST_RULES", {"stuffing_min_tags": 4.5}, "a whole number"),
+        ("HOTPAPERS_ROBUST_RULES", {"stuffing_hashtags": 0}, "at least 1"),
+    ],
+)
+def test_bad_ranking_settings_name_the_setting(
+    tmp_path: Path, name: str, value: Any, says: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, **{name: value})
+    assert caught.value.name == name
+    assert says in str(caught.value)

@@ -1021,6 +1021,8 @@ def test_author_without_display_name_or_handle():
     assert anonymous is not None
     assert anonymous.url == f"https://bsky.app/profile/{AUTHOR_DID}/post/3lb2a"
     assert (anonymous.author_handle, anonymous.author_name) == ("", "")
+    # The DID is the account, whatever its handle: ranking counts it once.
+    assert named.author_id == anonymous.author_id == AUTHOR_DID
 
 
 def test_odd_counts_and_fields_are_tolerated():

@@ -49,7 +49,7 @@ EXPECTED_PARAMS = {
     "end_time": "2026-03-02T00:00:00Z",
     "tweet.fields": "created_at,public_metrics,entities,lang,author_id",
     "expansions": "author_id",
-    "user.fields": "name,username",
+    "user.fields": "name,username,public_metrics",
     "max_results": "100",
 }
 
@@ -956,6 +956,52 @@ def test_a_username_that_is_not_one_gets_a_web_link(username, url):
     assert post is not None
     assert post.url == url
     assert post.author_handle == username  # shown as given, as text
+
+
+def test_the_author_id_and_followers_are_kept():
+    """user.fields=public_metrics brings followers_count at no extra read."""
+    users = {
+        "101": {
+            "id": "101",
+            "name": "Ada Lovelace",
+            "username": "ada",
+            "public_metrics": {"followers_count": 12345, "following_count": 7},
+        }
+    }
+    post = parse_tweet(arxiv_tweet("1600000000000000001"), users)
+
+    assert post is not None
+    assert (post.author_id, post.author_handle) == ("101", "ada")
+    assert post.author_followers == 12345
+
+
+@pytest.mark.parametrize(
+    "metrics", [None, {}, {"followers_count": -1}, {"followers_count": "9"}, []]
+)
+def test_followers_unknown_unless_a_count(metrics):
+    user: dict[str, Any] = {"id": "101", "username": "ada"}
+    if metrics is not None:
+        user["public_metrics"] = metrics
+    post = parse_tweet(arxiv_tweet("1600000000000000001"), {"101": user})
+
+    assert post is not None
+    assert post.author_id == "101"
+    assert post.author_followers is None
+
+
+def test_a_zero_follower_count_is_kept():
+    user = {"id": "101", "username": "ada", "public_metrics": {"followers_count": 0}}
+    post = parse_tweet(arxiv_tweet("1600000000000000001"), {"101": user})
+
+    assert post is not None and post.author_followers == 0
+
+
+@pytest.mark.parametrize("author_id", [None, "", "abc", "1 OR 2"])
+def test_an_odd_author_id_is_not_kept(author_id):
+    post = parse_tweet(arxiv_tweet("1600000000000000001", author_id=author_id), {})
+
+    assert post is not None
+    assert post.author_id == ""
 
 
 def test_odd_metrics_and_fields_are_tolerated():

@@ -13,7 +13,8 @@ from pelican_hotpapers.timeline import Timeline, paper_slug, period_day, period_
 
 from .factories import make_day, make_entry, make_paper, make_post
 
-OPTIONS = RankingOptions()
+# Plain sums, so that the scores below are the counts given.
+OPTIONS = RankingOptions(mode="sum")
 
 
 def ranked_days(*days: Day):

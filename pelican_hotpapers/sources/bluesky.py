@@ -215,6 +215,7 @@ def parse_post(view: Any) -> Post | None:
         ),
         arxiv_ids=arxiv_ids,
         links=tuple(links),
+        author_id=_str(author.get("did")),
     )
 
 

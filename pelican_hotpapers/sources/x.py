@@ -123,9 +123,17 @@ def parse_tweet(tweet: Any, users: Mapping[str, Mapping[str, Any]]) -> Post | No
     arxiv_ids = extract_arxiv_ids(targets)
     if not arxiv_ids:
         return None
-    user = users.get(str(tweet.get("author_id")), {})
+    author_id = str(tweet.get("author_id") or "")
+    author_id = author_id if author_id.isdigit() else ""
+    user = users.get(author_id, {})
     name = user.get("name") if isinstance(user.get("name"), str) else ""
     handle = user.get("username") if isinstance(user.get("username"), str) else ""
+    user_metrics = user.get("public_metrics")
+    followers = (
+        user_metrics.get("followers_count") if isinstance(user_metrics, dict) else None
+    )
+    if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:
+        followers = None  # unknown, which is not the same as none
     metrics = tweet.get("public_metrics")
     metrics = metrics if isinstance(metrics, dict) else {}
     created = parse_time(tweet.get("created_at")) or snowflake_time(post_id)
@@ -148,6 +156,8 @@ def parse_tweet(tweet: Any, users: Mapping[str, Mapping[str, Any]]) -> Post | No
         ),
         arxiv_ids=arxiv_ids,
         links=tuple(links),
+        author_id=author_id,
+        author_followers=followers,
     )
 
 
@@ -330,7 +340,8 @@ class XSource:
             "end_time": _utc(end),
             "tweet.fields": TWEET_FIELDS,
             "expansions": "author_id",
-            "user.fields": "name,username",
+            # public_metrics holds followers_count, at no extra read cost.
+            "user.fields": "name,username,public_metrics",
         }
         posts: dict[str, Post] = {}
         reads = pages = 0
