@@ -23,6 +23,7 @@ import fastjsonschema
 
 from pelican_hotpapers.history import SiteHistory
 from pelican_hotpapers.models import (
+    CountedPost,
     RankedDay,
     RankedEntry,
     counts_to_dict,
@@ -66,11 +67,31 @@ def _entry(
             for part in entry.by_source
         ],
         "post_count": entry.post_count,
+        "accounts": entry.accounts,
         "new": trend.new,
         "day_on_list": trend.day_on_list,
         "paper": paper_to_dict(entry.paper),
         "paper_url": _absolute(siteurl, page.url if page else None),
         "posts": [post_to_dict(post) for post in entry.posts],
+        "counted_posts": [_counted(counted) for counted in entry.counted_posts],
+    }
+
+
+def _counted(counted: CountedPost) -> dict[str, Any]:
+    """What ranking made of one post, so a reader can check the list."""
+    return {
+        "source": counted.post.source,
+        "id": counted.post.id,
+        "url": counted.post.url,
+        "author_handle": counted.post.author_handle,
+        "counts": counts_to_dict(counted.post.counts),
+        "value": counted.value,
+        "counted": counted.counted,
+        "counted_in": counted.counted_in,
+        "reposts_counted": counted.reposts_counted,
+        "weight": counted.weight,
+        "flags": [{"kind": flag.kind, "label": flag.label} for flag in counted.flags],
+        "reason": counted.reason,
     }
 
 
@@ -86,6 +107,7 @@ def day_document(site: SiteHistory, ranked: RankedDay, siteurl: str) -> dict[str
         "failed_sources": list(ranked.failed_sources),
         "partial": ranked.partial,
         "ranking": {
+            "mode": options.mode,
             "min_paper_score": options.min_paper_score,
             "min_post_score": options.min_post_score,
             "max_posts_per_paper": options.max_posts_per_paper,

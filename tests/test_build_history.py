@@ -115,6 +115,19 @@ def test_example_site_builds_everything_across_days(tmp_path, theme, caplog):
         )
         export.validator("site-day")(document)
         assert document["date"] == entry["date"]
+    # The robust ranking's reasons travel with the list.
+    reference = json.loads(
+        (out / "hotpapers" / "2021-01-11.json").read_text(encoding="utf-8")
+    )
+    assert reference["ranking"]["mode"] == "robust"
+    (stuffed,) = (
+        e for e in reference["entries"] if e["paper"]["arxiv_id"] == "2101.02831"
+    )
+    assert stuffed["accounts"] == len(stuffed["counted_posts"]) == 1
+    (post,) = stuffed["counted_posts"]
+    assert {flag["kind"] for flag in post["flags"]} == {"amplified", "hashtag"}
+    assert post["counts"] == {"reposts": 1155, "likes": 15, "quotes": 0, "replies": 0}
+    assert post["counted"] < 1170 and post["reason"]
 
 
 def test_a_paper_listed_on_one_day_has_no_page(tmp_path):
