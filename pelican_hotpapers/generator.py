@@ -21,7 +21,7 @@ from pelican.generators import Generator
 from pelican.utils import get_relative_path, path_to_url
 
 from pelican_hotpapers import export
-from pelican_hotpapers.history import CONTEXT_KEY, SiteHistory
+from pelican_hotpapers.history import CONTEXT_KEY, STYLESHEET_KEY, SiteHistory
 from pelican_hotpapers.render import (
     PAPER_PAGE_TEMPLATE,
     TEMPLATE_PREFIX,
@@ -78,6 +78,10 @@ class HotpapersGenerator(Generator):
                 path_to_url(get_relative_path(page.save_as)) if relative else siteurl
             )
             history = site.paper_history(arxiv_id, prefix)
+            # paper-history.html inlines the rules itself with HOTPAPERS_CSS
+            # = "inline"; a linked stylesheet goes in the page's head.
+            css = self.context.get(STYLESHEET_KEY)
+            stylesheet = f"{prefix}/{css.save_as}" if css is not None else None
             body = renderer.render_paper_page(history)
             writer.write_file(
                 page.save_as,
@@ -90,6 +94,7 @@ class HotpapersGenerator(Generator):
                 # Pelican's templates are not autoescaped: escaped here.
                 title=Markup(escape(history.paper.title)),
                 hotpapers_body=Markup(body),
+                hotpapers_stylesheet=stylesheet,
             )
         logger.info("hotpapers: wrote %d paper page(s)", len(site.pages))
 

@@ -22,6 +22,8 @@ from pelican_hotpapers.timeline import Digest, Timeline, paper_slug
 
 #: Where the build's SiteHistory is kept in Pelican's shared context.
 CONTEXT_KEY = "hotpapers_history"
+#: Where the linked stylesheet (a pelican Static) is kept in that context.
+STYLESHEET_KEY = "hotpapers_stylesheet"
 #: The source-path prefix under which paper pages are registered in
 #: Pelican's ``generated_content``, so that article bodies can link them as
 #: ``{filename}/hotpapers/paper/SLUG`` and Pelican resolves the link with the

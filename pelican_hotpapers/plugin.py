@@ -36,9 +36,6 @@ logger = logging.getLogger(__name__)
 
 #: The stylesheet template, linked or inlined by ``day.html``.
 CSS_TEMPLATE = "hotpapers/hotpapers.css"
-#: The context key under which the articles' receiver leaves the stylesheet
-#: (a ``Static``) for :class:`StylesheetGenerator` to write.
-STYLESHEET_KEY = "hotpapers_stylesheet"
 #: The longest ``description``: search engines show about 160 characters.
 DESCRIPTION_LENGTH = 160
 # Look-alikes for the characters that are markup. Pelican's own "simple" theme,
@@ -106,7 +103,7 @@ class StylesheetGenerator:
         self.output_path = output_path
 
     def generate_output(self, writer: Any) -> None:
-        stylesheet = self.context.get(STYLESHEET_KEY)
+        stylesheet = self.context.get(history.STYLESHEET_KEY)
         if stylesheet is None:  # no Hot Papers article, or no linked CSS
             return
         target = sanitised_join(self.output_path, stylesheet.save_as)
@@ -354,7 +351,7 @@ def _add_stylesheet(generator: Any, hp: HotpapersSettings, renderer: Renderer) -
         context=generator.context,
     )
     generator.context["static_content"][hp.css_save_as] = stylesheet
-    generator.context[STYLESHEET_KEY] = stylesheet
+    generator.context[history.STYLESHEET_KEY] = stylesheet
 
 
 def _filter_translations_again(generator: Any) -> None:

@@ -57,6 +57,19 @@ def test_example_site_builds_everything_across_days(tmp_path, theme, caplog):
     assert "Hot Papers, January 2021" in month.title.get_text()
     assert (out / "hot-papers-2025-W11.html").exists()
     assert (out / "hot-papers-2025-03.html").exists()
+    # Days, digests and paper pages are styled by the one stylesheet.
+    for page in (
+        out / "hot-papers-2021-01-11.html",
+        out / "hot-papers-2021-W02.html",
+        out / "papers" / "2101.03164.html",
+    ):
+        (href,) = [
+            link["href"]
+            for link in soup(page).find_all("link", rel="stylesheet")
+            if "hotpapers.css" in link["href"]
+        ]
+        assert local_target(page, href) == (out / "hotpapers" / "hotpapers.css")
+        assert local_target(page, href).is_file()
     first = week.select_one("section.hotpapers-paper")
     assert "best daily rank" in first.select_one(".hotpapers-trend").get_text()
     assert len(week.select("section.hotpapers-paper")) <= 10
