@@ -50,9 +50,10 @@ def test_a_build_beside_a_writer_never_sees_half_a_file(tmp_path, caplog):
     data = tmp_path / "data"
     small = make_day(entries=tuple(make_entry(f"2101.{n:05d}") for n in range(1, 4)))
     cache.write_day(data, small)
+    stop = tmp_path / "stop"
     writer = run_python(
         f"""
-        import sys, time
+        import os, sys, time
         sys.path.insert(0, {str(ROOT)!r})
         from pelican_hotpapers import cache
         from tests.factories import make_day, make_entry
@@ -61,25 +62,32 @@ def test_a_build_beside_a_writer_never_sees_half_a_file(tmp_path, caplog):
             return make_day(entries=tuple(make_entry(i) for i in ids))
         big, small = day(399), day(3)
         print("ready", flush=True)
-        end = time.monotonic() + 3
-        while time.monotonic() < end:
+        # Until the reader has seen enough (it makes the stop file), or 60 s.
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not os.path.exists({str(stop)!r}):
             cache.write_day({str(data)!r}, big)
+            time.sleep(0.002)  # each version stays a moment, even on a busy machine
             cache.write_day({str(data)!r}, small)
+            time.sleep(0.002)
         """
     )
     assert writer.stdout.readline().strip() == "ready"
     path = cache.day_path(data, dt.date(2021, 1, 11))
     sizes = set()
     reads = 0
-    while writer.poll() is None:
-        day = cache.read_day(path)  # raises DayFileError on half a file
-        sizes.add(len(day.entries))
-        reads += 1
-        if reads % 50 == 0:
-            caplog.clear()
-            out = build(tmp_path, data)
-            assert (out / "hot-papers-2021-01-11.html").exists()
-            assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    try:
+        while writer.poll() is None and (sizes != {3, 399} or reads < 300):
+            day = cache.read_day(path)  # raises DayFileError on half a file
+            sizes.add(len(day.entries))
+            reads += 1
+            if reads % 100 == 0:
+                caplog.clear()
+                out = build(tmp_path, data)
+                assert (out / "hot-papers-2021-01-11.html").exists()
+                assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        stop.touch()
+        writer.wait(timeout=60)
     assert writer.returncode == 0, writer.stderr.read()
     # Both versions were seen: the reads really ran beside the writes.
     assert sizes == {3, 399}, (sizes, reads)
