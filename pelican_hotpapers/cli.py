@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pelican_hotpapers import __version__, cache, fetch, ranking
+from pelican_hotpapers import __version__, archive, fetch, ranking
 from pelican_hotpapers.models import source_label
 from pelican_hotpapers.settings import (
     DATE_FORMS,
@@ -207,16 +207,16 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         # Wait for another fetch (cron and a build, say) rather than race it;
         # plan only once the lock is ours, since that fetch may have filled
         # in the days.
-        with cache.fetch_lock(hp.data_path, timeout=hp.fetch.lock_timeout):
+        with archive.fetch_lock(hp.data_path, timeout=hp.fetch.lock_timeout):
             outcomes, asked = _fetch_days(args, hp, dates, now)
-    except cache.DataFolderBusy as exc:
+    except archive.DataFolderBusy as exc:
         print(
             f"pelican-hotpapers: {exc}, still after {hp.fetch.lock_timeout:.0f} s "
             "(HOTPAPERS_LOCK_TIMEOUT)",
             file=sys.stderr,
         )
         return EXIT_FAILED
-    except cache.DayFileError as exc:
+    except archive.DayFileError as exc:
         print(f"pelican-hotpapers: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if "x" in asked:
@@ -356,7 +356,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: int) -> 
 
 def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     tz = ZoneInfo(hp.timezone)
-    files = cache.day_files(hp.data_path)
+    files = archive.day_files(hp.data_path)
     if not files:
         print(f"no stored days in {hp.data_path}")
         return EXIT_OK
@@ -366,8 +366,8 @@ def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     status = EXIT_OK
     for path in files:
         try:
-            day = cache.read_day(path)
-        except cache.DayFileError as exc:
+            day = archive.read_day(path)
+        except archive.DayFileError as exc:
             unreadable[len(rows)] = f"{path.stem}  unreadable: {exc.problem}"
             status = EXIT_FAILED
             continue
@@ -405,13 +405,13 @@ def command_show(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         date = fetch.resolve_date(args.date, dt.datetime.now(tz).date())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    path = cache.day_path(hp.data_path, date)
+    path = archive.day_path(hp.data_path, date)
     if not path.exists():
         print(f"no stored day {date.isoformat()} in {hp.data_path}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        day = cache.read_day(path)
-    except cache.DayFileError as exc:
+        day = archive.read_day(path)
+    except archive.DayFileError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED
     ranked = ranking.rank_day(day, hp.ranking)

@@ -1,7 +1,7 @@
 """Which days to fetch, and fetching them: X for posts, arXiv for papers.
 
 The build (plugin.py) and the command line (cli.py) both come here. A fetch
-produces a :class:`~pelican_hotpapers.models.Day` and hands it to the cache;
+produces a :class:`~pelican_hotpapers.models.Day` and hands it to the archive;
 it writes a day only when every source answered completely, and a failure
 of any kind leaves the stored file exactly as it was.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pelican_hotpapers import cache, ranking
+from pelican_hotpapers import archive, ranking
 from pelican_hotpapers.models import Day, Post, source_label
 from pelican_hotpapers.settings import FetchOptions, HotpapersSettings, parse_date
 from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, SourceError
@@ -114,7 +114,7 @@ def plan_days(
     skipped: list[DayOutcome] = []
     today = now.astimezone(tz).date()
     for date in dates:
-        path = cache.day_path(data_path, date)
+        path = archive.day_path(data_path, date)
         if date > today:
             skipped.append(DayOutcome(date, "skipped", "is in the future"))
             continue
@@ -122,8 +122,8 @@ def plan_days(
             plans.append(DayPlan(date, "missing"))
             continue
         try:
-            stored = cache.read_day(path)
-        except cache.DayFileError as exc:
+            stored = archive.read_day(path)
+        except archive.DayFileError as exc:
             skipped.append(
                 DayOutcome(
                     date,
@@ -312,8 +312,8 @@ class Fetcher:
             for name, count in reads.items()
         )
         try:
-            path = cache.write_day(self.data_path, day)
-        except cache.DayFileError as exc:
+            path = archive.write_day(self.data_path, day)
+        except archive.DayFileError as exc:
             return DayOutcome(plan.date, "failed", str(exc), reads=reads)
         message = f"{read_text} read, {len(day.entries)} papers; wrote {path}"
         status = "written"
@@ -351,8 +351,8 @@ def _unit(sources: Sequence[SocialSource], name: str) -> str:
 
 def _stored_day(data_path: Path, date: dt.date) -> Day | None:
     try:
-        return cache.read_day(cache.day_path(data_path, date))
-    except cache.DayFileError:
+        return archive.read_day(archive.day_path(data_path, date))
+    except archive.DayFileError:
         return None
 
 
@@ -406,7 +406,7 @@ def fetch_for_build(
     dates = resolve_dates(options.dates, fetcher.tz, now)
     try:
         # A build does not wait for another fetch: it builds what is stored.
-        with cache.fetch_lock(hp.data_path, timeout=0):
+        with archive.fetch_lock(hp.data_path, timeout=0):
             plans, outcomes = plan_days(
                 dates,
                 hp.data_path,
@@ -417,10 +417,10 @@ def fetch_for_build(
             )
             for plan in plans:
                 outcomes.append(fetcher.fetch_and_store(plan, now))
-    except cache.DataFolderBusy as exc:
+    except archive.DataFolderBusy as exc:
         logger.info("hotpapers: %s; the build uses the stored days", exc)
         return []
-    except cache.DayFileError as exc:
+    except archive.DayFileError as exc:
         logger.warning("hotpapers: %s", exc)
         return []
     outcomes.sort(key=lambda outcome: outcome.date)

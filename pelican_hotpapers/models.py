@@ -1,9 +1,9 @@
 """Plain data for papers, posts and days, and their one JSON mapping.
 
 These classes are the plugin's vocabulary: sources produce them, ranking
-orders them, the cache stores them and the templates show them. The
+orders them, the archive stores them and the templates show them. The
 ``*_to_dict`` / ``*_from_dict`` functions here are the only place that knows
-the field names of the cache's JSON, so the file format and the Python objects
+the field names of the day files, so the file format and the Python objects
 cannot drift apart. The JSON is a public contract described by
 ``schema/day.schema.json``; bump :data:`SCHEMA_VERSION` when it changes.
 """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pelican_hotpapers import cache, fetch
+from pelican_hotpapers import archive, fetch
 
 from .factories import make_day
 
@@ -21,7 +21,7 @@ REFERENCE_POST = Path(__file__).resolve().parent / "data" / "hot-papers-2021-01-
 
 def stored_files(folder: Path) -> list[Path]:
     """What a data folder holds, but for the fetch lock's file."""
-    return sorted(p for p in folder.iterdir() if p.name != cache.LOCK_NAME)
+    return sorted(p for p in folder.iterdir() if p.name != archive.LOCK_NAME)
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +41,8 @@ def data_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "hotpapers"
     folder.mkdir()
 
-    cache.write_day(folder, make_day(dt.date(2021, 1, 11)))
-    cache.write_day(folder, make_day(dt.date(2021, 1, 12)))
+    archive.write_day(folder, make_day(dt.date(2021, 1, 11)))
+    archive.write_day(folder, make_day(dt.date(2021, 1, 12)))
     return folder
 
 

@@ -18,7 +18,7 @@ import pytest
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from pelican_hotpapers import cache
+from pelican_hotpapers import archive
 from pelican_hotpapers.models import Entry
 
 from .conftest import EXAMPLE_SITE, REFERENCE_POST
@@ -188,7 +188,7 @@ def test_empty_data_folder_builds(tmp_path, caplog):
 def test_a_misnamed_day_is_one_warning_in_the_build_log(tmp_path, data_dir, caplog):
     caplog.set_level(logging.INFO)
     misnamed = data_dir / "2021-1-13.json"
-    misnamed.write_bytes(cache.day_path(data_dir, dt.date(2021, 1, 11)).read_bytes())
+    misnamed.write_bytes(archive.day_path(data_dir, dt.date(2021, 1, 11)).read_bytes())
     out = build(tmp_path, data_dir)
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1
@@ -230,7 +230,7 @@ def test_bad_setting_is_one_error_and_the_site_still_builds(
 def test_data_folder_inside_content_is_refused(tmp_path, caplog):
     inside = tmp_path / "content" / "hotpapers"
     inside.mkdir(parents=True)
-    cache.write_day(inside, make_day())
+    archive.write_day(inside, make_day())
     out = build(tmp_path, inside)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
@@ -259,7 +259,7 @@ def test_status_hidden_keeps_articles_out_of_listings(tmp_path, data_dir):
 
 def test_ranking_settings_reach_the_page(tmp_path):
     data = tmp_path / "data"
-    cache.write_day(
+    archive.write_day(
         data,
         make_day(
             entries=(
@@ -323,7 +323,7 @@ def test_override_template_output_is_still_escaped(tmp_path):
     data = tmp_path / "data"
     post = make_post(text="<script>alert(1)</script> https://t.co/x", reposts=100)
     entry = Entry(paper=make_paper("2101.02831"), posts=(post,))
-    cache.write_day(data, make_day(entries=(entry,)))
+    archive.write_day(data, make_day(entries=(entry,)))
     overrides = tmp_path / "overrides"
     (overrides / "hotpapers").mkdir(parents=True)
     (overrides / "hotpapers" / "post.html").write_text(OVERRIDE_POST)
@@ -404,8 +404,8 @@ def test_example_site_matches_the_reference_post(tmp_path):
 def test_data_folder_inside_the_output_is_refused(tmp_path, caplog):
     """Pelican publishes OUTPUT_PATH and may empty it: never the archive."""
     inside = tmp_path / "output" / "hotpapers"
-    cache.write_day(inside, make_day())
+    archive.write_day(inside, make_day())
     build(tmp_path, inside, DELETE_OUTPUT_DIRECTORY=False)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "inside OUTPUT_PATH" in errors[0]
-    assert cache.day_path(inside, make_day().date).exists()
+    assert archive.day_path(inside, make_day().date).exists()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from werkzeug import Request, Response
 
-from pelican_hotpapers import cache, fetch
+from pelican_hotpapers import archive, fetch
 from pelican_hotpapers.fetch import DayPlan, day_window, is_settled, plan_days
 from pelican_hotpapers.settings import HotpapersSettings
 
@@ -105,12 +105,12 @@ def test_plan_days(tmp_path):
     tz = ZoneInfo("UTC")
     now = dt.datetime(2021, 1, 20, 12, tzinfo=UTC)
     settled = make_day(dt.date(2021, 1, 11))  # counted 14 h after: not settled
-    cache.write_day(tmp_path, settled)
+    archive.write_day(tmp_path, settled)
     old = make_day(
         dt.date(2021, 1, 10),
         counts_taken_at=dt.datetime(2021, 1, 15, tzinfo=UTC),
     )
-    cache.write_day(tmp_path, old)
+    archive.write_day(tmp_path, old)
     broken = tmp_path / "2021-01-09.json"
     broken.write_text("{", encoding="utf-8")
     dates = [dt.date(2021, 1, d) for d in (8, 9, 10, 11)] + [dt.date(2021, 1, 21)]
@@ -183,7 +183,7 @@ def test_build_fetches_then_renders(httpserver, tmp_path, monkeypatch, caplog):
     data = tmp_path / "data"
     out = build(tmp_path, data, **fetch_settings(httpserver, data))
 
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert [e.paper.arxiv_id for e in day.entries] == [
         "2101.00003",
         "2101.00002",
@@ -257,7 +257,7 @@ def test_no_fetch_without_token_or_with_never(
     if token:
         monkeypatch.setenv("X_BEARER_TOKEN", token)
     data = tmp_path / "data"
-    cache.write_day(data, make_day())
+    archive.write_day(data, make_day())
     out = build(
         tmp_path, data, **fetch_settings(httpserver, data, HOTPAPERS_FETCH=mode)
     )
@@ -379,8 +379,8 @@ def stored(tmp_path) -> tuple[Path, dict[Path, bytes]]:
     """A data folder whose yesterday is stored but unsettled, so it is refetched."""
     data = tmp_path / "data"
     fresh = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(hours=1)
-    cache.write_day(data, make_day(yesterday(), counts_taken_at=fresh))
-    cache.write_day(data, make_day(dt.date(2021, 1, 11)))
+    archive.write_day(data, make_day(yesterday(), counts_taken_at=fresh))
+    archive.write_day(data, make_day(dt.date(2021, 1, 11)))
     return data, {p: p.read_bytes() for p in stored_files(data)}
 
 
@@ -516,7 +516,7 @@ def test_a_retried_blip_never_fails_a_build_with_fatal_warnings(httpserver, tmp_
     assert done.returncode == 0, output
     assert len(calls) == 2
     assert "Retrying" not in output and "WARNING" not in output
-    assert cache.day_path(site / "hotpapers", yesterday()).exists()
+    assert archive.day_path(site / "hotpapers", yesterday()).exists()
     assert (site / "output" / f"hot-papers-{yesterday().isoformat()}.html").exists()
     assert TOKEN not in output
 
@@ -652,7 +652,7 @@ def test_a_mixed_day_is_ranked_and_shown_per_source(httpserver, tmp_path, monkey
     serve_mixed(httpserver)
     out = build(tmp_path, data, **mixed_settings(httpserver, data, monkeypatch))
 
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert day.sources == ("x", "bluesky", "hackernews")
     assert day.failed_sources == ()
     page = soup(out / f"hot-papers-{yesterday().isoformat()}.html")
@@ -710,7 +710,7 @@ def test_a_failing_source_makes_a_partial_day_that_a_later_fetch_completes(
 
     [outcome] = fetch.fetch_for_build(hp)
     assert outcome.status == "partial"
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert day.sources == ("x", "hackernews") and day.failed_sources == ("bluesky",)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
@@ -731,7 +731,7 @@ def test_a_failing_source_makes_a_partial_day_that_a_later_fetch_completes(
     fetch._FETCHED_THIS_PROCESS.clear()
     [outcome] = fetch.fetch_for_build(hp)
     assert outcome.status == "written"
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert day.failed_sources == () and "bluesky" in day.sources
     assert {p.source for e in day.entries for p in e.posts} == {
         "x",
@@ -755,7 +755,7 @@ def test_a_source_failing_again_keeps_its_earlier_posts(
     serve_mixed(httpserver, bluesky=Response("down", status=503))
     fetch._FETCHED_THIS_PROCESS.clear()
     assert [o.status for o in fetch.fetch_for_build(hp)] == ["partial"]
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert day.failed_sources == ("bluesky",)
     sky = [p for e in day.entries for p in e.posts if p.source == "bluesky"]
     assert sorted(p.id.rsplit("/", 1)[-1] for p in sky) == ["3k1", "3k2"]
@@ -824,14 +824,14 @@ def test_a_source_not_asked_again_keeps_its_posts(httpserver, tmp_path, monkeypa
         {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
     )
     assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
-    before = cache.read_day(cache.day_path(data, yesterday()))
+    before = archive.read_day(archive.day_path(data, yesterday()))
     x_posts = {p.id for e in before.entries for p in e.posts if p.source == "x"}
     assert x_posts
 
     monkeypatch.delenv("X_BEARER_TOKEN")
     fetch._FETCHED_THIS_PROCESS.clear()
     assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
-    after = cache.read_day(cache.day_path(data, yesterday()))
+    after = archive.read_day(archive.day_path(data, yesterday()))
     assert after.sources == ("hackernews", "x")
     assert {p.id for e in after.entries for p in e.posts if p.source == "x"} == x_posts
     assert not after.partial

@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pelican_hotpapers import cache
+from pelican_hotpapers import archive
 from pelican_hotpapers.models import (
     Counts,
     Entry,
@@ -117,7 +117,7 @@ def hostile_site(tmp_path_factory) -> tuple[Path, Path]:
     tmp_path = tmp_path_factory.mktemp("hostile")
     data = tmp_path / "data"
     entries = tuple(hostile_entry(n, text) for n, text in enumerate(HOSTILE))
-    cache.write_day(data, make_day(entries=entries))
+    archive.write_day(data, make_day(entries=entries))
     # The simple theme lists summaries, not whole articles, on index pages,
     # and one feed of each kind is enough: the 1 MB strings would otherwise
     # be written (and parsed here) a dozen times over.
@@ -165,7 +165,7 @@ def test_only_safe_links_are_made(hostile_site):
 def test_the_opted_in_script_is_the_only_script(tmp_path):
     data = tmp_path / "data"
     entries = tuple(hostile_entry(n, text) for n, text in enumerate(HOSTILE[:40]))
-    cache.write_day(data, make_day(entries=entries))
+    archive.write_day(data, make_day(entries=entries))
     out = build(tmp_path, data, HOTPAPERS_EMBED_SCRIPT=True)
     check_output(out, script_allowed=True)
     page = parse((out / "hot-papers-2021-01-11.html").read_text(encoding="utf-8"))
@@ -179,7 +179,7 @@ def test_huge_titles_leave_the_index_pages_small(tmp_path):
         make_entry(f"2101.0000{n}", ((100, 0),), title=text)
         for n, text in enumerate(LARGE, start=1)
     )
-    cache.write_day(data, make_day(entries=entries))
+    archive.write_day(data, make_day(entries=entries))
     # Without feeds: they carry whole articles, so this is about the pages.
     out = build(tmp_path, data, theme="simple", FEED_ALL_ATOM=None, FEED_ALL_RSS=None)
     for listing in ("index.html", "category/arxiv.html", "tag/arxiv.html"):
@@ -196,9 +196,9 @@ def test_huge_titles_leave_the_index_pages_small(tmp_path):
 def test_hostile_ids_never_reach_a_page(tmp_path, caplog):
     """Ids are checked by the schema: a day with a hostile id is refused, not shown."""
     data = tmp_path / "data"
-    cache.write_day(data, make_day())
-    bad = cache.day_path(data, dt.date(2021, 1, 12))
-    text = cache.day_path(data, dt.date(2021, 1, 11)).read_text(encoding="utf-8")
+    archive.write_day(data, make_day())
+    bad = archive.day_path(data, dt.date(2021, 1, 12))
+    text = archive.day_path(data, dt.date(2021, 1, 11)).read_text(encoding="utf-8")
     bad.write_text(
         text.replace('"2021-01-11"', '"2021-01-12"').replace(
             '"2101.02831"', '"2101.02831\\"><script>alert(1)</script>"'
@@ -249,7 +249,7 @@ def fuzzed_entries(draw) -> Entry:
 @given(entry=fuzzed_entries())
 def test_fuzzed_days_render_safely(entry):
     hp = HotpapersSettings.from_pelican({}, Path("."))
-    # Text reaches the renderer the way a build reads it: through the cache's
+    # Text reaches the renderer the way a build reads it: through the archive.s
     # cleaning of the day's JSON.
     day = day_from_dict(clean_json(day_to_dict(make_day(entries=(entry,)))))
     ranked = rank_day(day, hp.ranking)
@@ -257,5 +257,5 @@ def test_fuzzed_days_render_safely(entry):
     check_markup(html, "fuzz", script_allowed=False)
     shown = parse(html).get_text()
     for value in (entry.paper.title, entry.paper.abstract, entry.posts[0].author_name):
-        # The renderer sees text already cleaned where it entered (cache, sources).
+        # The renderer sees text already cleaned where it entered (archive, sources).
         assert visible(value) in shown
