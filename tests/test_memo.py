@@ -78,6 +78,53 @@ def test_without_the_content_cache_nothing_is_remembered(
     assert not (tmp_path / "cache" / MEMO_FILE).exists()
 
 
+def test_a_memo_read_but_not_written_without_cache_content(
+    tmp_path, data_dir, rendered_days
+):
+    """LOAD_CONTENT_CACHE alone reads the memo and never writes it."""
+    build(tmp_path, data_dir, **CACHED)
+    memo = tmp_path / "cache" / MEMO_FILE
+    before = memo.read_bytes()
+    archive.write_day(data_dir, make_day(dt.date(2021, 1, 13)))
+    rendered_days.clear()
+    build(tmp_path, data_dir, CACHE_CONTENT=False, LOAD_CONTENT_CACHE=True)
+    assert rendered_days == ["2021-01-13"]
+    assert memo.read_bytes() == before
+
+
+def test_a_memo_that_cannot_be_saved_leaves_the_old_one_and_no_litter(
+    tmp_path, data_dir, rendered_days, monkeypatch
+):
+    build(tmp_path, data_dir, **CACHED)
+    cache_folder = tmp_path / "cache"
+    before = (cache_folder / MEMO_FILE).read_bytes()
+    listing = sorted(p.name for p in cache_folder.iterdir())
+    archive.write_day(data_dir, make_day(dt.date(2021, 1, 13)))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pelican_hotpapers.archive.os.replace", full_disk)
+    out = build(tmp_path, data_dir, **CACHED)
+    assert (out / "hot-papers-2021-01-13.html").exists()
+    assert (cache_folder / MEMO_FILE).read_bytes() == before
+    assert sorted(p.name for p in cache_folder.iterdir()) == listing
+
+
+def test_the_memo_is_flushed_to_disk(tmp_path, data_dir, monkeypatch):
+    synced: list[int] = []
+    original = archive.os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append(fd)
+        original(fd)
+
+    monkeypatch.setattr("pelican_hotpapers.archive.os.fsync", spy)
+    build(tmp_path, data_dir, **CACHED)
+    assert synced  # the memo file and its folder
+    assert (tmp_path / "cache" / MEMO_FILE).exists()
+
+
 def test_a_broken_memo_only_costs_time(tmp_path, data_dir, rendered_days):
     build(tmp_path, data_dir, **CACHED)
     (tmp_path / "cache" / MEMO_FILE).write_bytes(b"not a pickle")
