@@ -33,7 +33,7 @@ rendered by both sites; a few second posts stay under the post threshold
 the same on every run.
 
 Apart from the builds, the plugin's own work (reading + validating the day
-files, ranking, rendering bodies and summaries: ``archive.load_days``,
+files, ranking, rendering bodies and summaries: ``archive.read_day``,
 ``ranking.rank_day``, ``render.Renderer``) is timed in this process over all
 N days, so it can be told apart from Pelican's own writing.
 
@@ -870,7 +870,7 @@ def warm_builds(
     name = "warm"
     cold = run_build("plugin", 0, workspace, keep, True, True, name=name)
     synthetic = SyntheticArchive(seed + 1, recurring=1.0)
-    last = max(day.date for day in archive.load_days(workspace.data))
+    last = dt.date.fromisoformat(archive.day_files(workspace.data)[-1].stem)
     old = archive.read_day(archive.day_path(workspace.data, last))
     synthetic._recent = [(last, entry.paper) for entry in old.entries]
     archive.write_day(workspace.data, synthetic.day(last + dt.timedelta(days=1)))
@@ -915,7 +915,7 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
 
     hp = hotpapers_settings(workspace, history)
     start = time.perf_counter()
-    days = archive.load_days(hp.data_path)
+    days = [archive.read_day(path) for path in archive.day_files(hp.data_path)]
     loaded = time.perf_counter()
     ranked = [ranking.rank_day(day, hp.ranking) for day in days]
     ranked_at = time.perf_counter()

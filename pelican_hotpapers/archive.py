@@ -235,23 +235,6 @@ def _day_name_problem(name: str, names: set[str]) -> str | None:
     return f"{problem}; rename it to {expected}"
 
 
-def iter_days(data_path: str | os.PathLike[str]) -> Iterator[Day]:
-    """Every readable day, oldest first; each unreadable one is logged and skipped.
-
-    One bad file must not take the other days' articles down with it.
-    """
-    for path in day_files(data_path):
-        try:
-            yield read_day(path)
-        except DayFileError as exc:
-            logger.error("hotpapers: skipping day file %s", exc)
-
-
-def load_days(data_path: str | os.PathLike[str]) -> list[Day]:
-    """The readable days of the data folder, oldest first."""
-    return list(iter_days(data_path))
-
-
 def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
     """Store a day, replacing the old file only once the new one is complete."""
     folder = Path(data_path)

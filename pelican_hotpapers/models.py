@@ -18,13 +18,18 @@ from typing import Any
 
 SCHEMA_VERSION = 2
 
-#: How each source is named to readers.
-SOURCE_LABELS = {"x": "X", "bluesky": "Bluesky", "hackernews": "HN"}
-
 
 def source_label(source: str) -> str:
-    """The name of a source as a reader knows it ("X", "Bluesky", "HN")."""
-    return SOURCE_LABELS.get(source, source)
+    """The name of a source as a reader knows it ("X", "Bluesky", "HN").
+
+    Each source's class gives its label; one that is not registered (any
+    more) is shown by the name the day file gives it.
+    """
+    # Imported here: the sources build on this module.
+    from pelican_hotpapers.sources import SOURCE_CLASSES
+
+    found = SOURCE_CLASSES.get(source)
+    return found.label if found is not None else source
 
 
 @dataclass(frozen=True, slots=True)

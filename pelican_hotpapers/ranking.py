@@ -1,9 +1,9 @@
 """Turn posts into ranked papers: group, score, threshold, order.
 
-The rules are the ones the reference "Hot Papers" posts were made with (see
-DESIGN.md): a paper's score is reposts + likes summed over the posts that
-link it; a paper is listed from ``min_paper_score`` up; a post is embedded
-from ``min_post_score`` up, best first, at most ``max_posts_per_paper``.
+The rules are the ones the reference "Hot Papers" posts were made with: a
+paper's score is reposts + likes summed over the posts that link it; a paper
+is listed from ``min_paper_score`` up; a post is embedded from
+``min_post_score`` up, best first, at most ``max_posts_per_paper``.
 Ties are broken by fixed keys so that two builds of one day never differ.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from pelican_hotpapers.models import (
-    SOURCE_LABELS,
     Counts,
     Day,
     Entry,
@@ -24,6 +23,7 @@ from pelican_hotpapers.models import (
     posts_by_id,
 )
 from pelican_hotpapers.settings import RankingOptions
+from pelican_hotpapers.sources import SOURCE_CLASSES
 
 
 def post_sort_key(post: Post) -> tuple[int, int, float, str, str]:
@@ -92,12 +92,12 @@ def paper_is_wanted(paper: Paper, options: RankingOptions) -> bool:
 
 
 def source_counts(posts: Iterable[Post]) -> tuple[SourceCounts, ...]:
-    """A paper's counts per source, in the order of SOURCE_LABELS."""
+    """A paper's counts per source, in the order of SOURCE_CLASSES."""
     totals: dict[str, tuple[Counts, int]] = {}
     for post in posts:
         counts, number = totals.get(post.source, (Counts(), 0))
         totals[post.source] = (counts + post.counts, number + 1)
-    order = {name: n for n, name in enumerate(SOURCE_LABELS)}
+    order = {name: n for n, name in enumerate(SOURCE_CLASSES)}
     return tuple(
         SourceCounts(source, counts, number)
         for source, (counts, number) in sorted(

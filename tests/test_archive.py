@@ -384,12 +384,11 @@ def test_a_file_that_looks_like_a_day_is_not_read_and_is_named_once(
     (tmp_path / name).write_text(json.dumps(valid_dict(JAN_11)), encoding="utf-8")
 
     assert archive.day_files(tmp_path) == [tmp_path / "2021-01-12.json"]
-    assert [d.date for d in archive.load_days(tmp_path)] == [jan_12]
+    assert archive.read_day(tmp_path / "2021-01-12.json").date == jan_12
 
-    assert (
-        warnings_of(hotpapers_log)
-        == [f"hotpapers: {name} in {tmp_path} looks like a day file, but {problem}"] * 2
-    )  # once for each of the two listings above
+    assert warnings_of(hotpapers_log) == [
+        f"hotpapers: {name} in {tmp_path} looks like a day file, but {problem}"
+    ]
     assert all(r.levelno == logging.WARNING for r in hotpapers_log.records)
 
 
@@ -408,74 +407,17 @@ def test_a_misnamed_twin_of_a_stored_day_is_not_to_be_renamed_over_it(
 
 def test_missing_folder_has_no_days(tmp_path: Path) -> None:
     assert archive.day_files(tmp_path / "nowhere") == []
-    assert archive.load_days(tmp_path / "nowhere") == []
     a_file = tmp_path / "file"
     a_file.write_text("", encoding="utf-8")
     assert archive.day_files(a_file) == []
 
 
-def test_load_days_reads_every_day_oldest_first(tmp_path: Path) -> None:
+def test_day_files_are_listed_oldest_first(tmp_path: Path) -> None:
     days = [make_day(dt.date(2021, 1, d)) for d in (12, 9, 11)]
     for day in days:
         archive.write_day(tmp_path, day)
     expected = sorted(days, key=lambda day: day.date)
-    assert archive.load_days(tmp_path) == expected
-    assert list(archive.iter_days(tmp_path)) == expected
-
-
-def test_load_days_skips_a_bad_file_with_one_error(
-    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
-) -> None:
-    bad = data_dir / "2021-01-10.json"
-    bad.write_bytes(b'{"schema_version": 1, "date": "2021-01-10", "entr')
-    before = bad.read_bytes()
-    mtime = bad.stat().st_mtime_ns
-
-    days = archive.load_days(data_dir)
-
-    assert [d.date for d in days] == [dt.date(2021, 1, 11), dt.date(2021, 1, 12)]
-    errors = [r for r in hotpapers_log.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1
-    message = errors[0].getMessage()
-    assert str(bad) in message
-    assert "\n" not in message
-    assert bad.read_bytes() == before
-    assert bad.stat().st_mtime_ns == mtime
-    assert sorted(p.name for p in data_dir.iterdir()) == [
-        "2021-01-10.json",
-        "2021-01-11.json",
-        "2021-01-12.json",
-    ]
-
-
-def test_load_days_reports_each_bad_file_once(
-    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
-) -> None:
-    not_json = data_dir / "2021-01-09.json"
-    not_json.write_text("nope", encoding="utf-8")
-    invalid = valid_dict(dt.date(2021, 1, 13))
-    invalid["entries"][0]["paper"]["arxiv_id"] = "bogus"
-    invalid_path = write_json(data_dir / "2021-01-13.json", invalid)
-    wrong_date = write_json(data_dir / "2021-01-14.json", valid_dict(JAN_11))
-    bad = [not_json, invalid_path, wrong_date]
-    contents = [p.read_bytes() for p in bad]
-
-    days = archive.load_days(data_dir)
-
-    assert [d.date for d in days] == [dt.date(2021, 1, 11), dt.date(2021, 1, 12)]
-    errors = [r.getMessage() for r in hotpapers_log.records if r.levelno >= 40]
-    assert len(errors) == 3
-    for path, message in zip(bad, errors, strict=True):
-        assert str(path) in message
-    assert "entries[0].paper.arxiv_id" in errors[1]
-    assert [p.read_bytes() for p in bad] == contents
-
-
-def test_load_days_of_good_files_logs_no_error(
-    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
-) -> None:
-    assert len(archive.load_days(data_dir)) == 2
-    assert [r for r in hotpapers_log.records if r.levelno >= logging.WARNING] == []
+    assert [archive.read_day(p) for p in archive.day_files(tmp_path)] == expected
 
 
 def test_an_older_version_is_migrated_on_read_and_left_as_it_is(

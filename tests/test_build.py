@@ -8,6 +8,7 @@ files written, parsed with BeautifulSoup.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import shutil
@@ -249,6 +250,40 @@ def test_a_bad_day_file_does_not_stop_the_others(tmp_path, data_dir, caplog):
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "2021-01-13.json" in errors[0]
     assert bad.read_bytes() == before
+
+
+def test_each_bad_day_file_is_one_error_naming_it_and_is_kept(
+    tmp_path, data_dir, caplog
+):
+    not_json = data_dir / "2021-01-09.json"
+    not_json.write_text("nope", encoding="utf-8")
+    invalid = json.loads((data_dir / "2021-01-11.json").read_text(encoding="utf-8"))
+    invalid["date"] = "2021-01-13"
+    invalid["entries"][0]["paper"]["arxiv_id"] = "bogus"
+    invalid_path = data_dir / "2021-01-13.json"
+    invalid_path.write_text(json.dumps(invalid), encoding="utf-8")
+    wrong_date = data_dir / "2021-01-14.json"
+    wrong_date.write_bytes((data_dir / "2021-01-11.json").read_bytes())
+    bad = [not_json, invalid_path, wrong_date]
+    contents = [(p.read_bytes(), p.stat().st_mtime_ns) for p in bad]
+
+    out = build(tmp_path, data_dir)
+
+    built = sorted(p.name for p in out.glob("hot-papers-2021-*.html"))
+    assert built == ["hot-papers-2021-01-11.html", "hot-papers-2021-01-12.html"]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 3
+    for path, message in zip(bad, errors, strict=True):
+        assert str(path) in message and "\n" not in message
+    assert "entries[0].paper.arxiv_id" in errors[1]
+    assert "file name says 2021-01-14" in errors[2]
+    assert [(p.read_bytes(), p.stat().st_mtime_ns) for p in bad] == contents
+
+
+def test_good_day_files_log_no_warning(tmp_path, data_dir, caplog):
+    build(tmp_path, data_dir)
+    ours = [r for r in caplog.records if r.name.startswith("pelican_hotpapers")]
+    assert [r for r in ours if r.levelno >= logging.WARNING] == []
 
 
 def test_status_hidden_keeps_articles_out_of_listings(tmp_path, data_dir):

@@ -232,8 +232,8 @@ def test_request_budget_for_150_papers(httpserver, tmp_path, monkeypatch):
         {**fetch_settings(httpserver, data), "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
     )
     outcomes = fetch.fetch_for_build(hp)
-    assert [(o.status, o.posts_read, o.papers) for o in outcomes] == [
-        ("written", 150, 150)
+    assert [(o.status, o.reads, o.papers) for o in outcomes] == [
+        ("written", {"x": 150}, 150)
     ]
     assert len(requests_to(httpserver, "/2/tweets/search/recent")) == 2
     arxiv_requests = requests_to(httpserver, "/api/query")
@@ -604,7 +604,8 @@ def test_token_never_written_or_logged(httpserver, tmp_path, monkeypatch, caplog
         assert TOKEN not in text, record.name
     hp = HotpapersSettings.from_pelican({"HOTPAPERS_DATA_PATH": str(data)}, tmp_path)
     fetcher = fetch.Fetcher.from_settings(hp)
-    for thing in (hp, fetcher.x, fetcher.x.auth, fetcher.arxiv):
+    (x,) = fetcher.sources
+    for thing in (hp, x, x.auth, fetcher.arxiv):
         assert TOKEN not in repr(thing)
 
 
@@ -864,3 +865,72 @@ def test_a_long_bluesky_rate_limit_ends_bluesky_for_the_run(
 def test_resolve_date_far_back_is_a_plain_error():
     with pytest.raises(ValueError, match="too far back"):
         fetch.resolve_date("99999999 days ago", dt.date(2021, 1, 12))
+
+
+# --- a fourth source, added as the README says ----------------------------------
+
+
+def test_a_source_added_with_one_registry_line_fetches_a_day(
+    httpserver, tmp_path, monkeypatch, caplog
+):
+    from pelican_hotpapers.sources import SOURCE_CLASSES
+
+    from .toy_source import ToySource
+
+    caplog.set_level(logging.INFO)
+    monkeypatch.setitem(SOURCE_CLASSES, "toy", ToySource)  # the registry line
+    when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
+    pages = {
+        None: {
+            "items": [
+                {"id": "1", "text": "Look", "url": "https://arxiv.org/abs/2101.00001",
+                 "likes": 70, "created": when.isoformat()},
+                {"id": "2", "text": "No paper", "url": "https://example.org/"},
+            ],
+            "next": "c2",
+        },
+        "c2": {
+            "items": [
+                {"id": "3", "text": "And this", "likes": 40,
+                 "url": "https://arxiv.org/pdf/2101.00002v2"},
+            ],
+        },
+    }  # fmt: skip
+    httpserver.expect_request("/toy/search").respond_with_handler(
+        lambda request: Response(
+            json.dumps(pages[request.args.get("cursor")]),
+            content_type="application/json",
+        )
+    )
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+    data = tmp_path / "data"
+    settings = fetch_settings(
+        httpserver,
+        data,
+        HOTPAPERS_SOURCES=["toy"],
+        HOTPAPERS_TOY_API_URL=httpserver.url_for("/toy"),
+        HOTPAPERS_TOY_MAX_PAGES=2,
+    )
+
+    out = build(tmp_path, data, **settings)
+
+    day = archive.read_day(archive.day_path(data, yesterday()))
+    assert day.sources == ("toy",)
+    assert {(p.source, p.id) for e in day.entries for p in e.posts} == {
+        ("toy", "1"),
+        ("toy", "3"),
+    }
+    assert [e.paper.arxiv_id for e in day.entries] == ["2101.00001", "2101.00002"]
+    since = [r.args["since"] for r in requests_to(httpserver, "/toy/search")]
+    assert since == [day_window(yesterday(), ZoneInfo("UTC"))[0].isoformat()] * 2
+    page = soup(out / f"hot-papers-{yesterday().isoformat()}.html")
+    assert "on Toy" in page.select_one(".hotpapers-intro").get_text()
+    # Without a post-toy.html of its own, a post is shown by post-generic.html.
+    posts = page.select("blockquote.hotpapers-post-toy a[href]")
+    assert {a["href"] for a in posts} == {
+        "https://toy.example/posts/1",
+        "https://toy.example/posts/3",
+    }
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Toy: 3 posts read, 2 papers" in m for m in messages)
+    assert not any("HOTPAPERS_TOY" in m for m in messages)  # known settings

@@ -20,7 +20,7 @@ from urllib3.util.retry import Retry
 from werkzeug import Request, Response
 
 from pelican_hotpapers.sources import session as session_module
-from pelican_hotpapers.sources.session import make_session
+from pelican_hotpapers.sources.session import HttpOptions, make_session
 
 from .remote import closed_port, drop_connection, requests_seen
 
@@ -68,7 +68,7 @@ def test_a_timeout_retried_once_is_one_debug_line_and_no_warning(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     httpserver.expect_request("/q").respond_with_handler(fails_first(1, stall))
-    session = make_session(timeout=0.3, retries=3, backoff=0)
+    session = make_session(HttpOptions(timeout=0.3, retries=3, backoff=0))
 
     response = session.get(httpserver.url_for("/q"))
 
@@ -84,7 +84,7 @@ def test_a_refused_connection_retries_as_debug_lines_then_fails(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    session = make_session(timeout=2, retries=2, backoff=0)
+    session = make_session(HttpOptions(timeout=2, retries=2, backoff=0))
 
     with pytest.raises(requests.ConnectionError):
         session.get(f"http://127.0.0.1:{closed_port()}/q")
@@ -105,7 +105,7 @@ def test_a_status_retry_names_the_status(
     httpserver.expect_request("/q").respond_with_handler(
         fails_first(2, lambda request: busy)
     )
-    session = make_session(timeout=2, retries=3, backoff=0)
+    session = make_session(HttpOptions(timeout=2, retries=3, backoff=0))
 
     assert session.get(httpserver.url_for("/q")).status_code == 200
     assert retry_lines(caplog) == [
@@ -133,7 +133,7 @@ def test_other_code_keeps_urllib3s_retry_warnings(
 
 def test_the_filter_is_installed_once() -> None:
     make_session()
-    make_session(retries=1)
+    make_session(HttpOptions(retries=1))
 
     pool_logger = logging.getLogger("urllib3.connectionpool")
     ours = [
@@ -151,7 +151,7 @@ def test_a_dropped_connection_retried_once_is_one_debug_line(
     httpserver.expect_request("/q").respond_with_handler(
         fails_first(1, drop_connection)
     )
-    session = make_session(timeout=2, retries=3, backoff=0)
+    session = make_session(HttpOptions(timeout=2, retries=3, backoff=0))
 
     assert session.get(httpserver.url_for("/q")).status_code == 200
     assert retry_lines(caplog) == [
