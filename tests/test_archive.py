@@ -12,7 +12,7 @@ import pytest
 
 from pelican_hotpapers import archive
 from pelican_hotpapers.archive import DayFileError
-from pelican_hotpapers.models import SCHEMA_VERSION, Entry, day_to_dict
+from pelican_hotpapers.models import SCHEMA_VERSION, Entry, clean_text, day_to_dict
 
 from .factories import make_day, make_entry, make_paper, make_post
 
@@ -117,6 +117,45 @@ def test_write_replaces_the_old_day(tmp_path: Path) -> None:
     path = archive.write_day(tmp_path, newer)
     assert archive.read_day(path) == newer
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2021-01-11.json"]
+
+
+@pytest.mark.parametrize(
+    ("unsafe", "ascii"),
+    [
+        ("\u0000", True),
+        ("\b", True),
+        ("\f", True),
+        ("\u001b", True),
+        ("a\u0007b", True),
+        ("\ud800", True),
+        ("\ufffe", True),
+        ("\ufffe", False),  # written as the character itself
+        ("\uffff", False),
+    ],
+)
+def test_characters_no_page_may_hold_are_cleaned_when_a_day_is_read(
+    tmp_path: Path, unsafe: str, ascii: bool
+) -> None:
+    """Written by another tool (or by hand): the reader cleans what it reads."""
+    data = valid_dict(JAN_11)
+    data["entries"][0]["paper"]["title"] = f"A {unsafe} title"
+    data["entries"][0]["posts"][0]["text"] = unsafe
+    path = tmp_path / "2021-01-11.json"
+    path.write_text(json.dumps(data, ensure_ascii=ascii), encoding="utf-8")
+
+    day = archive.read_day(path)
+
+    title = day.entries[0].paper.title
+    text = day.entries[0].posts[0].text
+    assert title == clean_text(f"A {unsafe} title") and "\ufffd" in title
+    assert text == clean_text(unsafe) and "\ufffd" in text
+
+
+def test_tabs_and_line_ends_are_kept_when_a_day_is_read(tmp_path: Path) -> None:
+    data = valid_dict(JAN_11)
+    data["entries"][0]["posts"][0]["text"] = "a\tb\nc\r\nd"
+    path = write_json(tmp_path / "2021-01-11.json", data)
+    assert archive.read_day(path).entries[0].posts[0].text == "a\tb\nc\r\nd"
 
 
 # --- atomic writes -----------------------------------------------------------

@@ -444,3 +444,160 @@ def test_data_folder_inside_the_output_is_refused(tmp_path, caplog):
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "inside OUTPUT_PATH" in errors[0]
     assert archive.day_path(inside, make_day().date).exists()
+
+
+# --- what the glue guards against ----------------------------------------------
+
+HAND_WRITTEN = """\
+Title: {title}
+Date: 2021-01-13 09:00
+Slug: {slug}
+Category: News
+
+Written by hand.
+"""
+
+
+@pytest.mark.parametrize(
+    ("slug", "settings", "setting"),
+    [
+        ("hot-papers-2021-01-11", {}, "HOTPAPERS_SLUG"),
+        (
+            "hot-papers-2021-W02",
+            {"HOTPAPERS_DIGESTS": ["week"]},
+            "HOTPAPERS_DIGEST_SLUG",
+        ),
+    ],
+)
+def test_a_taken_slug_keeps_the_hand_written_article(
+    tmp_path, data_dir, caplog, slug, settings, setting
+):
+    content = tmp_path / "content"
+    content.mkdir()
+    text = HAND_WRITTEN.format(title="Mine", slug=slug)
+    (content / "mine.md").write_text(text, encoding="utf-8")
+
+    out = build(tmp_path, data_dir, **settings)
+
+    page = soup(out / f"{slug}.html")
+    assert "Written by hand." in page.get_text()
+    assert not page.select(".hotpapers")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert repr(slug) in warnings[0] and setting in warnings[0]
+    # The other days are still added.
+    assert (out / "hot-papers-2021-01-12.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "kept_in"), [("draft", "drafts"), ("hidden", "hidden_articles")]
+)
+def test_drafts_and_hidden_articles_are_ordered_like_pelicans_own(
+    tmp_path, data_dir, status, kept_in
+):
+    from pelican import signals
+
+    seen: list[str] = []
+
+    def grab(generator):
+        seen.extend(article.slug for article in getattr(generator, kept_in))
+
+    signals.article_generator_finalized.connect(grab)
+    try:
+        build(tmp_path, data_dir, HOTPAPERS_STATUS=status)
+    finally:
+        signals.article_generator_finalized.disconnect(grab)
+    # ARTICLE_ORDER_BY is "reversed-date": the newest first, as Pelican
+    # orders its own; the days were added oldest first.
+    assert seen == ["hot-papers-2021-01-12", "hot-papers-2021-01-11"]
+
+
+@pytest.mark.parametrize("step", ["ranking", "rendering"])
+def test_one_broken_day_does_not_end_the_build(
+    tmp_path, data_dir, caplog, monkeypatch, step
+):
+    from pelican_hotpapers import ranking
+    from pelican_hotpapers.render import Renderer
+
+    broken_day = dt.date(2021, 1, 11)
+    if step == "ranking":
+        rank_day = ranking.rank_day
+
+        def rank_or_fail(day, options):
+            if day.date == broken_day:
+                raise RuntimeError("a day blew up")
+            return rank_day(day, options)
+
+        monkeypatch.setattr(ranking, "rank_day", rank_or_fail)
+    else:
+        render_day = Renderer.render_day
+
+        def render_or_fail(self, ranked, *args, **kwargs):
+            if ranked.date == broken_day:
+                raise RuntimeError("a day blew up")
+            return render_day(self, ranked, *args, **kwargs)
+
+        monkeypatch.setattr(Renderer, "render_day", render_or_fail)
+
+    out = build(tmp_path, data_dir)
+
+    assert (out / "hot-papers-2021-01-12.html").exists()
+    assert not (out / "hot-papers-2021-01-11.html").exists()
+    assert (out / "lab-news.html").exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "hotpapers: the article for 2021-01-11.json could not be made: "
+        "RuntimeError: a day blew up"
+    ]
+
+
+def test_an_unreadable_day_file_is_one_error(tmp_path, data_dir, caplog, monkeypatch):
+    original = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "2021-01-11.json":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    out = build(tmp_path, data_dir)
+
+    assert (out / "hot-papers-2021-01-12.html").exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "2021-01-11.json: cannot be read (Permission denied)" in errors[0]
+
+
+def test_one_broken_digest_does_not_end_the_build(
+    tmp_path, data_dir, caplog, monkeypatch
+):
+    def broken(self, digest, marks=None):
+        raise RuntimeError("no digest today")
+
+    monkeypatch.setattr("pelican_hotpapers.render.Renderer.render_digest", broken)
+    out = build(tmp_path, data_dir, HOTPAPERS_DIGESTS=["week"])
+
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    assert not (out / "hot-papers-2021-W02.html").exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "hotpapers: the digest for week-2021-W02 could not be made: "
+        "RuntimeError: no digest today"
+    ]
+
+
+def test_a_fetch_that_fails_unexpectedly_leaves_the_stored_days(
+    tmp_path, data_dir, caplog, monkeypatch
+):
+    def boom(hp):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("pelican_hotpapers.fetch.fetch_for_build", boom)
+    out = build(tmp_path, data_dir, HOTPAPERS_FETCH="always")
+
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        "hotpapers: fetching failed unexpectedly (RuntimeError: boom); the stored "
+        "days are used"
+    ]

@@ -553,6 +553,28 @@ def test_fetch_without_a_token_is_a_usage_error(
     assert not site.data.exists()
 
 
+def test_fetch_gives_up_on_a_lock_held_past_the_lock_timeout(
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    apis: FakeApis,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    site = make_site(tmp_path / "site", httpserver, "HOTPAPERS_LOCK_TIMEOUT = 0")
+
+    with archive.fetch_lock(site.data, timeout=0) as lock:
+        result = run(capsys, "-s", site.conf, "fetch", "--date", "yesterday")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        f"pelican-hotpapers: another fetch is writing to {site.data} (lock {lock}), "
+        "still after 0 s (HOTPAPERS_LOCK_TIMEOUT)\n"
+    )
+    assert apis.x_requests == []
+    assert not site.day_file(days_ago(1)).exists()
+
+
 @pytest.mark.parametrize(
     ("x_status", "arxiv_status", "message"),
     [

@@ -127,6 +127,19 @@ def test_plan_days(tmp_path):
     assert [p.reason for p in forced] == ["forced", "forced"]
 
 
+def test_today_is_planned_and_tomorrow_is_in_the_future(tmp_path):
+    """Today is in the site's time zone: in Tokyo it is already the 21st."""
+    now = dt.datetime(2021, 1, 20, 18, tzinfo=UTC)
+    tz = ZoneInfo("Asia/Tokyo")
+    dates = [dt.date(2021, 1, 21), dt.date(2021, 1, 22)]
+
+    plans, skipped = plan_days(dates, tmp_path, tz, now, refresh_hours=48)
+
+    assert plans == [DayPlan(dt.date(2021, 1, 21), "missing")]
+    assert [(o.date, o.status) for o in skipped] == [(dt.date(2021, 1, 22), "skipped")]
+    assert skipped[0].message == "is in the future"
+
+
 # --- the build's fetch ---------------------------------------------------------
 
 
