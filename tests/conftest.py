@@ -50,3 +50,18 @@ def data_dir(tmp_path: Path) -> Path:
 def hotpapers_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG, logger="pelican_hotpapers")
     return caplog
+
+
+#: Test files that take longest, much of it waiting on other processes (pip,
+#: a browser, fetches side by side): run first, so that on two workers
+#: (pytest-xdist, ``--dist loadfile``) the other files fill the time around
+#: them instead of one of them ending the run alone.
+SLOW_FIRST = ("test_packaging.py", "test_concurrency.py", "test_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def order(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=order)  # stable: each file keeps its own order

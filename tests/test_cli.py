@@ -1027,6 +1027,20 @@ def test_python_m_prints_the_version(tmp_path: Path) -> None:
     assert done.stdout.strip() == f"pelican-hotpapers {__version__}"
 
 
+def test_the_main_module_exits_with_mains_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same module in this process, where coverage sees it."""
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", ["pelican-hotpapers", "-s", "nope.py", "list"])
+    with pytest.raises(SystemExit) as caught:
+        runpy.run_module("pelican_hotpapers", run_name="__main__")
+
+    assert caught.value.code == 2
+    assert "settings file nope.py not found" in capsys.readouterr().err
+
+
 def test_python_m_exits_2_on_a_usage_error(tmp_path: Path) -> None:
     done = run_process(
         [sys.executable, "-m", "pelican_hotpapers"],
