@@ -217,8 +217,8 @@ class Fetcher:
                 continue
             if source.name in self.rate_limited:
                 failures[source.name] = SourceError(
-                    source.service,
                     "its rate limit was reached earlier in this run; try later",
+                    service=source.service,
                 )
                 continue
             try:
@@ -326,6 +326,7 @@ def usable_sources(
     options: FetchOptions, environ: Mapping[str, str] | None = None
 ) -> tuple[list[SocialSource], list[str]]:
     """The configured sources that have their credentials, and why the others don't."""
+    environ = os.environ if environ is None else environ
     sources: list[SocialSource] = []
     missing: list[str] = []
     for name in options.sources:

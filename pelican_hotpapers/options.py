@@ -1,12 +1,13 @@
 """How an options dataclass names the ``HOTPAPERS_*`` settings it is made of.
 
 Each field of an options dataclass that a site can set is declared with
-:func:`setting`: the setting's name, its default as a site writes it, the
-check that :mod:`pelican_hotpapers.settings` applies to it, and its line in
-the README's settings table. The settings module reads these fields to make
-its table of defaults and to check a site's values, so a default is stated
-once, where the option is used: a source's options live in the source's own
-module. This module imports nothing of the plugin, so any module can use it.
+:func:`setting`: the setting's name, its default as a site writes it, and
+the check that :mod:`pelican_hotpapers.settings` applies to it. The settings
+module reads these fields to make its table of defaults and to check a
+site's values, so a default is stated once, where the option is used: a
+source's options live in the source's own module. README.rst's settings
+table says what each setting means (a test holds it to the fields). This
+module imports nothing of the plugin, so any module can use it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ class Setting:
     default: Any
     #: The name of the check in ``settings.CHECKS`` that reads a site's value.
     check: str
-    #: The setting's "Meaning" in the README's settings table.
-    doc: str
     #: Arguments of the check, such as ``{"minimum": 1}``.
     params: Mapping[str, Any] = field(default_factory=dict)
 
@@ -39,7 +38,6 @@ def setting(
     name: str,
     default: Any,
     check: str,
-    doc: str,
     *,
     per_site: bool = False,
     **params: Any,
@@ -51,7 +49,7 @@ def setting(
     checks return. ``per_site`` leaves the field without a default, for a
     value that depends on the site too (its folder, its AUTHOR).
     """
-    metadata = {SETTING: Setting(name, default, check, " ".join(doc.split()), params)}
+    metadata = {SETTING: Setting(name, default, check, params)}
     if per_site:
         return field(metadata=metadata)
     return field(default=frozen(default), metadata=metadata)

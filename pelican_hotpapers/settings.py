@@ -63,57 +63,21 @@ class SettingsError(ValueError):
 class RankingOptions:
     """What ranking needs to know; see ``ranking.rank_day``."""
 
-    min_paper_score: int = setting(
-        "HOTPAPERS_MIN_PAPER_SCORE",
-        50,
-        "int",
-        """A paper is listed when its score (reposts + likes over its posts) is
-        at least this.""",
-        minimum=0,
-    )
-    min_post_score: int = setting(
-        "HOTPAPERS_MIN_POST_SCORE",
-        25,
-        "int",
-        "A post is embedded when its own reposts + likes are at least this.",
-        minimum=0,
-    )
+    min_paper_score: int = setting("HOTPAPERS_MIN_PAPER_SCORE", 50, "int", minimum=0)
+    min_post_score: int = setting("HOTPAPERS_MIN_POST_SCORE", 25, "int", minimum=0)
     max_posts_per_paper: int = setting(
-        "HOTPAPERS_MAX_POSTS_PER_PAPER",
-        10,
-        "int",
-        "At most this many posts are embedded per paper, best first.",
-        minimum=0,
+        "HOTPAPERS_MAX_POSTS_PER_PAPER", 10, "int", minimum=0
     )
     max_papers: int | None = setting(
-        "HOTPAPERS_MAX_PAPERS",
-        None,
-        "int",
-        "List at most this many papers a day (``None``: no limit).",
-        minimum=1,
-        optional=True,
+        "HOTPAPERS_MAX_PAPERS", None, "int", minimum=1, optional=True
     )
-    categories: tuple[str, ...] = setting(
-        "HOTPAPERS_CATEGORIES",
-        [],
-        "categories",
-        """Only list papers with at least one of these arXiv categories. An item
-        is a category (``"cs.LG"``) or a whole archive (``"cs"`` or
-        ``"cs.*"``). Empty: every category.""",
-    )
+    categories: tuple[str, ...] = setting("HOTPAPERS_CATEGORIES", [], "categories")
     exclude_categories: tuple[str, ...] = setting(
-        "HOTPAPERS_EXCLUDE_CATEGORIES",
-        [],
-        "categories",
-        "Leave out papers with any of these categories (same forms as above).",
+        "HOTPAPERS_EXCLUDE_CATEGORIES", [], "categories"
     )
     #: Weight of each source in a score; a source not named weighs 1.
     weights: tuple[tuple[str, float], ...] = setting(
-        "HOTPAPERS_SOURCE_WEIGHTS",
-        {},
-        "weights",
-        """Weight of each source in a score, for example
-        ``{"hackernews": 0.5}``; a source not named weighs 1.""",
+        "HOTPAPERS_SOURCE_WEIGHTS", {}, "weights"
     )
 
     def weight(self, source: str) -> float:
@@ -124,48 +88,11 @@ class RankingOptions:
 class FetchOptions:
     """When and how to fetch days; see ``fetch.py`` and the sources."""
 
-    mode: str = setting(
-        "HOTPAPERS_FETCH",
-        "auto",
-        "choice",
-        """When the build fetches: ``"auto"`` (days of ``HOTPAPERS_DATES`` that
-        are missing or whose counts have not settled), ``"never"`` (fully
-        offline) or ``"always"`` (refetch those days).""",
-        choices=FETCH_MODES,
-    )
-    sources: tuple[str, ...] = setting(
-        "HOTPAPERS_SOURCES",
-        ["x"],
-        "sources",
-        """Where posts are read: any of ``"x"``, ``"bluesky"``,
-        ``"hackernews"``.""",
-    )
-    dates: tuple[str, ...] = setting(
-        "HOTPAPERS_DATES",
-        ["yesterday"],
-        "dates",
-        """The days the build considers: ISO dates, ``"today"``,
-        ``"yesterday"`` or ``"N days ago"`` (``"1 day ago"`` too), in the
-        site's ``TIMEZONE``.""",
-    )
-    refresh_hours: float = setting(
-        "HOTPAPERS_REFRESH_HOURS",
-        48,
-        "number",
-        """A stored day whose counts were taken less than this many hours after
-        the day ended is fetched again (while X still serves it), so the
-        counts settle.""",
-        minimum=0,
-    )
-    lock_timeout: float = setting(
-        "HOTPAPERS_LOCK_TIMEOUT",
-        600,
-        "number",
-        """How long ``pelican-hotpapers fetch`` waits for another fetch that
-        holds the data folder's lock before it gives up (exit code 1). A build
-        never waits: it builds what is stored.""",
-        minimum=0,
-    )
+    mode: str = setting("HOTPAPERS_FETCH", "auto", "choice", choices=FETCH_MODES)
+    sources: tuple[str, ...] = setting("HOTPAPERS_SOURCES", ["x"], "sources")
+    dates: tuple[str, ...] = setting("HOTPAPERS_DATES", ["yesterday"], "dates")
+    refresh_hours: float = setting("HOTPAPERS_REFRESH_HOURS", 48, "number", minimum=0)
+    lock_timeout: float = setting("HOTPAPERS_LOCK_TIMEOUT", 600, "number", minimum=0)
     http: HttpOptions = field(default_factory=HttpOptions)
     arxiv: ArxivOptions = field(default_factory=ArxivOptions)
     #: Each source's options, by name; a source not here has its defaults.
@@ -182,162 +109,57 @@ class HistoryOptions:
     """What is built across days; see ``timeline.py``."""
 
     digests: tuple[str, ...] = setting(
-        "HOTPAPERS_DIGESTS",
-        [],
-        "choices",
-        """Digests to build beside the days: any of ``"week"`` (ISO weeks,
-        Monday to Sunday) and ``"month"``. See `Across days`_.""",
-        choices=DIGEST_KINDS,
-        what="digests",
+        "HOTPAPERS_DIGESTS", [], "choices", choices=DIGEST_KINDS, what="digests"
     )
     digest_title: str = setting(
-        "HOTPAPERS_DIGEST_TITLE",
-        "Hot Papers, {period}",
-        "template",
-        """A digest's title; ``{period}`` is ``week 2021-W02`` or ``January
-        2021``. A period still in progress gets `` (so far)`` after it.""",
-        field="period",
+        "HOTPAPERS_DIGEST_TITLE", "Hot Papers, {period}", "template", field="period"
     )
     digest_slug: str = setting(
         "HOTPAPERS_DIGEST_SLUG",
         "hot-papers-{period}",
         "template",
-        """A digest's slug; ``{period}`` is ``2021-W02`` or ``2021-01``. It must
-        hold ``{period}``.""",
         field="period",
         required=True,
     )
     digest_max_papers: int = setting(
-        "HOTPAPERS_DIGEST_MAX_PAPERS",
-        10,
-        "int",
-        "At most this many papers in a digest.",
-        minimum=1,
+        "HOTPAPERS_DIGEST_MAX_PAPERS", 10, "int", minimum=1
     )
-    paper_pages: bool = setting(
-        "HOTPAPERS_PAPER_PAGES",
-        True,
-        "bool",
-        """Write a page per paper: its days on the list, its digests, a chart
-        and its top posts. Days and digests link to it.""",
-    )
+    paper_pages: bool = setting("HOTPAPERS_PAPER_PAGES", True, "bool")
     paper_url: str = setting(
         "HOTPAPERS_PAPER_URL",
         "papers/{slug}.html",
         "template",
-        """A paper page's URL; ``{slug}`` is the arXiv id, with ``/`` in
-        old-style ids made ``-`` (``hep-th-9901001``).""",
         field="slug",
         required=True,
     )
     paper_save_as: str = setting(
-        "HOTPAPERS_PAPER_SAVE_AS",
-        "papers/{slug}.html",
-        "output_name",
-        "Where a paper page is written, inside ``OUTPUT_PATH``.",
+        "HOTPAPERS_PAPER_SAVE_AS", "papers/{slug}.html", "output_name"
     )
     paper_pages_min_days: int = setting(
-        "HOTPAPERS_PAPER_PAGES_MIN_DAYS",
-        2,
-        "int",
-        """A paper gets a page from this many days on the list (one day has
-        nothing to chart, and its day's article already shows it).""",
-        minimum=1,
+        "HOTPAPERS_PAPER_PAGES_MIN_DAYS", 2, "int", minimum=1
     )
-    trend_days: int = setting(
-        "HOTPAPERS_TREND_DAYS",
-        14,
-        "int",
-        "The days a paper's sparkline covers on a day's list, ending that day.",
-        minimum=2,
-    )
-    json: bool = setting(
-        "HOTPAPERS_JSON",
-        True,
-        "bool",
-        """Write ``hotpapers/YYYY-MM-DD.json`` and ``hotpapers/index.json`` into
-        the built site (see `JSON for other tools`_).""",
-    )
+    trend_days: int = setting("HOTPAPERS_TREND_DAYS", 14, "int", minimum=2)
+    json: bool = setting("HOTPAPERS_JSON", True, "bool")
 
 
 @dataclass(frozen=True, slots=True)
 class HotpapersSettings:
     """The checked ``HOTPAPERS_*`` settings of one site."""
 
-    data_path: Path = setting(
-        "HOTPAPERS_DATA_PATH",
-        "hotpapers",
-        "path",
-        "Folder of the day files; relative to ``pelicanconf.py``'s folder.",
-        per_site=True,
-    )
-    author: str = setting(
-        "HOTPAPERS_AUTHOR",
-        None,
-        "author",
-        """The articles' author; falls back to ``AUTHOR``, then to ``"Hot
-        Papers"``.""",
-        per_site=True,
-    )
+    data_path: Path = setting("HOTPAPERS_DATA_PATH", "hotpapers", "path", per_site=True)
+    author: str = setting("HOTPAPERS_AUTHOR", None, "author", per_site=True)
     #: Pelican's TIMEZONE, which dates and times are read and shown in.
     timezone: str
     ranking: RankingOptions
-    title: str = setting(
-        "HOTPAPERS_TITLE",
-        "Hot Papers {date}",
-        "template",
-        "Article title; ``{date}`` is the day as ``YYYY-MM-DD``.",
-    )
-    slug: str = setting(
-        "HOTPAPERS_SLUG",
-        "hot-papers-{date}",
-        "template",
-        """Article slug; the site's ``ARTICLE_URL`` and ``ARTICLE_SAVE_AS``
-        apply to it.""",
-    )
-    category: str = setting(
-        "HOTPAPERS_CATEGORY", "arXiv", "text", "The articles' category."
-    )
-    tags: tuple[str, ...] = setting(
-        "HOTPAPERS_TAGS", ["arXiv"], "texts", "The articles' tags."
-    )
-    status: str = setting(
-        "HOTPAPERS_STATUS",
-        "published",
-        "choice",
-        """``"published"``, ``"hidden"`` (built but not listed) or
-        ``"draft"``.""",
-        choices=STATUSES,
-    )
-    summary_papers: int = setting(
-        "HOTPAPERS_SUMMARY_PAPERS",
-        3,
-        "int",
-        "How many top papers the article summary (index pages, feeds) names.",
-        minimum=0,
-    )
-    time_format: str = setting(
-        "HOTPAPERS_TIME_FORMAT",
-        "%Y-%m-%d %H:%M %Z",
-        "text",
-        """How the time the counts were taken is shown, in the site's
-        ``TIMEZONE``.""",
-    )
-    embed_script: bool = setting(
-        "HOTPAPERS_EMBED_SCRIPT",
-        False,
-        "bool",
-        """``True`` loads X's ``widgets.js`` (with ``data-dnt="true"``) to
-        enhance the static embeds. Off by default: the page loads nothing from
-        a third party.""",
-    )
-    inline_css: bool = setting(
-        "HOTPAPERS_INLINE_CSS",
-        True,
-        "bool",
-        """Include the plugin's small stylesheet in each article. Turn off when
-        your theme styles the ``hotpapers-*`` classes itself.""",
-    )
+    title: str = setting("HOTPAPERS_TITLE", "Hot Papers {date}", "template")
+    slug: str = setting("HOTPAPERS_SLUG", "hot-papers-{date}", "template")
+    category: str = setting("HOTPAPERS_CATEGORY", "arXiv", "text")
+    tags: tuple[str, ...] = setting("HOTPAPERS_TAGS", ["arXiv"], "texts")
+    status: str = setting("HOTPAPERS_STATUS", "published", "choice", choices=STATUSES)
+    summary_papers: int = setting("HOTPAPERS_SUMMARY_PAPERS", 3, "int", minimum=0)
+    time_format: str = setting("HOTPAPERS_TIME_FORMAT", "%Y-%m-%d %H:%M %Z", "text")
+    embed_script: bool = setting("HOTPAPERS_EMBED_SCRIPT", False, "bool")
+    inline_css: bool = setting("HOTPAPERS_INLINE_CSS", True, "bool")
     fetch: FetchOptions = FetchOptions()
     history: HistoryOptions = HistoryOptions()
 

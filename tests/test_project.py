@@ -57,24 +57,6 @@ def test_every_setting_is_documented_with_its_default():
         ), name
 
 
-def test_every_setting_is_documented_with_the_meaning_its_field_gives():
-    """The README's table is what the options dataclasses declare, row by row."""
-    from pelican_hotpapers.options import settings_of
-    from pelican_hotpapers.settings import option_classes
-
-    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
-    rows = re.findall(
-        r"^   \* - ``(HOTPAPERS_\w+)``\n     - .+\n     - ((?:.+\n)(?:       .+\n)*)",
-        readme,
-        flags=re.M,
-    )
-    meanings = {name: " ".join(text.split()) for name, text in rows}
-    docs = {
-        spec.name: spec.doc for cls in option_classes() for _, spec in settings_of(cls)
-    }
-    assert meanings == docs
-
-
 def test_readme_is_valid_restructuredtext():
     """PyPI shows README.rst as the project page; a warning there breaks it."""
     import docutils.core

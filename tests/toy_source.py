@@ -16,36 +16,18 @@ from typing import Any
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post
 from pelican_hotpapers.options import setting
-from pelican_hotpapers.sources.base import (
-    Page,
-    SearchResult,
-    as_text,
-    collect_pages,
-    count,
-    parse_time,
-)
-from pelican_hotpapers.sources.session import (
-    HttpOptions,
-    SourceError,
-    answer_json,
-    make_session,
-    send,
-)
+from pelican_hotpapers.sources import base
+from pelican_hotpapers.sources.base import as_text, count, parse_time
 
 
-class ToyError(SourceError):
-    def __init__(self, message: str) -> None:
-        super().__init__("Toy API", message)
+class ToyError(base.SourceError, service="Toy API"):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
 class ToyOptions:
-    api_url: str = setting(
-        "HOTPAPERS_TOY_API_URL", "https://toy.example/api", "url", "Toy's API."
-    )
-    max_pages: int = setting(
-        "HOTPAPERS_TOY_MAX_PAGES", 3, "int", "At most this many pages.", minimum=1
-    )
+    api_url: str = setting("HOTPAPERS_TOY_API_URL", "https://toy.example/api", "url")
+    max_pages: int = setting("HOTPAPERS_TOY_MAX_PAGES", 3, "int", minimum=1)
 
 
 def parse_item(item: Any) -> Post | None:
@@ -70,11 +52,11 @@ def parse_item(item: Any) -> Post | None:
     )
 
 
-def parse_page(body: Any) -> Page:
+def parse_page(body: Any) -> base.Page:
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise ToyError("the answer holds no search results")
     posts = tuple(p for p in map(parse_item, body["items"]) if p is not None)
-    return Page(posts, len(body["items"]), body.get("next") or None)
+    return base.Page(posts, len(body["items"]), body.get("next") or None)
 
 
 class ToySource:
@@ -85,16 +67,13 @@ class ToySource:
     unit = "posts"
     Options = ToyOptions
 
-    def __init__(self, options: ToyOptions, http: HttpOptions) -> None:
+    def __init__(self, options: ToyOptions, http: base.HttpOptions) -> None:
         self.options = options
-        self.session = make_session(http)
+        self.session = base.make_session(http)
 
     @classmethod
     def from_options(
-        cls,
-        options: ToyOptions,
-        http: HttpOptions,
-        environ: Mapping[str, str] | None = None,
+        cls, options: ToyOptions, http: base.HttpOptions, environ: Mapping[str, str]
     ) -> ToySource:
         return cls(options, http)
 
@@ -107,17 +86,17 @@ class ToySource:
 
     def search_posts(
         self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
-    ) -> SearchResult:
+    ) -> base.SearchResult:
         query = {"q": "arxiv.org", "since": start.isoformat(), "until": end.isoformat()}
 
-        def fetch_page(cursor: Any, reads: int) -> Page:
+        def fetch_page(cursor: Any, reads: int) -> base.Page:
             params = query if cursor is None else {**query, "cursor": cursor}
             url = f"{self.options.api_url}/search"
-            response = send(self.session, "GET", url, ToyError, params=params)
+            response = base.send(self.session, "GET", url, ToyError, params=params)
             if response.status_code >= 400:
                 raise ToyError(f"the search failed with HTTP {response.status_code}")
-            return parse_page(answer_json(response, ToyError))
+            return parse_page(base.answer_json(response, ToyError))
 
-        return collect_pages(
+        return base.collect_pages(
             fetch_page, max_pages=self.options.max_pages, error=ToyError
         )

@@ -74,11 +74,8 @@ _WITHDRAWN_RE = re.compile(
 )
 
 
-class ArxivError(SourceError):
+class ArxivError(SourceError, service=SERVICE):
     """The arXiv API gave no complete answer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(SERVICE, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +83,9 @@ class ArxivOptions:
     """Where arXiv is asked, and how politely: the HOTPAPERS_ARXIV_* settings."""
 
     api_url: str = setting(
-        "HOTPAPERS_ARXIV_API_URL",
-        "https://export.arxiv.org/api/query",
-        "url",
-        "The arXiv API endpoint.",
+        "HOTPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query", "url"
     )
-    delay: float = setting(
-        "HOTPAPERS_ARXIV_DELAY",
-        3.0,
-        "number",
-        "Seconds between arXiv requests; arXiv's terms ask for 3.",
-        minimum=0,
-    )
+    delay: float = setting("HOTPAPERS_ARXIV_DELAY", 3.0, "number", minimum=0)
 
 
 class _Refused(Exception):

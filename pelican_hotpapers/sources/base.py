@@ -13,7 +13,7 @@ The work is split as arxiv.py splits its own:
 
 To add a source, write a module with a class that has the attributes and
 methods of :class:`SocialSource`, and add one line to ``SOURCE_CLASSES`` in
-``sources/__init__.py``.
+``sources/__init__.py`` (README.rst, "Adding a source", shows one).
 """
 
 from __future__ import annotations
@@ -24,7 +24,33 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from pelican_hotpapers.models import Post
-from pelican_hotpapers.sources.session import ErrorType, HttpOptions
+from pelican_hotpapers.sources.session import (
+    ErrorType,
+    HttpOptions,
+    SourceError,
+    answer_json,
+    make_session,
+    send,
+)
+
+#: What a source module uses, in one place: ``from pelican_hotpapers.sources
+#: import base``, then ``base.collect_pages``, ``base.send``... The HTTP parts
+#: live in :mod:`.session`.
+__all__ = [
+    "Cursor",
+    "HttpOptions",
+    "Page",
+    "SearchResult",
+    "SocialSource",
+    "SourceError",
+    "answer_json",
+    "as_text",
+    "collect_pages",
+    "count",
+    "make_session",
+    "parse_time",
+    "send",
+]
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -144,9 +170,10 @@ class SocialSource(Protocol):
 
     @classmethod
     def from_options(
-        cls, options: Any, http: HttpOptions, environ: Mapping[str, str] | None = None
+        cls, options: Any, http: HttpOptions, environ: Mapping[str, str]
     ) -> SocialSource | None:
-        """The source configured from its options, or None without credentials."""
+        """The source configured from its options and the environment's
+        credentials, or None when they are missing."""
         ...
 
     @classmethod

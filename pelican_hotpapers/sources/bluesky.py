@@ -34,7 +34,6 @@ Things about Bluesky that shape this module:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -46,21 +45,8 @@ import requests
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post, clean_text
 from pelican_hotpapers.options import setting
-from pelican_hotpapers.sources.base import (
-    Page,
-    SearchResult,
-    as_text,
-    collect_pages,
-    count,
-    parse_time,
-)
-from pelican_hotpapers.sources.session import (
-    HttpOptions,
-    SourceError,
-    answer_json,
-    make_session,
-    send,
-)
+from pelican_hotpapers.sources import base
+from pelican_hotpapers.sources.base import as_text, count, parse_time
 
 SERVICE = "Bluesky API"
 PAGE_LIMIT = 100
@@ -69,60 +55,28 @@ _LINK_FACET = "app.bsky.richtext.facet#link"
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 
 
-class BlueskyError(SourceError):
+class BlueskyError(base.SourceError, service=SERVICE):
     """Bluesky gave no complete answer."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(SERVICE, message)
 
-
-class BlueskyRateLimitError(BlueskyError):
+class BlueskyRateLimitError(BlueskyError, rate_limited=True):
     """Bluesky's rate limit would need a longer wait than the site owner allows."""
-
-    rate_limited = True
 
 
 @dataclass(frozen=True, slots=True)
 class BlueskyOptions:
     """Where Bluesky is asked, and what: the HOTPAPERS_BLUESKY_* settings."""
 
-    pds_url: str = setting(
-        "HOTPAPERS_BLUESKY_PDS_URL",
-        "https://bsky.social",
-        "url",
-        "The PDS that Bluesky sessions are created on and searches go through.",
-    )
+    pds_url: str = setting("HOTPAPERS_BLUESKY_PDS_URL", "https://bsky.social", "url")
     # Match every post; the ``domain`` filter does the choosing (see above).
-    query: str = setting(
-        "HOTPAPERS_BLUESKY_QUERY",
-        "*",
-        "text",
-        """The Bluesky search words (``q``); ``domain=arxiv.org`` is always
-        added. ``"*"`` matches every post, so the ``domain`` filter alone
-        chooses (see Sources). Words here narrow the search to posts whose
-        text holds them.""",
-    )
+    query: str = setting("HOTPAPERS_BLUESKY_QUERY", "*", "text")
     handle_env: str = setting(
-        "HOTPAPERS_BLUESKY_HANDLE_ENV",
-        "BLUESKY_HANDLE",
-        "env_name",
-        "Name of the environment variable that holds the Bluesky handle.",
+        "HOTPAPERS_BLUESKY_HANDLE_ENV", "BLUESKY_HANDLE", "env_name"
     )
     password_env: str = setting(
-        "HOTPAPERS_BLUESKY_PASSWORD_ENV",
-        "BLUESKY_APP_PASSWORD",
-        "env_name",
-        """Name of the environment variable that holds a Bluesky app password
-        (Settings > Privacy and security > App passwords; never your main
-        password).""",
+        "HOTPAPERS_BLUESKY_PASSWORD_ENV", "BLUESKY_APP_PASSWORD", "env_name"
     )
-    max_pages: int = setting(
-        "HOTPAPERS_BLUESKY_MAX_PAGES",
-        10,
-        "int",
-        "At most this many Bluesky result pages (100 posts each) a day.",
-        minimum=1,
-    )
+    max_pages: int = setting("HOTPAPERS_BLUESKY_MAX_PAGES", 10, "int", minimum=1)
 
 
 # atproto identifier syntax, from https://atproto.com/specs/handle,
@@ -267,7 +221,7 @@ def _utc(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def parse_page(body: Any) -> Page:
+def parse_page(body: Any) -> base.Page:
     """Read one page of ``searchPosts``: its posts and its cursor.
 
     No cursor ends the search; an empty page with a cursor does not (the
@@ -278,7 +232,7 @@ def parse_page(body: Any) -> Page:
     views = body["posts"]
     posts = tuple(post for post in map(parse_post, views) if post is not None)
     cursor = body.get("cursor")
-    return Page(
+    return base.Page(
         posts, len(views), cursor if isinstance(cursor, str) and cursor else None
     )
 
@@ -298,7 +252,7 @@ class BlueskySource:
         handle: str,
         password: str,
         options: BlueskyOptions,
-        http: HttpOptions,
+        http: base.HttpOptions,
         *,
         session: requests.Session | None = None,
     ) -> None:
@@ -310,7 +264,7 @@ class BlueskySource:
         self._refresh: str | None = None
         # createSession and refreshSession are POSTs; retrying them after a
         # 5xx or a 429 is safe (they only hand out tokens).
-        self.session = session or make_session(
+        self.session = session or base.make_session(
             http, allowed_methods=frozenset({"GET", "POST"})
         )
 
@@ -321,12 +275,8 @@ class BlueskySource:
 
     @classmethod
     def from_options(
-        cls,
-        options: BlueskyOptions,
-        http: HttpOptions,
-        environ: Mapping[str, str] | None = None,
+        cls, options: BlueskyOptions, http: base.HttpOptions, environ: Mapping[str, str]
     ) -> BlueskySource | None:
-        environ = os.environ if environ is None else environ
         handle = environ.get(options.handle_env, "").strip()
         password = environ.get(options.password_env, "").strip()
         if not handle or not password:
@@ -347,7 +297,7 @@ class BlueskySource:
 
     def _send(self, method: str, nsid: str, **kwargs: Any) -> requests.Response:
         url = f"{self.pds_url}/xrpc/{nsid}"
-        return send(self.session, method, url, BlueskyError, **kwargs)
+        return base.send(self.session, method, url, BlueskyError, **kwargs)
 
     def _store_tokens(self, response: requests.Response) -> bool:
         try:
@@ -420,13 +370,13 @@ class BlueskySource:
             raise BlueskyError(
                 f"the search failed with HTTP {status}{f' ({name})' if name else ''}"
             )
-        return answer_json(response, BlueskyError)
+        return base.answer_json(response, BlueskyError)
 
     # --- the search -------------------------------------------------------
 
     def search_posts(
         self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
-    ) -> SearchResult:
+    ) -> base.SearchResult:
         query = {
             "q": self.options.query,
             "domain": "arxiv.org",
@@ -436,11 +386,11 @@ class BlueskySource:
             "limit": PAGE_LIMIT,
         }
 
-        def fetch_page(cursor: Any, reads: int) -> Page:
+        def fetch_page(cursor: Any, reads: int) -> base.Page:
             params = query if cursor is None else {**query, "cursor": cursor}
             return parse_page(self._get(SEARCH, params))
 
-        return collect_pages(
+        return base.collect_pages(
             fetch_page, max_pages=self.options.max_pages, error=BlueskyError
         )
 

@@ -29,21 +29,8 @@ from bs4 import BeautifulSoup
 from pelican_hotpapers.arxiv_ids import arxiv_id_from_url, extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post
 from pelican_hotpapers.options import setting
-from pelican_hotpapers.sources.base import (
-    Page,
-    SearchResult,
-    as_text,
-    collect_pages,
-    count,
-    parse_time,
-)
-from pelican_hotpapers.sources.session import (
-    HttpOptions,
-    SourceError,
-    answer_json,
-    make_session,
-    send,
-)
+from pelican_hotpapers.sources import base
+from pelican_hotpapers.sources.base import as_text, count, parse_time
 
 SERVICE = "Hacker News (Algolia) API"
 HITS_PER_PAGE = 100
@@ -54,11 +41,8 @@ _OPENING = "([{<\"'"
 _CLOSING = ".,;:!?)]}>\"'"
 
 
-class HackerNewsError(SourceError):
+class HackerNewsError(base.SourceError, service=SERVICE):
     """Algolia's Hacker News search gave no complete answer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(SERVICE, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,18 +50,9 @@ class HackerNewsOptions:
     """Where Hacker News is searched, and how far: the HOTPAPERS_HN_* settings."""
 
     api_url: str = setting(
-        "HOTPAPERS_HN_API_URL",
-        "https://hn.algolia.com/api/v1",
-        "url",
-        "Base URL of Algolia's Hacker News search API (no credentials needed).",
+        "HOTPAPERS_HN_API_URL", "https://hn.algolia.com/api/v1", "url"
     )
-    max_pages: int = setting(
-        "HOTPAPERS_HN_MAX_PAGES",
-        5,
-        "int",
-        "At most this many Hacker News result pages (100 stories each) a day.",
-        minimum=1,
-    )
+    max_pages: int = setting("HOTPAPERS_HN_MAX_PAGES", 5, "int", minimum=1)
     #: Not a setting: the words Algolia looks for in a story's link and text.
     query: str = "arxiv.org"
 
@@ -167,7 +142,7 @@ def parse_hit(hit: Any) -> Post | None:
     )
 
 
-def parse_page(body: Any, number: int) -> Page:
+def parse_page(body: Any, number: int) -> base.Page:
     """Read page ``number`` (from 0) of ``search_by_date``: its stories, and
     the number of the next page, if Algolia has one."""
     if not isinstance(body, dict):
@@ -177,7 +152,7 @@ def parse_page(body: Any, number: int) -> Page:
         raise HackerNewsError("the answer holds no search results")
     posts = tuple(post for post in map(parse_hit, hits) if post is not None)
     more = bool(hits) and number + 1 < page_count
-    return Page(posts, len(hits), number + 1 if more else None)
+    return base.Page(posts, len(hits), number + 1 if more else None)
 
 
 class HackerNewsSource:
@@ -193,13 +168,13 @@ class HackerNewsSource:
     def __init__(
         self,
         options: HackerNewsOptions,
-        http: HttpOptions,
+        http: base.HttpOptions,
         *,
         session: requests.Session | None = None,
     ) -> None:
         self.options = options
         self.base_url = options.api_url.rstrip("/")
-        self.session = session or make_session(http)
+        self.session = session or base.make_session(http)
 
     def __repr__(self) -> str:
         return (
@@ -211,8 +186,8 @@ class HackerNewsSource:
     def from_options(
         cls,
         options: HackerNewsOptions,
-        http: HttpOptions,
-        environ: Mapping[str, str] | None = None,
+        http: base.HttpOptions,
+        environ: Mapping[str, str],
     ) -> HackerNewsSource:
         return cls(options, http)
 
@@ -225,7 +200,7 @@ class HackerNewsSource:
 
     def search_posts(
         self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
-    ) -> SearchResult:
+    ) -> base.SearchResult:
         first, last = int(start.timestamp()), int(end.timestamp())
         query = {
             "query": self.options.query,
@@ -235,17 +210,17 @@ class HackerNewsSource:
             "hitsPerPage": HITS_PER_PAGE,
         }
 
-        def fetch_page(cursor: Any, reads: int) -> Page:
+        def fetch_page(cursor: Any, reads: int) -> base.Page:
             number = cursor or 0
             return parse_page(self._get({**query, "page": number}), number)
 
-        return collect_pages(
+        return base.collect_pages(
             fetch_page, max_pages=self.options.max_pages, error=HackerNewsError
         )
 
     def _get(self, params: Mapping[str, Any]) -> Any:
         url = f"{self.base_url}/search_by_date"
-        response = send(self.session, "GET", url, HackerNewsError, params=params)
+        response = base.send(self.session, "GET", url, HackerNewsError, params=params)
         if response.status_code >= 400:
             raise HackerNewsError(f"the search failed with HTTP {response.status_code}")
-        return answer_json(response, HackerNewsError)
+        return base.answer_json(response, HackerNewsError)

@@ -49,55 +49,45 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class SourceError(Exception):
     """A remote service could not give a complete answer.
 
-    ``service`` names the service for the site owner ("X API", "arXiv API").
-    The message must never hold a credential. ``rate_limited`` is true for a
-    rate limit longer than the site owner will wait: the service is not
-    asked again in the same run.
+    Each source's errors are a subclass that names its service for the site
+    owner: ``class XError(SourceError, service="X API")``. The message must
+    never hold a credential. ``rate_limited`` is true for a rate limit longer
+    than the site owner will wait: the service is not asked again in the
+    same run.
     """
 
+    service = "a service"
     rate_limited = False
 
-    def __init__(self, service: str, message: str) -> None:
-        self.service = service
+    def __init_subclass__(
+        cls,
+        *,
+        service: str | None = None,
+        rate_limited: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if service is not None:
+            cls.service = service
+        if rate_limited is not None:
+            cls.rate_limited = rate_limited
+
+    def __init__(self, message: str, *, service: str | None = None) -> None:
+        if service is not None:
+            self.service = service
         self.message = message
-        super().__init__(f"{service}: {message}")
+        super().__init__(f"{self.service}: {message}")
 
 
 @dataclass(frozen=True, slots=True)
 class HttpOptions:
     """The request policy every source shares: the HOTPAPERS_HTTP_* settings."""
 
-    timeout: float = setting(
-        "HOTPAPERS_HTTP_TIMEOUT",
-        30.0,
-        "number",
-        "Seconds before any request to a source or to arXiv times out.",
-        minimum=0.001,
-    )
-    retries: int = setting(
-        "HOTPAPERS_HTTP_RETRIES",
-        3,
-        "int",
-        """Retries of a failed request (connection errors, 429, 5xx), with
-        exponential back-off, through urllib3's ``Retry``.""",
-        minimum=0,
-    )
-    backoff: float = setting(
-        "HOTPAPERS_HTTP_BACKOFF",
-        1.0,
-        "number",
-        "The back-off factor of those retries, in seconds.",
-        minimum=0,
-    )
+    timeout: float = setting("HOTPAPERS_HTTP_TIMEOUT", 30.0, "number", minimum=0.001)
+    retries: int = setting("HOTPAPERS_HTTP_RETRIES", 3, "int", minimum=0)
+    backoff: float = setting("HOTPAPERS_HTTP_BACKOFF", 1.0, "number", minimum=0)
     rate_limit_max_wait: float = setting(
-        "HOTPAPERS_RATE_LIMIT_MAX_WAIT",
-        900,
-        "number",
-        """On HTTP 429 from X or Bluesky, wait for the service's reset time
-        (``x-rate-limit-reset``, ``ratelimit-reset`` or ``Retry-After``) if it
-        is at most this many seconds away; otherwise give up on that service
-        for this run with a warning.""",
-        minimum=0,
+        "HOTPAPERS_RATE_LIMIT_MAX_WAIT", 900, "number", minimum=0
     )
 
 

@@ -19,7 +19,6 @@ Things about X that shape this module:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,21 +29,8 @@ import requests
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post
 from pelican_hotpapers.options import setting
-from pelican_hotpapers.sources.base import (
-    Page,
-    SearchResult,
-    as_text,
-    collect_pages,
-    count,
-    parse_time,
-)
-from pelican_hotpapers.sources.session import (
-    HttpOptions,
-    SourceError,
-    answer_json,
-    make_session,
-    send,
-)
+from pelican_hotpapers.sources import base
+from pelican_hotpapers.sources.base import as_text, count, parse_time
 
 SERVICE = "X API"
 #: How far back recent search reaches.
@@ -57,63 +43,24 @@ PAGE_MAX = 100
 PAGE_MIN = 10
 
 
-class XError(SourceError):
+class XError(base.SourceError, service=SERVICE):
     """The X API gave no complete answer."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(SERVICE, message)
 
-
-class XRateLimitError(XError):
+class XRateLimitError(XError, rate_limited=True):
     """X's rate limit would need a longer wait than the site owner allows."""
-
-    rate_limited = True
 
 
 @dataclass(frozen=True, slots=True)
 class XOptions:
     """What X is asked, and how much one day may read: the HOTPAPERS_X_* settings."""
 
-    api_url: str = setting(
-        "HOTPAPERS_X_API_URL", "https://api.x.com/2", "url", "Base URL of the X API v2."
-    )
-    query: str = setting(
-        "HOTPAPERS_X_QUERY",
-        'url:"arxiv.org" -is:retweet',
-        "text",
-        "The X search query.",
-    )
-    token_env: str = setting(
-        "HOTPAPERS_X_TOKEN_ENV",
-        "X_BEARER_TOKEN",
-        "env_name",
-        """Name of the environment variable that holds the X API bearer token.
-        Never put the token itself in ``pelicanconf.py``.""",
-    )
-    max_pages: int = setting(
-        "HOTPAPERS_X_MAX_PAGES",
-        10,
-        "int",
-        "At most this many result pages (100 posts each) a day.",
-        minimum=1,
-    )
-    max_posts: int = setting(
-        "HOTPAPERS_X_MAX_POSTS",
-        1000,
-        "int",
-        """At most this many posts read a day. X bills each post read (about
-        $0.005 on pay-per-use), so this caps a day's cost (about $5 by
-        default).""",
-        minimum=PAGE_MIN,
-    )
-    full_archive: bool = setting(
-        "HOTPAPERS_X_FULL_ARCHIVE",
-        False,
-        "bool",
-        """``True`` uses full-archive search (``/tweets/search/all``) for days
-        older than 7 days, if your X plan includes it. Without it such days are
-        not fetched, and an info line (with ``-v``) says why.""",
-    )
+    api_url: str = setting("HOTPAPERS_X_API_URL", "https://api.x.com/2", "url")
+    query: str = setting("HOTPAPERS_X_QUERY", 'url:"arxiv.org" -is:retweet', "text")
+    token_env: str = setting("HOTPAPERS_X_TOKEN_ENV", "X_BEARER_TOKEN", "env_name")
+    max_pages: int = setting("HOTPAPERS_X_MAX_PAGES", 10, "int", minimum=1)
+    max_posts: int = setting("HOTPAPERS_X_MAX_POSTS", 1000, "int", minimum=PAGE_MIN)
+    full_archive: bool = setting("HOTPAPERS_X_FULL_ARCHIVE", False, "bool")
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -216,7 +163,7 @@ def post_url(handle: str, post_id: str) -> str:
     return f"https://x.com/i/web/status/{post_id}"
 
 
-def parse_page(body: Any) -> Page:
+def parse_page(body: Any) -> base.Page:
     """Read one page of a search response (``data``, ``includes``, ``meta``).
 
     Raises :class:`XError` when the body is not a search page at all: a
@@ -245,7 +192,7 @@ def parse_page(body: Any) -> Page:
                 users[user["id"]] = user
     posts = [post for post in (parse_tweet(t, users) for t in data) if post]
     token = meta.get("next_token")
-    return Page(
+    return base.Page(
         posts=tuple(posts),
         reads=len(data),
         cursor=token if isinstance(token, str) and token else None,
@@ -275,27 +222,23 @@ class XSource:
         self,
         token: str,
         options: XOptions,
-        http: HttpOptions,
+        http: base.HttpOptions,
         *,
         session: requests.Session | None = None,
     ) -> None:
         self.options = options
         self.base_url = options.api_url.rstrip("/")
         self.auth = BearerAuth(token)
-        self.session = session or make_session(http)
+        self.session = session or base.make_session(http)
 
     def __repr__(self) -> str:
         return f"XSource({self.options!r}, token='***')"
 
     @classmethod
     def from_options(
-        cls,
-        options: XOptions,
-        http: HttpOptions,
-        environ: Mapping[str, str] | None = None,
+        cls, options: XOptions, http: base.HttpOptions, environ: Mapping[str, str]
     ) -> XSource | None:
         """A source configured from the settings, or None when no token is set."""
-        environ = os.environ if environ is None else environ
         token = environ.get(options.token_env, "").strip()
         return cls(token, options, http) if token else None
 
@@ -322,7 +265,7 @@ class XSource:
 
     def search_posts(
         self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
-    ) -> SearchResult:
+    ) -> base.SearchResult:
         """Every post (up to the budget) made between ``start`` and ``end``.
 
         Raises :class:`XError` unless the search answered completely.
@@ -347,7 +290,7 @@ class XSource:
         }
         budget = self.options.max_posts
 
-        def fetch_page(token: Any, reads: int) -> Page:
+        def fetch_page(token: Any, reads: int) -> base.Page:
             # A page asks for no more than the budget has left: X bills every
             # post it returns.
             params = {
@@ -358,12 +301,14 @@ class XSource:
                 params["next_token"] = token
             return parse_page(self._get(url, params))
 
-        return collect_pages(
+        return base.collect_pages(
             fetch_page, max_pages=self.options.max_pages, max_reads=budget, error=XError
         )
 
     def _get(self, url: str, params: Mapping[str, Any]) -> Any:
-        response = send(self.session, "GET", url, XError, params=params, auth=self.auth)
+        response = base.send(
+            self.session, "GET", url, XError, params=params, auth=self.auth
+        )
         status = response.status_code
         if status == 429:
             reset = response.headers.get("x-rate-limit-reset", "")
@@ -386,4 +331,4 @@ class XSource:
             )
         if status >= 400:
             raise XError(f"the search failed with HTTP {status}")
-        return answer_json(response, XError)
+        return base.answer_json(response, XError)
