@@ -21,7 +21,7 @@ from pelican_hotpapers.sources.base import as_text, count, parse_time
 
 
 class ToyError(base.SourceError, service="Toy API"):
-    pass
+    """Toy gave no complete answer."""
 
 
 @dataclass(frozen=True, slots=True)
