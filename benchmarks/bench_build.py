@@ -24,7 +24,7 @@ plugin, markdown... so that drift in the machine's speed hits both alike. The
 peak memory of a build is its child's ``ru_maxrss``, read with ``os.wait4``.
 
 The synthetic days follow the stored day format and are written with
-``pelican_hotpapers.cache.write_day``, so they pass the schema: about 7 papers
+``pelican_hotpapers.archive.write_day``, so they pass the schema: about 7 papers
 a day with 2-8 authors, arXiv categories and abstracts of about 1,500
 characters; one or two X posts a paper with t.co links mapped in ``links``.
 Every paper passes the default thresholds (score >= 50), so every paper is
@@ -33,7 +33,7 @@ rendered by both sites; a few second posts stay under the post threshold
 the same on every run.
 
 Apart from the builds, the plugin's own work (reading + validating the day
-files, ranking, rendering bodies and summaries: ``cache.load_days``,
+files, ranking, rendering bodies and summaries: ``archive.read_day``,
 ``ranking.rank_day``, ``render.Renderer``) is timed in this process over all
 N days, so it can be told apart from Pelican's own writing.
 
@@ -658,7 +658,7 @@ def generate(
     workspace: Workspace, count: int, seed: int, recurring: float = 0.0
 ) -> DataStats:
     """Write the day files and their Markdown twins into ``workspace``."""
-    from pelican_hotpapers import cache, ranking
+    from pelican_hotpapers import archive, ranking
 
     start = time.perf_counter()
     for folder in (workspace.data, workspace.markdown_content, workspace.empty_content):
@@ -667,7 +667,7 @@ def generate(
     options = hotpapers_settings(workspace).ranking
     papers = posts = embedded = abstract_chars = 0
     for day in SyntheticArchive(seed, recurring).days(count):
-        cache.write_day(workspace.data, day)
+        archive.write_day(workspace.data, day)
         ranked = ranking.rank_day(day, options)
         if len(ranked.entries) != len(day.entries):
             raise AssertionError(f"{day.date}: a paper is under the thresholds")
@@ -865,15 +865,15 @@ def warm_builds(
     listed again, so the pages that depend on it (trend marks, a paper page)
     change as on a real site's next day.
     """
-    from pelican_hotpapers import cache
+    from pelican_hotpapers import archive
 
     name = "warm"
     cold = run_build("plugin", 0, workspace, keep, True, True, name=name)
-    archive = SyntheticArchive(seed + 1, recurring=1.0)
-    last = max(day.date for day in cache.load_days(workspace.data))
-    old = cache.read_day(cache.day_path(workspace.data, last))
-    archive._recent = [(last, entry.paper) for entry in old.entries]
-    cache.write_day(workspace.data, archive.day(last + dt.timedelta(days=1)))
+    synthetic = SyntheticArchive(seed + 1, recurring=1.0)
+    last = dt.date.fromisoformat(archive.day_files(workspace.data)[-1].stem)
+    old = archive.read_day(archive.day_path(workspace.data, last))
+    synthetic._recent = [(last, entry.paper) for entry in old.entries]
+    archive.write_day(workspace.data, synthetic.day(last + dt.timedelta(days=1)))
     warm = run_build("plugin", 0, workspace, keep, True, True, name=name)
     if not keep:
         shutil.rmtree(workspace.builds / name)
@@ -909,13 +909,13 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     digest is ranked and rendered, every paper page's body rendered and
     every JSON document made (but not written: writing is Pelican's part).
     """
-    from pelican_hotpapers import cache, export, ranking
+    from pelican_hotpapers import archive, export, ranking
     from pelican_hotpapers.history import LoadedDay, SiteHistory
     from pelican_hotpapers.render import Marks, Renderer
 
     hp = hotpapers_settings(workspace, history)
     start = time.perf_counter()
-    days = cache.load_days(hp.data_path)
+    days = [archive.read_day(path) for path in archive.day_files(hp.data_path)]
     loaded = time.perf_counter()
     ranked = [ranking.rank_day(day, hp.ranking) for day in days]
     ranked_at = time.perf_counter()

@@ -1,7 +1,7 @@
 """Hot Papers for Pelican: a daily article of the arXiv papers people talked about.
 
 Pelican finds the plugin by this package's ``register()``. Everything else
-(fetching, ranking, the cache, rendering) lives in modules that do not import
+(fetching, ranking, the archive, rendering) lives in modules that do not import
 Pelican, so they can be used and tested without a site.
 """
 

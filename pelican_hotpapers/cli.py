@@ -20,24 +20,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pelican_hotpapers import __version__, cache, fetch, ranking
+from pelican_hotpapers import __version__, archive, fetch, ranking
 from pelican_hotpapers.models import source_label
-from pelican_hotpapers.settings import (
-    DATE_FORMS,
-    KNOWN_SOURCES,
-    HotpapersSettings,
-    SettingsError,
-)
-
-logger = logging.getLogger(__name__)
+from pelican_hotpapers.settings import DATE_FORMS, HotpapersSettings, SettingsError
+from pelican_hotpapers.sources import SOURCE_CLASSES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: X's pay-per-use price of one post read, for the cost estimate (2026).
 X_PRICE_PER_POST = 0.005
 DEFAULT_SETTINGS = "pelicanconf.py"
 
-#: The sources, as HOTPAPERS_SOURCES (settings.KNOWN_SOURCES) names them.
-_SOURCES_TEXT = "X, Bluesky and Hacker News"
+#: The sources, in words: "X, Bluesky and Hacker News".
+_SOURCES_TEXT = " and ".join(
+    ", ".join(source.title for source in SOURCE_CLASSES.values()).rsplit(", ", 1)
+)
 _EXIT_CODES = (
     "exit codes: 0 success; 1 when a day failed, was written only in part, or "
     "(show) is not stored or cannot be read; 2 for usage errors"
@@ -94,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"fetch days from {_SOURCES_TEXT}, and their papers from arXiv",
         description=(
             f"Fetch days (by default HOTPAPERS_DATES) from {_SOURCES_TEXT} "
-            f"(HOTPAPERS_SOURCES: {', '.join(KNOWN_SOURCES)}), look their "
+            f"(HOTPAPERS_SOURCES: {', '.join(SOURCE_CLASSES)}), look their "
             "papers up on arXiv, and store them in the data folder. Prints a "
             "line a day, and names each source it leaves out and why."
         ),
@@ -200,31 +196,26 @@ def _dates_from_args(
 def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     now = dt.datetime.now(dt.UTC)
     dates = _dates_from_args(args, hp, now)
-    plans, _ = _plan(args, hp, dates, now)
-    if plans and fetch.Fetcher.from_settings(hp) is None:
-        _, missing = fetch.usable_sources(hp.fetch)
-        raise UsageError(
-            "no source can fetch: "
-            + "; ".join(missing)
-            + " (put the credentials in those environment variables)"
-        )
+    fetcher = fetch.Fetcher.from_settings(hp)
+    if fetcher is None and _plan(args, hp, dates, now)[0]:
+        raise _no_source(hp)
     try:
         # Wait for another fetch (cron and a build, say) rather than race it;
         # plan only once the lock is ours, since that fetch may have filled
         # in the days.
-        with cache.fetch_lock(hp.data_path, timeout=hp.fetch.lock_timeout):
-            outcomes, asked = _fetch_days(args, hp, dates, now)
-    except cache.DataFolderBusy as exc:
+        with archive.fetch_lock(hp.data_path, timeout=hp.fetch.lock_timeout):
+            outcomes = _fetch_days(args, hp, fetcher, dates, now)
+    except archive.DataFolderBusy as exc:
         print(
             f"pelican-hotpapers: {exc}, still after {hp.fetch.lock_timeout:.0f} s "
             "(HOTPAPERS_LOCK_TIMEOUT)",
             file=sys.stderr,
         )
         return EXIT_FAILED
-    except cache.DayFileError as exc:
+    except archive.DayFileError as exc:
         print(f"pelican-hotpapers: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    if "x" in asked:
+    if any("x" in outcome.asked for outcome in outcomes):
         # Every post X returned is billed, in a day that failed later too.
         reads = sum(outcome.reads.get("x", 0) for outcome in outcomes)
         print(
@@ -232,6 +223,15 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
             f"at ${X_PRICE_PER_POST} a post)"
         )
     return EXIT_FAILED if any(outcome.failed for outcome in outcomes) else EXIT_OK
+
+
+def _no_source(hp: HotpapersSettings) -> UsageError:
+    _, missing = fetch.usable_sources(hp.fetch)
+    return UsageError(
+        "no source can fetch: "
+        + "; ".join(missing)
+        + " (put the credentials in those environment variables)"
+    )
 
 
 def _plan(
@@ -283,17 +283,17 @@ def _left_out(
 def _fetch_days(
     args: argparse.Namespace,
     hp: HotpapersSettings,
+    fetcher: fetch.Fetcher | None,
     dates: list[dt.date],
     now: dt.datetime,
-) -> tuple[list[fetch.DayOutcome], set[str]]:
-    """Each day's outcome, and the names of the sources that were asked."""
+) -> list[fetch.DayOutcome]:
+    """Each day's outcome, fetched or not, in date order."""
     from tqdm import tqdm
 
     plans, skipped = _plan(args, hp, dates, now)
-    fetcher = fetch.Fetcher.from_settings(hp)
-    if plans and fetcher is None:
-        raise UsageError(f"${hp.fetch.x_token_env} is no longer set")
-    if plans and fetcher is not None:
+    if plans:
+        if fetcher is None:  # another fetch made a settled day unsettled
+            raise _no_source(hp)
         for line in _left_out(hp, fetcher, plans, now):
             print(f"pelican-hotpapers: {line}", file=sys.stderr)
     # One line a day, in date order, whether the day was fetched or not.
@@ -311,6 +311,7 @@ def _fetch_days(
     with progress, _through_the_bar(progress):
         for item in work:
             if isinstance(item, fetch.DayPlan):
+                assert fetcher is not None
                 progress.set_postfix_str(item.date.isoformat())
                 outcome = fetcher.fetch_and_store(item, now)
                 progress.update()
@@ -318,7 +319,7 @@ def _fetch_days(
                 outcome = item
             outcomes.append(outcome)
             tqdm.write(_outcome_line(outcome), file=sys.stdout)
-    return outcomes, set(fetcher.asked) if fetcher is not None else set()
+    return outcomes
 
 
 def _through_the_bar(progress: Any) -> contextlib.AbstractContextManager[Any]:
@@ -361,7 +362,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: int) -> 
 
 def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     tz = ZoneInfo(hp.timezone)
-    files = cache.day_files(hp.data_path)
+    files = archive.day_files(hp.data_path)
     if not files:
         print(f"no stored days in {hp.data_path}")
         return EXIT_OK
@@ -371,8 +372,8 @@ def command_list(args: argparse.Namespace, hp: HotpapersSettings) -> int:
     status = EXIT_OK
     for path in files:
         try:
-            day = cache.read_day(path)
-        except cache.DayFileError as exc:
+            day = archive.read_day(path)
+        except archive.DayFileError as exc:
             unreadable[len(rows)] = f"{path.stem}  unreadable: {exc.problem}"
             status = EXIT_FAILED
             continue
@@ -410,13 +411,13 @@ def command_show(args: argparse.Namespace, hp: HotpapersSettings) -> int:
         date = fetch.resolve_date(args.date, dt.datetime.now(tz).date())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    path = cache.day_path(hp.data_path, date)
+    path = archive.day_path(hp.data_path, date)
     if not path.exists():
         print(f"no stored day {date.isoformat()} in {hp.data_path}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        day = cache.read_day(path)
-    except cache.DayFileError as exc:
+        day = archive.read_day(path)
+    except archive.DayFileError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED
     ranked = ranking.rank_day(day, hp.ranking)

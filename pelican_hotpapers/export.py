@@ -10,10 +10,7 @@ never into the data folder.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Any
 
 import fastjsonschema
 
+from pelican_hotpapers.archive import write_atomically
 from pelican_hotpapers.history import SiteHistory
 from pelican_hotpapers.models import (
     CountedPost,
@@ -192,16 +190,9 @@ def validator(name: str) -> Any:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` to ``path`` whole or not at all (temporary file, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
-            handle.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write ``data`` to ``path`` whole or not at all.
+
+    Not flushed to disk: every build writes these files again, a file a day.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    write_atomically(path, text.encode("utf-8"), durable=False)

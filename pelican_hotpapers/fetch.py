@@ -1,9 +1,11 @@
-"""Which days to fetch, and fetching them: X for posts, arXiv for papers.
+"""Which days to fetch, and fetching them: the social sources for posts,
+arXiv for papers.
 
 The build (plugin.py) and the command line (cli.py) both come here. A fetch
-produces a :class:`~pelican_hotpapers.models.Day` and hands it to the cache;
-it writes a day only when every source answered completely, and a failure
-of any kind leaves the stored file exactly as it was.
+produces a :class:`~pelican_hotpapers.models.Day` and hands it to the
+archive. A source that fails makes the day partial; a day is not written at
+all when no source answered or arXiv failed, and then the stored file is
+left exactly as it was.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pelican_hotpapers import cache, ranking
+from pelican_hotpapers import archive, ranking
 from pelican_hotpapers.models import Day, Post, source_label
 from pelican_hotpapers.settings import FetchOptions, HotpapersSettings, parse_date
 from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, SourceError
 from pelican_hotpapers.sources.arxiv import ArxivSource
-from pelican_hotpapers.sources.x import XSource
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +46,38 @@ class DayOutcome:
     date: dt.date
     status: str  # "written", "partial", "failed" or "skipped"
     message: str
+    #: What each source that answered read: X bills every post it returned,
+    #: in a day that failed later too.
     reads: Mapping[str, int] = field(default_factory=dict)
     papers: int = 0
+    #: The sources that answered or failed.
+    asked: frozenset[str] = frozenset()
 
     @property
     def failed(self) -> bool:
         """A day that failed, or that was written without every source."""
         return self.status in ("failed", "partial")
 
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What fetching one day brought back."""
+
+    #: The day, or None when no source answered or arXiv failed.
+    day: Day | None
+    #: How many results each source that answered read.
+    reads: Mapping[str, int]
+    #: Why each source that did not answer failed, by name ("arxiv" too).
+    failures: Mapping[str, SourceError]
+
     @property
-    def posts_read(self) -> int:
-        return sum(self.reads.values())
+    def asked(self) -> frozenset[str]:
+        """The social sources that answered or failed."""
+        return frozenset(self.reads) | (frozenset(self.failures) - {ArxivSource.name})
+
+    def failure_text(self) -> str:
+        """Why the day failed or is partial, one cause a source."""
+        return "; ".join(f"{e.service}: {e.message}" for e in self.failures.values())
 
 
 def resolve_date(value: str, today: dt.date) -> dt.date:
@@ -114,7 +136,7 @@ def plan_days(
     skipped: list[DayOutcome] = []
     today = now.astimezone(tz).date()
     for date in dates:
-        path = cache.day_path(data_path, date)
+        path = archive.day_path(data_path, date)
         if date > today:
             skipped.append(DayOutcome(date, "skipped", "is in the future"))
             continue
@@ -122,8 +144,8 @@ def plan_days(
             plans.append(DayPlan(date, "missing"))
             continue
         try:
-            stored = cache.read_day(path)
-        except cache.DayFileError as exc:
+            stored = archive.read_day(path)
+        except archive.DayFileError as exc:
             skipped.append(
                 DayOutcome(
                     date,
@@ -144,16 +166,6 @@ def plan_days(
     return plans, skipped
 
 
-@dataclass
-class _Gathered:
-    """The posts of one day from every source asked, and what each cost."""
-
-    posts: list[Post] = field(default_factory=list)
-    answered: list[str] = field(default_factory=list)
-    failed: list[SourceError] = field(default_factory=list)
-    reads: dict[str, int] = field(default_factory=dict)
-
-
 class Fetcher:
     """Fetches days from the social sources and arXiv into the data folder."""
 
@@ -170,18 +182,6 @@ class Fetcher:
         self.tz = tz
         #: Sources that hit a rate limit past its bound: not asked again this run.
         self.rate_limited: set[str] = set()
-        #: Why sources failed in the last fetch_day (empty when all answered).
-        self.last_failures: list[SourceError] = []
-        #: What each source that answered read in the last fetch_day, kept
-        #: even when arXiv failed after them: X bills every post it returned.
-        self.last_reads: dict[str, int] = {}
-        #: The sources asked for posts in this run.
-        self.asked: set[str] = set()
-
-    @property
-    def x(self) -> XSource | None:
-        """The X source, if the site uses X and its token is set."""
-        return next((s for s in self.sources if isinstance(s, XSource)), None)
 
     @classmethod
     def from_settings(
@@ -191,31 +191,42 @@ class Fetcher:
         sources, _ = usable_sources(hp.fetch, environ)
         if not sources:
             return None
-        arxiv = ArxivSource.from_options(hp.fetch)
+        arxiv = ArxivSource(hp.fetch.arxiv, hp.fetch.http)
         return cls(sources, arxiv, hp.data_path, ZoneInfo(hp.timezone))
 
-    def _gather(self, date: dt.date, now: dt.datetime) -> _Gathered:
+    def fetch_day(
+        self, date: dt.date, now: dt.datetime | None = None, previous: Day | None = None
+    ) -> FetchResult:
+        """The day's posts and papers, what each source read, and what failed.
+
+        A source that fails makes the day partial. The posts an earlier fetch
+        (``previous``) got from any source that did not answer this time are
+        kept: from one that failed (the day stays partial), and from one that
+        was not asked (it cannot see the day any more, it has no credentials
+        in this run, or it left HOTPAPERS_SOURCES); a refetch never loses a
+        source's posts. There is no day when no source answered, or when
+        arXiv did not answer completely.
+        """
+        now = now or dt.datetime.now(dt.UTC)
         start, end = day_window(date, self.tz)
-        gathered = _Gathered()
+        posts: list[Post] = []
+        reads: dict[str, int] = {}
+        failures: dict[str, SourceError] = {}
         for source in self.sources:
             if source.unavailable(start, now):
                 continue
             if source.name in self.rate_limited:
-                skipped = SourceError(
-                    source.service,
+                failures[source.name] = SourceError(
                     "its rate limit was reached earlier in this run; try later",
+                    service=source.service,
                 )
-                skipped.source = source.name
-                gathered.failed.append(skipped)
                 continue
-            self.asked.add(source.name)
             try:
                 result = source.search_posts(start, end, now)
             except SourceError as exc:
                 if exc.rate_limited:
                     self.rate_limited.add(source.name)
-                exc.source = source.name
-                gathered.failed.append(exc)
+                failures[source.name] = exc
                 continue
             if result.capped:
                 logger.info(
@@ -227,35 +238,11 @@ class Fetcher:
                     source.unit,
                     result.pages,
                 )
-            gathered.answered.append(source.name)
-            gathered.reads[source.name] = result.reads
-            gathered.posts.extend(result.posts)
-        return gathered
-
-    def fetch_day(
-        self, date: dt.date, now: dt.datetime | None = None, previous: Day | None = None
-    ) -> tuple[Day, dict[str, int]]:
-        """The day's posts and papers as a Day, and how many posts each source read.
-
-        A source that fails makes the day partial. The posts an earlier fetch
-        (``previous``) got from any source that did not answer this time are
-        kept: from one that failed (the day stays partial), and from one that
-        was not asked (it cannot see the day any more, it has no credentials
-        in this run, or it left HOTPAPERS_SOURCES); a refetch never loses a
-        source's posts. Raises :class:`SourceError` when no source answered,
-        or when arXiv did not answer completely.
-        """
-        now = now or dt.datetime.now(dt.UTC)
-        self.last_reads = {}
-        gathered = self._gather(date, now)
-        self.last_reads = dict(gathered.reads)
-        if not gathered.answered:
-            if gathered.failed:
-                raise gathered.failed[0]
-            raise SourceError("pelican-hotpapers", "no source can see this day")
-        failed = [exc.source for exc in gathered.failed]
-        answered = list(gathered.answered)
-        posts = list(gathered.posts)
+            reads[source.name] = result.reads
+            posts.extend(result.posts)
+        if not reads:
+            return FetchResult(None, reads, failures)
+        answered, failed = list(reads), list(failures)
         if previous is not None:
             posts += [
                 post
@@ -275,7 +262,10 @@ class Fetcher:
                 if name not in answered and name not in failed
             ]
         linked = [arxiv_id for post in posts for arxiv_id in post.arxiv_ids]
-        papers = self.arxiv.fetch_papers(linked)
+        try:
+            papers = self.arxiv.fetch_papers(linked)
+        except SourceError as exc:
+            return FetchResult(None, reads, {**failures, self.arxiv.name: exc})
         order = [source.name for source in self.sources]
         order += sorted(set(answered + failed) - set(order))
         day = Day(
@@ -285,8 +275,7 @@ class Fetcher:
             failed_sources=tuple(n for n in order if n in failed),
             entries=ranking.build_entries(papers, posts),
         )
-        self.last_failures = gathered.failed
-        return day, gathered.reads
+        return FetchResult(day, reads, failures)
 
     def fetch_and_store(
         self, plan: DayPlan, now: dt.datetime | None = None
@@ -298,31 +287,38 @@ class Fetcher:
         if all(reasons):
             return DayOutcome(plan.date, "skipped", f"is out of reach: {reasons[0]}")
         previous = _stored_day(self.data_path, plan.date)
-        try:
-            day, reads = self.fetch_day(plan.date, now, previous)
-        except SourceError as exc:
-            return DayOutcome(
-                plan.date,
-                "failed",
-                f"{exc.service}: {exc.message}",
-                reads=dict(self.last_reads),
+        result = self.fetch_day(plan.date, now, previous)
+        reads, asked = dict(result.reads), result.asked
+        day = result.day
+        if day is None:
+            arxiv_failure = result.failures.get(self.arxiv.name)
+            cause = arxiv_failure or next(iter(result.failures.values()), None)
+            message = (
+                f"{cause.service}: {cause.message}"
+                if cause is not None
+                else "no source can see this day"
             )
+            return DayOutcome(plan.date, "failed", message, reads=reads, asked=asked)
         read_text = ", ".join(
             f"{source_label(name)}: {count} {_unit(self.sources, name)}"
             for name, count in reads.items()
         )
         try:
-            path = cache.write_day(self.data_path, day)
-        except cache.DayFileError as exc:
-            return DayOutcome(plan.date, "failed", str(exc), reads=reads)
+            path = archive.write_day(self.data_path, day)
+        except archive.DayFileError as exc:
+            return DayOutcome(plan.date, "failed", str(exc), reads=reads, asked=asked)
         message = f"{read_text} read, {len(day.entries)} papers; wrote {path}"
         status = "written"
         if day.partial:
             status = "partial"
-            causes = "; ".join(f"{e.service}: {e.message}" for e in self.last_failures)
-            message = f"{causes} (the day is partial: {message})"
+            message = f"{result.failure_text()} (the day is partial: {message})"
         return DayOutcome(
-            plan.date, status, message, reads=reads, papers=len(day.entries)
+            plan.date,
+            status,
+            message,
+            reads=reads,
+            papers=len(day.entries),
+            asked=asked,
         )
 
 
@@ -330,15 +326,17 @@ def usable_sources(
     options: FetchOptions, environ: Mapping[str, str] | None = None
 ) -> tuple[list[SocialSource], list[str]]:
     """The configured sources that have their credentials, and why the others don't."""
+    environ = os.environ if environ is None else environ
     sources: list[SocialSource] = []
     missing: list[str] = []
     for name in options.sources:
         source_class = SOURCE_CLASSES[name]
-        source = source_class.from_options(options, environ)
+        source_options = options.source_options(name)
+        source = source_class.from_options(source_options, options.http, environ)
         if source is None:
             missing.append(
                 f"{source_label(name)} is not used: "
-                f"{source_class.missing_credentials(options)}"
+                f"{source_class.missing_credentials(source_options)}"
             )
         else:
             sources.append(source)
@@ -351,8 +349,8 @@ def _unit(sources: Sequence[SocialSource], name: str) -> str:
 
 def _stored_day(data_path: Path, date: dt.date) -> Day | None:
     try:
-        return cache.read_day(cache.day_path(data_path, date))
-    except cache.DayFileError:
+        return archive.read_day(archive.day_path(data_path, date))
+    except archive.DayFileError:
         return None
 
 
@@ -378,11 +376,11 @@ def fetch_for_build(
     environ: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
 ) -> list[DayOutcome]:
-    """The build's fetch: per HOTPAPERS_FETCH and HOTPAPERS_DATES, once a process."""
+    """The build's fetch: per HOTPAPERS_FETCH and HOTPAPERS_DATES, once a process.
+
+    Not called when HOTPAPERS_FETCH is "never" (see plugin.py).
+    """
     options: FetchOptions = hp.fetch
-    if options.mode == "never":
-        logger.info("hotpapers: HOTPAPERS_FETCH is 'never'; using the stored days only")
-        return []
     key = hp.data_path.resolve()
     if key in _FETCHED_THIS_PROCESS:
         return []
@@ -398,7 +396,7 @@ def fetch_for_build(
         logger.info("hotpapers: %s", reason)
     fetcher = Fetcher(
         sources,
-        ArxivSource.from_options(options),
+        ArxivSource(options.arxiv, options.http),
         hp.data_path,
         ZoneInfo(hp.timezone),
     )
@@ -406,7 +404,7 @@ def fetch_for_build(
     dates = resolve_dates(options.dates, fetcher.tz, now)
     try:
         # A build does not wait for another fetch: it builds what is stored.
-        with cache.fetch_lock(hp.data_path, timeout=0):
+        with archive.fetch_lock(hp.data_path, timeout=0):
             plans, outcomes = plan_days(
                 dates,
                 hp.data_path,
@@ -417,10 +415,10 @@ def fetch_for_build(
             )
             for plan in plans:
                 outcomes.append(fetcher.fetch_and_store(plan, now))
-    except cache.DataFolderBusy as exc:
+    except archive.DataFolderBusy as exc:
         logger.info("hotpapers: %s; the build uses the stored days", exc)
         return []
-    except cache.DayFileError as exc:
+    except archive.DayFileError as exc:
         logger.warning("hotpapers: %s", exc)
         return []
     outcomes.sort(key=lambda outcome: outcome.date)

@@ -25,12 +25,12 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican_hotpapers import __version__
+from pelican_hotpapers.archive import write_atomically
 from pelican_hotpapers.models import RankedDay
 
 logger = logging.getLogger(__name__)
@@ -107,14 +107,9 @@ class RenderMemo:
             return
         if not self.changed and self.new.keys() == self.old.keys():
             return  # every day came from the memo: it is already on disk
+        data = pickle.dumps((self.key, self.new), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(
-                    (self.key, self.new), handle, protocol=pickle.HIGHEST_PROTOCOL
-                )
-            os.replace(tmp, self.path)
+            write_atomically(self.path, data)
         except OSError as exc:
             logger.debug("hotpapers: could not save the render memo (%s)", exc)
 

@@ -1,9 +1,9 @@
 """Plain data for papers, posts and days, and their one JSON mapping.
 
 These classes are the plugin's vocabulary: sources produce them, ranking
-orders them, the cache stores them and the templates show them. The
+orders them, the archive stores them and the templates show them. The
 ``*_to_dict`` / ``*_from_dict`` functions here are the only place that knows
-the field names of the cache's JSON, so the file format and the Python objects
+the field names of the day files, so the file format and the Python objects
 cannot drift apart. The JSON is a public contract described by
 ``schema/day.schema.json``; bump :data:`SCHEMA_VERSION` when it changes.
 """
@@ -18,13 +18,18 @@ from typing import Any
 
 SCHEMA_VERSION = 3
 
-#: How each source is named to readers.
-SOURCE_LABELS = {"x": "X", "bluesky": "Bluesky", "hackernews": "HN"}
-
 
 def source_label(source: str) -> str:
-    """The name of a source as a reader knows it ("X", "Bluesky", "HN")."""
-    return SOURCE_LABELS.get(source, source)
+    """The name of a source as a reader knows it ("X", "Bluesky", "HN").
+
+    Each source's class gives its label; one that is not registered (any
+    more) is shown by the name the day file gives it.
+    """
+    # Imported here: the sources build on this module.
+    from pelican_hotpapers.sources import SOURCE_CLASSES
+
+    found = SOURCE_CLASSES.get(source)
+    return found.label if found is not None else source
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """The Pelican glue: stored days become articles of the site.
 
 This module is deliberately thin. It reads the site's settings once, asks
-the cache for the days, ranking for their order and the renderer for their
+the archive for the days, ranking for their order and the renderer for their
 HTML, and hands Pelican ``Article`` objects before Pelican files articles
 under categories, tags, authors, archives and feeds
 (``article_generator_pretaxonomy``), so our articles are treated exactly like
@@ -26,7 +26,7 @@ from pelican.contents import Article, Static
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import order_content, sanitised_join
 
-from pelican_hotpapers import cache, history, ranking
+from pelican_hotpapers import archive, history, ranking
 from pelican_hotpapers.memo import Rendered, RenderMemo, digest, memo_key
 from pelican_hotpapers.models import RankedDay
 from pelican_hotpapers.render import TEMPLATES_PATH, Marks, Renderer
@@ -296,8 +296,8 @@ def _load_day(
     ranked = memo.ranked(path.name, fingerprint) if memo is not None else None
     if ranked is None:
         try:
-            day = cache.parse_day(path, raw)
-        except cache.DayFileError as exc:
+            day = archive.parse_day(path, raw)
+        except archive.DayFileError as exc:
             logger.error("hotpapers: skipping day file %s", exc)
             return None
         ranked = ranking.rank_day(day, hp.ranking)
@@ -522,7 +522,7 @@ def add_day_articles(generator: Any) -> None:
     if hp is None:
         return
     _fetch(hp)
-    files = cache.day_files(hp.data_path)
+    files = archive.day_files(hp.data_path)
     if not files:
         logger.info(
             "hotpapers: no stored days in %s; day files (YYYY-MM-DD.json) are "

@@ -2,9 +2,8 @@
 
 Two rankings, chosen by HOTPAPERS_RANKING:
 
-- ``"sum"`` is the rule the reference "Hot Papers" posts were made with (see
-  DESIGN.md): a paper's score is reposts + likes summed over the posts that
-  link it.
+- ``"sum"`` is the rule the reference "Hot Papers" posts were made with: a
+  paper's score is reposts + likes summed over the posts that link it.
 - ``"robust"`` (the default) counts the same engagement with rules against
   amplification and spam: one account counts once per paper; reposts far
   beyond a post's likes, quotes and replies are capped ("amplified"); a post
@@ -31,7 +30,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from pelican_hotpapers.models import (
-    SOURCE_LABELS,
     CountedPost,
     Counts,
     Day,
@@ -46,6 +44,7 @@ from pelican_hotpapers.models import (
     source_label,
 )
 from pelican_hotpapers.settings import RankingOptions, RobustRules
+from pelican_hotpapers.sources import SOURCE_CLASSES
 
 
 def post_sort_key(post: Post) -> tuple[int, int, float, str, str]:
@@ -114,12 +113,12 @@ def paper_is_wanted(paper: Paper, options: RankingOptions) -> bool:
 
 
 def source_counts(posts: Iterable[Post]) -> tuple[SourceCounts, ...]:
-    """A paper's counts per source, in the order of SOURCE_LABELS."""
+    """A paper's counts per source, in the order of SOURCE_CLASSES."""
     totals: dict[str, tuple[Counts, int]] = {}
     for post in posts:
         counts, number = totals.get(post.source, (Counts(), 0))
         totals[post.source] = (counts + post.counts, number + 1)
-    order = {name: n for n, name in enumerate(SOURCE_LABELS)}
+    order = {name: n for n, name in enumerate(SOURCE_CLASSES)}
     return tuple(
         SourceCounts(source, counts, number)
         for source, (counts, number) in sorted(

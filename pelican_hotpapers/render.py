@@ -350,7 +350,6 @@ class Renderer:
         return {
             "day": ranked,
             "hotpapers": self.settings,
-            "embed_script_url": EMBED_SCRIPT_URL,
             "embed_scripts": EMBED_SCRIPTS,
             "marks": marks or Marks(),
         }

@@ -13,89 +13,35 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pelican_hotpapers.arxiv_ids import CATEGORY_FILTER_RE
+from pelican_hotpapers.options import SETTING, Setting, setting, settings_of
+from pelican_hotpapers.sources import SOURCE_CLASSES
+from pelican_hotpapers.sources.arxiv import ArxivOptions
+from pelican_hotpapers.sources.session import HttpOptions
 
 logger = logging.getLogger(__name__)
 
-#: Defaults for every setting. README.rst's settings table mirrors this dict.
-DEFAULTS: dict[str, Any] = {
-    "HOTPAPERS_DATA_PATH": "hotpapers",
-    "HOTPAPERS_RANKING": "robust",
-    "HOTPAPERS_IGNORE_ACCOUNTS": {},
-    "HOTPAPERS_ROBUST_RULES": {},
-    "HOTPAPERS_MIN_PAPER_SCORE": 50,
-    "HOTPAPERS_MIN_POST_SCORE": 25,
-    "HOTPAPERS_MAX_POSTS_PER_PAPER": 10,
-    "HOTPAPERS_MAX_PAPERS": None,
-    "HOTPAPERS_CATEGORIES": [],
-    "HOTPAPERS_EXCLUDE_CATEGORIES": [],
-    "HOTPAPERS_TITLE": "Hot Papers {date}",
-    "HOTPAPERS_SLUG": "hot-papers-{date}",
-    "HOTPAPERS_CATEGORY": "arXiv",
-    "HOTPAPERS_TAGS": ["arXiv"],
-    "HOTPAPERS_AUTHOR": None,
-    "HOTPAPERS_STATUS": "published",
-    "HOTPAPERS_SUMMARY_PAPERS": 3,
-    "HOTPAPERS_TIME_FORMAT": "%Y-%m-%d %H:%M %Z",
-    "HOTPAPERS_EMBED_SCRIPT": False,
-    "HOTPAPERS_CSS": "link",
-    "HOTPAPERS_CSS_SAVE_AS": "hotpapers/hotpapers.css",
-    "HOTPAPERS_INLINE_CSS": None,
-    "HOTPAPERS_LANG": None,
-    # Fetching (see fetch.py and sources/).
-    "HOTPAPERS_SOURCES": ["x"],
-    "HOTPAPERS_SOURCE_WEIGHTS": {},
-    "HOTPAPERS_FETCH": "auto",
-    "HOTPAPERS_DATES": ["yesterday"],
-    "HOTPAPERS_REFRESH_HOURS": 48,
-    "HOTPAPERS_X_API_URL": "https://api.x.com/2",
-    "HOTPAPERS_X_QUERY": 'url:"arxiv.org" -is:retweet',
-    "HOTPAPERS_X_TOKEN_ENV": "X_BEARER_TOKEN",
-    "HOTPAPERS_X_MAX_PAGES": 10,
-    "HOTPAPERS_X_MAX_POSTS": 1000,
-    "HOTPAPERS_X_FULL_ARCHIVE": False,
-    "HOTPAPERS_RATE_LIMIT_MAX_WAIT": 900,
-    "HOTPAPERS_BLUESKY_PDS_URL": "https://bsky.social",
-    "HOTPAPERS_BLUESKY_QUERY": "*",
-    "HOTPAPERS_BLUESKY_HANDLE_ENV": "BLUESKY_HANDLE",
-    "HOTPAPERS_BLUESKY_PASSWORD_ENV": "BLUESKY_APP_PASSWORD",
-    "HOTPAPERS_BLUESKY_MAX_PAGES": 10,
-    "HOTPAPERS_HN_API_URL": "https://hn.algolia.com/api/v1",
-    "HOTPAPERS_HN_MAX_PAGES": 5,
-    "HOTPAPERS_ARXIV_API_URL": "https://export.arxiv.org/api/query",
-    "HOTPAPERS_ARXIV_DELAY": 3.0,
-    "HOTPAPERS_HTTP_TIMEOUT": 30.0,
-    "HOTPAPERS_HTTP_RETRIES": 3,
-    "HOTPAPERS_HTTP_BACKOFF": 1.0,
-    "HOTPAPERS_LOCK_TIMEOUT": 600,
-    # Across days (see timeline.py): digests, paper pages, trend marks, JSON.
-    "HOTPAPERS_DIGESTS": [],
-    "HOTPAPERS_DIGEST_TITLE": "Hot Papers, {period}",
-    "HOTPAPERS_DIGEST_SLUG": "hot-papers-{period}",
-    "HOTPAPERS_DIGEST_MAX_PAPERS": 10,
-    "HOTPAPERS_PAPER_PAGES": True,
-    "HOTPAPERS_PAPER_URL": "papers/{slug}.html",
-    "HOTPAPERS_PAPER_SAVE_AS": "papers/{slug}.html",
-    "HOTPAPERS_PAPER_PAGES_MIN_DAYS": 2,
-    "HOTPAPERS_TREND_DAYS": 14,
-    "HOTPAPERS_JSON": True,
-}
+T = TypeVar("T")
 
 #: The periods HOTPAPERS_DIGESTS accepts: ISO weeks and calendar months.
 DIGEST_KINDS = ("week", "month")
-#: The names HOTPAPERS_SOURCES accepts (sources/__init__.py maps them to classes).
-KNOWN_SOURCES = ("x", "bluesky", "hackernews")
-#: The values of HOTPAPERS_RANKING.
-RANKING_MODES = ("robust", "sum")
 #: The values of HOTPAPERS_FETCH.
 FETCH_MODES = ("auto", "never", "always")
+#: The values of HOTPAPERS_STATUS.
+STATUSES = ("published", "hidden", "draft")
+#: The values of HOTPAPERS_RANKING.
+RANKING_MODES = ("robust", "sum")
+#: The values of HOTPAPERS_CSS besides None (no stylesheet).
+CSS_MODES = ("link", "inline")
+# A language code as Pelican's ``lang`` metadata and i18n_subsites use it.
+_LANG_RE = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*\Z")
 #: Relative words accepted for a date, and how many days back each is.
 DATE_WORDS = {"today": 0, "yesterday": 1}
 #: Every form of a date that HOTPAPERS_DATES and the command line accept.
@@ -108,12 +54,6 @@ _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 #: The author of the articles when neither HOTPAPERS_AUTHOR nor AUTHOR is set.
 FALLBACK_AUTHOR = "Hot Papers"
-
-_STATUSES = ("published", "hidden", "draft")
-#: The values of HOTPAPERS_CSS besides None (no stylesheet).
-CSS_MODES = ("link", "inline")
-# A language code as Pelican's ``lang`` metadata and i18n_subsites use it.
-_LANG_RE = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*\Z")
 
 
 class SettingsError(ValueError):
@@ -168,21 +108,34 @@ _WHOLE_RULES = frozenset({"stuffing_min_tags", "stuffing_hashtags"})
 class RankingOptions:
     """What ranking needs to know; see ``ranking.rank_day``."""
 
-    min_paper_score: int = 50
-    min_post_score: int = 25
-    max_posts_per_paper: int = 10
-    max_papers: int | None = None
-    categories: tuple[str, ...] = ()
-    exclude_categories: tuple[str, ...] = ()
+    min_paper_score: int = setting("HOTPAPERS_MIN_PAPER_SCORE", 50, "int", minimum=0)
+    min_post_score: int = setting("HOTPAPERS_MIN_POST_SCORE", 25, "int", minimum=0)
+    max_posts_per_paper: int = setting(
+        "HOTPAPERS_MAX_POSTS_PER_PAPER", 10, "int", minimum=0
+    )
+    max_papers: int | None = setting(
+        "HOTPAPERS_MAX_PAPERS", None, "int", minimum=1, optional=True
+    )
+    categories: tuple[str, ...] = setting("HOTPAPERS_CATEGORIES", [], "categories")
+    exclude_categories: tuple[str, ...] = setting(
+        "HOTPAPERS_EXCLUDE_CATEGORIES", [], "categories"
+    )
     #: Weight of each source in a score; a source not named weighs 1.
-    weights: tuple[tuple[str, float], ...] = ()
+    weights: tuple[tuple[str, float], ...] = setting(
+        "HOTPAPERS_SOURCE_WEIGHTS", {}, "weights"
+    )
     #: "robust" (rules against amplification and spam) or "sum" (the
     #: reference's plain sum of reposts + likes).
-    mode: str = "robust"
+    mode: str = setting("HOTPAPERS_RANKING", "robust", "choice", choices=RANKING_MODES)
     #: Per source, the accounts (handles or ids, case-folded, without "@")
     #: that robust ranking never counts.
-    ignore_accounts: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    rules: RobustRules = RobustRules()
+    ignore_accounts: tuple[tuple[str, tuple[str, ...]], ...] = setting(
+        "HOTPAPERS_IGNORE_ACCOUNTS", {}, "ignore_accounts"
+    )
+    rules: RobustRules = field(
+        default=RobustRules(),
+        metadata={SETTING: Setting("HOTPAPERS_ROBUST_RULES", {}, "robust_rules")},
+    )
 
     def weight(self, source: str) -> float:
         return dict(self.weights).get(source, 1.0)
@@ -192,68 +145,87 @@ class RankingOptions:
 class FetchOptions:
     """When and how to fetch days; see ``fetch.py`` and the sources."""
 
-    mode: str = "auto"
-    sources: tuple[str, ...] = ("x",)
-    dates: tuple[str, ...] = ("yesterday",)
-    refresh_hours: float = 48
-    x_api_url: str = "https://api.x.com/2"
-    x_query: str = 'url:"arxiv.org" -is:retweet'
-    x_token_env: str = "X_BEARER_TOKEN"
-    x_max_pages: int = 10
-    x_max_posts: int = 1000
-    x_full_archive: bool = False
-    rate_limit_max_wait: float = 900
-    bluesky_pds_url: str = "https://bsky.social"
-    bluesky_query: str = "*"
-    bluesky_handle_env: str = "BLUESKY_HANDLE"
-    bluesky_password_env: str = "BLUESKY_APP_PASSWORD"
-    bluesky_max_pages: int = 10
-    hn_api_url: str = "https://hn.algolia.com/api/v1"
-    hn_max_pages: int = 5
-    arxiv_api_url: str = "https://export.arxiv.org/api/query"
-    arxiv_delay: float = 3.0
-    http_timeout: float = 30.0
-    http_retries: int = 3
-    http_backoff: float = 1.0
-    lock_timeout: float = 600
+    mode: str = setting("HOTPAPERS_FETCH", "auto", "choice", choices=FETCH_MODES)
+    sources: tuple[str, ...] = setting("HOTPAPERS_SOURCES", ["x"], "sources")
+    dates: tuple[str, ...] = setting("HOTPAPERS_DATES", ["yesterday"], "dates")
+    refresh_hours: float = setting("HOTPAPERS_REFRESH_HOURS", 48, "number", minimum=0)
+    lock_timeout: float = setting("HOTPAPERS_LOCK_TIMEOUT", 600, "number", minimum=0)
+    http: HttpOptions = field(default_factory=HttpOptions)
+    arxiv: ArxivOptions = field(default_factory=ArxivOptions)
+    #: Each source's options, by name; a source not here has its defaults.
+    by_source: tuple[tuple[str, Any], ...] = ()
+
+    def source_options(self, name: str) -> Any:
+        """The options of the source ``name`` (its class's ``Options``)."""
+        found = dict(self.by_source).get(name)
+        return found if found is not None else SOURCE_CLASSES[name].Options()
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryOptions:
     """What is built across days; see ``timeline.py``."""
 
-    digests: tuple[str, ...] = ()
-    digest_title: str = "Hot Papers, {period}"
-    digest_slug: str = "hot-papers-{period}"
-    digest_max_papers: int = 10
-    paper_pages: bool = True
-    paper_url: str = "papers/{slug}.html"
-    paper_save_as: str = "papers/{slug}.html"
-    paper_pages_min_days: int = 2
-    trend_days: int = 14
-    json: bool = True
+    digests: tuple[str, ...] = setting(
+        "HOTPAPERS_DIGESTS", [], "choices", choices=DIGEST_KINDS, what="digests"
+    )
+    digest_title: str = setting(
+        "HOTPAPERS_DIGEST_TITLE", "Hot Papers, {period}", "template", field="period"
+    )
+    digest_slug: str = setting(
+        "HOTPAPERS_DIGEST_SLUG",
+        "hot-papers-{period}",
+        "template",
+        field="period",
+        required=True,
+    )
+    digest_max_papers: int = setting(
+        "HOTPAPERS_DIGEST_MAX_PAPERS", 10, "int", minimum=1
+    )
+    paper_pages: bool = setting("HOTPAPERS_PAPER_PAGES", True, "bool")
+    paper_url: str = setting(
+        "HOTPAPERS_PAPER_URL",
+        "papers/{slug}.html",
+        "template",
+        field="slug",
+        required=True,
+    )
+    paper_save_as: str = setting(
+        "HOTPAPERS_PAPER_SAVE_AS", "papers/{slug}.html", "output_name"
+    )
+    paper_pages_min_days: int = setting(
+        "HOTPAPERS_PAPER_PAGES_MIN_DAYS", 2, "int", minimum=1
+    )
+    trend_days: int = setting("HOTPAPERS_TREND_DAYS", 14, "int", minimum=2)
+    json: bool = setting("HOTPAPERS_JSON", True, "bool")
 
 
 @dataclass(frozen=True, slots=True)
 class HotpapersSettings:
     """The checked ``HOTPAPERS_*`` settings of one site."""
 
-    data_path: Path
-    ranking: RankingOptions
-    title: str
-    slug: str
-    category: str
-    tags: tuple[str, ...]
-    author: str
-    status: str
-    summary_papers: int
-    time_format: str
-    embed_script: bool
-    #: "link", "inline" or None; see HOTPAPERS_CSS.
-    css: str | None
-    css_save_as: str
-    lang: str
+    data_path: Path = setting("HOTPAPERS_DATA_PATH", "hotpapers", "path", per_site=True)
+    author: str = setting("HOTPAPERS_AUTHOR", None, "author", per_site=True)
+    #: "link", "inline" or None; see HOTPAPERS_CSS (and HOTPAPERS_INLINE_CSS).
+    css: str | None = setting("HOTPAPERS_CSS", "link", "css", per_site=True)
+    lang: str = setting("HOTPAPERS_LANG", None, "lang", per_site=True)
+    #: Pelican's TIMEZONE, which dates and times are read and shown in.
     timezone: str
+    ranking: RankingOptions
+    title: str = setting("HOTPAPERS_TITLE", "Hot Papers {date}", "template")
+    slug: str = setting("HOTPAPERS_SLUG", "hot-papers-{date}", "template")
+    category: str = setting("HOTPAPERS_CATEGORY", "arXiv", "text")
+    tags: tuple[str, ...] = setting("HOTPAPERS_TAGS", ["arXiv"], "texts")
+    status: str = setting("HOTPAPERS_STATUS", "published", "choice", choices=STATUSES)
+    summary_papers: int = setting("HOTPAPERS_SUMMARY_PAPERS", 3, "int", minimum=0)
+    time_format: str = setting("HOTPAPERS_TIME_FORMAT", "%Y-%m-%d %H:%M %Z", "text")
+    embed_script: bool = setting("HOTPAPERS_EMBED_SCRIPT", False, "bool")
+    css_save_as: str = setting(
+        "HOTPAPERS_CSS_SAVE_AS", "hotpapers/hotpapers.css", "output_file"
+    )
+    #: The setting of 0.1, kept working: it only decides ``css`` (see _css).
+    inline_css_setting: bool | None = setting(
+        "HOTPAPERS_INLINE_CSS", None, "optional_bool"
+    )
     fetch: FetchOptions = FetchOptions()
     history: HistoryOptions = HistoryOptions()
 
@@ -272,10 +244,11 @@ class HotpapersSettings:
         ``pelicanconf.py``. Raises :class:`SettingsError` naming the first bad
         setting.
         """
-        raw = {**DEFAULTS}
-        raw.update({k: v for k, v in pelican_settings.items() if k in DEFAULTS})
+        defaults = all_defaults()
+        raw = {**defaults}
+        raw.update({k: v for k, v in pelican_settings.items() if k in defaults})
         for name in sorted(pelican_settings):
-            if name.startswith("HOTPAPERS_") and name not in KNOWN:
+            if name.startswith("HOTPAPERS_") and name not in defaults:
                 logger.warning(
                     "hotpapers: %s is not a pelican-hotpapers setting and is "
                     "ignored (misspelt?)",
@@ -284,62 +257,6 @@ class HotpapersSettings:
 
         data_path = _path(raw, "HOTPAPERS_DATA_PATH", Path(base_dir))
         _outside_site_folders(data_path, pelican_settings)
-        ranking = RankingOptions(
-            min_paper_score=_int(raw, "HOTPAPERS_MIN_PAPER_SCORE", minimum=0),
-            min_post_score=_int(raw, "HOTPAPERS_MIN_POST_SCORE", minimum=0),
-            max_posts_per_paper=_int(raw, "HOTPAPERS_MAX_POSTS_PER_PAPER", minimum=0),
-            max_papers=_int(raw, "HOTPAPERS_MAX_PAPERS", minimum=1, optional=True),
-            categories=_categories(raw, "HOTPAPERS_CATEGORIES"),
-            exclude_categories=_categories(raw, "HOTPAPERS_EXCLUDE_CATEGORIES"),
-            weights=_weights(raw, "HOTPAPERS_SOURCE_WEIGHTS"),
-            mode=_choice(raw, "HOTPAPERS_RANKING", RANKING_MODES),
-            ignore_accounts=_ignore_accounts(raw, "HOTPAPERS_IGNORE_ACCOUNTS"),
-            rules=_robust_rules(raw, "HOTPAPERS_ROBUST_RULES"),
-        )
-        author = raw["HOTPAPERS_AUTHOR"]
-        if author is None:
-            author = pelican_settings.get("AUTHOR") or FALLBACK_AUTHOR
-        elif not isinstance(author, str) or not author.strip():
-            raise SettingsError("HOTPAPERS_AUTHOR", "must be a non-empty string")
-        status = _str(raw, "HOTPAPERS_STATUS")
-        if status not in _STATUSES:
-            raise SettingsError(
-                "HOTPAPERS_STATUS", f"must be one of {', '.join(_STATUSES)}"
-            )
-        fetch_mode = _str(raw, "HOTPAPERS_FETCH")
-        if fetch_mode not in FETCH_MODES:
-            raise SettingsError(
-                "HOTPAPERS_FETCH",
-                f"must be one of {', '.join(FETCH_MODES)}, not {fetch_mode!r}",
-            )
-        fetch = FetchOptions(
-            mode=fetch_mode,
-            sources=_sources(raw, "HOTPAPERS_SOURCES"),
-            dates=_dates(raw, "HOTPAPERS_DATES"),
-            refresh_hours=_number(raw, "HOTPAPERS_REFRESH_HOURS", minimum=0),
-            x_api_url=_url(raw, "HOTPAPERS_X_API_URL"),
-            x_query=_str(raw, "HOTPAPERS_X_QUERY"),
-            x_token_env=_env_name(raw, "HOTPAPERS_X_TOKEN_ENV"),
-            x_max_pages=_int(raw, "HOTPAPERS_X_MAX_PAGES", minimum=1),
-            x_max_posts=_int(raw, "HOTPAPERS_X_MAX_POSTS", minimum=10),
-            x_full_archive=_bool(raw, "HOTPAPERS_X_FULL_ARCHIVE"),
-            rate_limit_max_wait=_number(
-                raw, "HOTPAPERS_RATE_LIMIT_MAX_WAIT", minimum=0
-            ),
-            bluesky_pds_url=_url(raw, "HOTPAPERS_BLUESKY_PDS_URL"),
-            bluesky_query=_str(raw, "HOTPAPERS_BLUESKY_QUERY"),
-            bluesky_handle_env=_env_name(raw, "HOTPAPERS_BLUESKY_HANDLE_ENV"),
-            bluesky_password_env=_env_name(raw, "HOTPAPERS_BLUESKY_PASSWORD_ENV"),
-            bluesky_max_pages=_int(raw, "HOTPAPERS_BLUESKY_MAX_PAGES", minimum=1),
-            hn_api_url=_url(raw, "HOTPAPERS_HN_API_URL"),
-            hn_max_pages=_int(raw, "HOTPAPERS_HN_MAX_PAGES", minimum=1),
-            arxiv_api_url=_url(raw, "HOTPAPERS_ARXIV_API_URL"),
-            arxiv_delay=_number(raw, "HOTPAPERS_ARXIV_DELAY", minimum=0),
-            http_timeout=_number(raw, "HOTPAPERS_HTTP_TIMEOUT", minimum=0.001),
-            http_retries=_int(raw, "HOTPAPERS_HTTP_RETRIES", minimum=0),
-            http_backoff=_number(raw, "HOTPAPERS_HTTP_BACKOFF", minimum=0),
-            lock_timeout=_number(raw, "HOTPAPERS_LOCK_TIMEOUT", minimum=0),
-        )
         timezone = pelican_settings.get("TIMEZONE") or "UTC"
         try:
             ZoneInfo(str(timezone))
@@ -347,28 +264,71 @@ class HotpapersSettings:
             raise SettingsError(
                 "TIMEZONE", f"is {timezone!r}, which is not a known time zone"
             ) from None
-        return cls(
+        fetch = load_options(
+            FetchOptions,
+            raw,
+            http=load_options(HttpOptions, raw),
+            arxiv=load_options(ArxivOptions, raw),
+            by_source=tuple(
+                (name, load_options(source.Options, raw))
+                for name, source in SOURCE_CLASSES.items()
+            ),
+        )
+        return load_options(
+            cls,
+            raw,
             data_path=data_path,
-            ranking=ranking,
-            title=_template(raw, "HOTPAPERS_TITLE"),
-            slug=_template(raw, "HOTPAPERS_SLUG"),
-            category=_str(raw, "HOTPAPERS_CATEGORY"),
-            tags=_str_list(raw, "HOTPAPERS_TAGS"),
-            author=str(author),
-            status=status,
-            summary_papers=_int(raw, "HOTPAPERS_SUMMARY_PAPERS", minimum=0),
-            time_format=_str(raw, "HOTPAPERS_TIME_FORMAT"),
-            embed_script=_bool(raw, "HOTPAPERS_EMBED_SCRIPT"),
+            author=_author(raw, "HOTPAPERS_AUTHOR", pelican_settings),
             css=_css(raw, pelican_settings),
-            css_save_as=_output_file(raw, "HOTPAPERS_CSS_SAVE_AS"),
             lang=_lang(raw, pelican_settings),
             timezone=str(timezone),
+            ranking=load_options(RankingOptions, raw),
             fetch=fetch,
-            history=_history(raw),
+            history=load_options(HistoryOptions, raw),
         )
 
 
-KNOWN = frozenset(DEFAULTS)
+def option_classes() -> list[type]:
+    """Every options dataclass whose fields are settings, the sources' included."""
+    sources = [source.Options for source in SOURCE_CLASSES.values()]
+    return [
+        HotpapersSettings,
+        RankingOptions,
+        FetchOptions,
+        *sources,
+        ArxivOptions,
+        HttpOptions,
+        HistoryOptions,
+    ]
+
+
+def all_defaults() -> dict[str, Any]:
+    """Every setting's default, as a site writes it, read from the fields.
+
+    Read from the source registry as it is now, so that a source added to
+    ``SOURCE_CLASSES`` brings its settings with it.
+    """
+    return {
+        spec.name: spec.default
+        for options_class in option_classes()
+        for _, spec in settings_of(options_class)
+    }
+
+
+#: Defaults for every setting. README.rst's settings table mirrors this dict.
+DEFAULTS: dict[str, Any] = all_defaults()
+
+
+def load_options(options_class: type[T], raw: Mapping[str, Any], **given: Any) -> T:
+    """An options dataclass with each of its settings read from ``raw`` and checked.
+
+    ``given`` holds the fields that are not read one setting at a time.
+    """
+    values = dict(given)
+    for attribute, spec in settings_of(options_class):
+        if attribute not in values:
+            values[attribute] = CHECKS[spec.check](raw, spec.name, **spec.params)
+    return options_class(**values)
 
 
 def _int(
@@ -403,7 +363,7 @@ def _number(raw: Mapping[str, Any], name: str, *, minimum: float) -> float:
 
 
 def _url(raw: Mapping[str, Any], name: str) -> str:
-    value = _str(raw, name)
+    value = _text(raw, name)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(name, f"must be an http(s) URL, not {value!r}")
@@ -411,7 +371,7 @@ def _url(raw: Mapping[str, Any], name: str) -> str:
 
 
 def _env_name(raw: Mapping[str, Any], name: str) -> str:
-    value = _str(raw, name)
+    value = _text(raw, name)
     if not _ENV_NAME_RE.match(value):
         # Never echo the value: a token pasted here by mistake is a secret.
         raise SettingsError(
@@ -423,13 +383,33 @@ def _env_name(raw: Mapping[str, Any], name: str) -> str:
 
 
 def _sources(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    values = _str_list(raw, name)
-    if not values:
-        raise SettingsError(name, "must name at least one source")
+    return _choices(raw, name, choices=tuple(SOURCE_CLASSES), what="sources", least=1)
+
+
+def _choice(raw: Mapping[str, Any], name: str, *, choices: tuple[str, ...]) -> str:
+    value = _text(raw, name)
+    if value not in choices:
+        raise SettingsError(name, f"must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _choices(
+    raw: Mapping[str, Any],
+    name: str,
+    *,
+    choices: tuple[str, ...],
+    what: str,
+    least: int = 0,
+) -> tuple[str, ...]:
+    """Items of ``choices``, each once; a list naming none is refused if
+    ``least`` asks for one."""
+    values = _texts(raw, name)
+    if len(values) < least:
+        raise SettingsError(name, f"must name at least one of the {what}")
     for value in values:
-        if value not in KNOWN_SOURCES:
+        if value not in choices:
             raise SettingsError(
-                name, f"holds {value!r}; the sources are {', '.join(KNOWN_SOURCES)}"
+                name, f"holds {value!r}; the {what} are {', '.join(choices)}"
             )
     return tuple(dict.fromkeys(values))
 
@@ -442,9 +422,9 @@ def _weights(raw: Mapping[str, Any], name: str) -> tuple[tuple[str, float], ...]
         raise SettingsError(name, "must be a dict such as {'x': 1, 'hackernews': 0.5}")
     weights = []
     for source, weight in value.items():
-        if source not in KNOWN_SOURCES:
+        if source not in SOURCE_CLASSES:
             raise SettingsError(
-                name, f"names {source!r}; the sources are {', '.join(KNOWN_SOURCES)}"
+                name, f"names {source!r}; the sources are {', '.join(SOURCE_CLASSES)}"
             )
         if isinstance(weight, bool) or not isinstance(weight, int | float):
             raise SettingsError(
@@ -454,42 +434,6 @@ def _weights(raw: Mapping[str, Any], name: str) -> tuple[tuple[str, float], ...]
             raise SettingsError(name, f"gives {source!r} a negative or infinite weight")
         weights.append((source, float(weight)))
     return tuple(sorted(weights))
-
-
-def parse_date(value: str) -> dt.date | int:
-    """A date as the site owner writes it: a date, or a number of days back.
-
-    The one reader of date words, for HOTPAPERS_DATES, the build and the
-    command line alike, so that a word means the same everywhere: an ISO date
-    (YYYY-MM-DD) is returned as a date; "today", "yesterday" and "N days ago"
-    (or "1 day ago") as how many days before today they are, since today
-    depends on the site's time zone and the hour. Raises ValueError naming
-    every accepted form.
-    """
-    word = " ".join(value.split()).lower()
-    if word in DATE_WORDS:
-        return DATE_WORDS[word]
-    days_ago = _DAYS_AGO_RE.match(word)
-    if days_ago:
-        days = int(days_ago.group(1))
-        if days > MAX_DAYS_AGO:
-            raise ValueError(f"{value!r} is too far back")
-        return days
-    if _ISO_DATE_RE.match(word):
-        try:
-            return dt.date.fromisoformat(word)
-        except ValueError:
-            pass
-    raise ValueError(f"{value!r} is not a date; use {DATE_FORMS}")
-
-
-def _choice(raw: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
-    value = raw[name]
-    if value not in choices:
-        raise SettingsError(
-            name, f"must be one of {', '.join(map(repr, choices))}, not {value!r}"
-        )
-    return value
 
 
 def _ignore_accounts(
@@ -504,9 +448,9 @@ def _ignore_accounts(
         )
     accounts = []
     for source, names in value.items():
-        if source not in KNOWN_SOURCES:
+        if source not in SOURCE_CLASSES:
             raise SettingsError(
-                name, f"names {source!r}; the sources are {', '.join(KNOWN_SOURCES)}"
+                name, f"names {source!r}; the sources are {', '.join(SOURCE_CLASSES)}"
             )
         if isinstance(names, str) or not isinstance(names, list | tuple | set):
             raise SettingsError(
@@ -550,107 +494,15 @@ def _robust_rules(raw: Mapping[str, Any], name: str) -> RobustRules:
     return RobustRules(**rules)
 
 
-def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    values = raw[name]
-    if isinstance(values, str | dt.date):
-        values = [values]
-    if not isinstance(values, list | tuple):
-        raise SettingsError(name, f"must be a list of dates, not {values!r}")
-    dates: list[str] = []
-    for value in values:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            dates.append(value.isoformat())
-            continue
-        if not isinstance(value, str):
-            raise SettingsError(name, f"holds {value!r}; use {DATE_FORMS}")
-        try:
-            parsed = parse_date(value)
-        except ValueError as exc:
-            raise SettingsError(name, f"is wrong: {exc}") from None
-        if isinstance(parsed, dt.date):
-            dates.append(parsed.isoformat())
-        else:
-            words = {days: word for word, days in DATE_WORDS.items()}
-            dates.append(words.get(parsed, f"{parsed} days ago"))
-    return tuple(dates)
-
-
-def _str(raw: Mapping[str, Any], name: str) -> str:
-    value = raw[name]
-    if not isinstance(value, str) or not value.strip():
-        raise SettingsError(name, f"must be a non-empty string, not {value!r}")
-    return value
-
-
-def _str_list(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    value = raw[name]
-    if value is None:
-        return ()
-    if isinstance(value, str) or not isinstance(value, list | tuple):
-        raise SettingsError(name, f"must be a list of strings, not {value!r}")
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise SettingsError(name, f"must hold non-empty strings, not {item!r}")
-    return tuple(value)
-
-
-def _categories(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    values = _str_list(raw, name)
-    for value in values:
-        if not CATEGORY_FILTER_RE.match(value):
-            raise SettingsError(
-                name,
-                f"holds {value!r}, which is not an arXiv category "
-                "such as 'cs.LG', 'hep-th' or 'cs.*'",
-            )
-    return values
-
-
-def _history(raw: Mapping[str, Any]) -> HistoryOptions:
-    digests = _str_list(raw, "HOTPAPERS_DIGESTS")
-    for kind in digests:
-        if kind not in DIGEST_KINDS:
-            raise SettingsError(
-                "HOTPAPERS_DIGESTS",
-                f"holds {kind!r}; the digests are {', '.join(DIGEST_KINDS)}",
-            )
-    return HistoryOptions(
-        digests=tuple(dict.fromkeys(digests)),
-        digest_title=_template(raw, "HOTPAPERS_DIGEST_TITLE", "period"),
-        digest_slug=_template(raw, "HOTPAPERS_DIGEST_SLUG", "period", required=True),
-        digest_max_papers=_int(raw, "HOTPAPERS_DIGEST_MAX_PAPERS", minimum=1),
-        paper_pages=_bool(raw, "HOTPAPERS_PAPER_PAGES"),
-        paper_url=_template(raw, "HOTPAPERS_PAPER_URL", "slug", required=True),
-        paper_save_as=_output_name(raw, "HOTPAPERS_PAPER_SAVE_AS"),
-        paper_pages_min_days=_int(raw, "HOTPAPERS_PAPER_PAGES_MIN_DAYS", minimum=1),
-        trend_days=_int(raw, "HOTPAPERS_TREND_DAYS", minimum=2),
-        json=_bool(raw, "HOTPAPERS_JSON"),
-    )
-
-
-def _output_name(raw: Mapping[str, Any], name: str) -> str:
-    value = _template(raw, name, "slug", required=True)
-    parts = value.replace("\\", "/").split("/")
-    if value.startswith(("/", "\\")) or ".." in parts:
-        raise SettingsError(
-            name, "must be a path inside OUTPUT_PATH, such as 'papers/{slug}.html'"
-        )
-    return value
-
-
 def _css(raw: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
     value = raw["HOTPAPERS_CSS"]
     if value is not None and value not in CSS_MODES:
         raise SettingsError(
             "HOTPAPERS_CSS", f"must be 'link', 'inline' or None, not {value!r}"
         )
-    inline = raw["HOTPAPERS_INLINE_CSS"]
+    inline = _optional_bool(raw, "HOTPAPERS_INLINE_CSS")
     if inline is None:
         return value
-    if not isinstance(inline, bool):
-        raise SettingsError(
-            "HOTPAPERS_INLINE_CSS", f"must be True, False or None, not {inline!r}"
-        )
     if "HOTPAPERS_CSS" in given:
         logger.warning(
             "hotpapers: HOTPAPERS_INLINE_CSS is ignored because HOTPAPERS_CSS "
@@ -662,7 +514,7 @@ def _css(raw: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
 
 
 def _output_file(raw: Mapping[str, Any], name: str) -> str:
-    value = _str(raw, name)
+    value = _text(raw, name)
     path = PurePosixPath(value)
     if (
         "\\" in value
@@ -693,10 +545,110 @@ def _lang(raw: Mapping[str, Any], given: Mapping[str, Any]) -> str:
     return value
 
 
+def _optional_bool(raw: Mapping[str, Any], name: str) -> bool | None:
+    value = raw[name]
+    if value is not None and not isinstance(value, bool):
+        raise SettingsError(name, f"must be True, False or None, not {value!r}")
+    return value
+
+
+def parse_date(value: str) -> dt.date | int:
+    """A date as the site owner writes it: a date, or a number of days back.
+
+    The one reader of date words, for HOTPAPERS_DATES, the build and the
+    command line alike, so that a word means the same everywhere: an ISO date
+    (YYYY-MM-DD) is returned as a date; "today", "yesterday" and "N days ago"
+    (or "1 day ago") as how many days before today they are, since today
+    depends on the site's time zone and the hour. Raises ValueError naming
+    every accepted form.
+    """
+    word = " ".join(value.split()).lower()
+    if word in DATE_WORDS:
+        return DATE_WORDS[word]
+    days_ago = _DAYS_AGO_RE.match(word)
+    if days_ago:
+        days = int(days_ago.group(1))
+        if days > MAX_DAYS_AGO:
+            raise ValueError(f"{value!r} is too far back")
+        return days
+    if _ISO_DATE_RE.match(word):
+        try:
+            return dt.date.fromisoformat(word)
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date; use {DATE_FORMS}")
+
+
+def _dates(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = raw[name]
+    if isinstance(values, str | dt.date):
+        values = [values]
+    if not isinstance(values, list | tuple):
+        raise SettingsError(name, f"must be a list of dates, not {values!r}")
+    dates: list[str] = []
+    for value in values:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            dates.append(value.isoformat())
+            continue
+        if not isinstance(value, str):
+            raise SettingsError(name, f"holds {value!r}; use {DATE_FORMS}")
+        try:
+            parsed = parse_date(value)
+        except ValueError as exc:
+            raise SettingsError(name, f"is wrong: {exc}") from None
+        if isinstance(parsed, dt.date):
+            dates.append(parsed.isoformat())
+        else:
+            words = {days: word for word, days in DATE_WORDS.items()}
+            dates.append(words.get(parsed, f"{parsed} days ago"))
+    return tuple(dates)
+
+
+def _text(raw: Mapping[str, Any], name: str) -> str:
+    value = raw[name]
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(name, f"must be a non-empty string, not {value!r}")
+    return value
+
+
+def _texts(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = raw[name]
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise SettingsError(name, f"must be a list of strings, not {value!r}")
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise SettingsError(name, f"must hold non-empty strings, not {item!r}")
+    return tuple(value)
+
+
+def _categories(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = _texts(raw, name)
+    for value in values:
+        if not CATEGORY_FILTER_RE.match(value):
+            raise SettingsError(
+                name,
+                f"holds {value!r}, which is not an arXiv category "
+                "such as 'cs.LG', 'hep-th' or 'cs.*'",
+            )
+    return values
+
+
+def _output_name(raw: Mapping[str, Any], name: str) -> str:
+    value = _template(raw, name, "slug", required=True)
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or ".." in parts:
+        raise SettingsError(
+            name, "must be a path inside OUTPUT_PATH, such as 'papers/{slug}.html'"
+        )
+    return value
+
+
 def _template(
     raw: Mapping[str, Any], name: str, field: str = "date", *, required: bool = False
 ) -> str:
-    value = _str(raw, name)
+    value = _text(raw, name)
     if required and f"{{{field}}}" not in value:
         # Without it every period or paper would be written to one file.
         raise SettingsError(name, f"must contain {{{field}}}, not {value!r}")
@@ -747,3 +699,42 @@ def _path(raw: Mapping[str, Any], name: str, base_dir: Path) -> Path:
     if not path.is_absolute():
         path = base_dir / path
     return Path(os.path.normpath(path.absolute()))
+
+
+def _author(
+    raw: Mapping[str, Any], name: str, pelican_settings: Mapping[str, Any]
+) -> str:
+    author = raw[name]
+    if author is None:
+        return str(pelican_settings.get("AUTHOR") or FALLBACK_AUTHOR)
+    if not isinstance(author, str) or not author.strip():
+        raise SettingsError(name, "must be a non-empty string")
+    return author
+
+
+#: The checks a setting's field names (``options.setting``): each reads the
+#: setting's value from the raw settings, refuses it with a SettingsError
+#: naming the setting, or returns it in the form the options dataclass holds.
+#: The data folder and the author depend on the site too, and are read by
+#: ``HotpapersSettings.from_pelican`` itself.
+CHECKS: dict[str, Callable[..., Any]] = {
+    "bool": _bool,
+    "categories": _categories,
+    "choice": _choice,
+    "choices": _choices,
+    "dates": _dates,
+    "env_name": _env_name,
+    "ignore_accounts": _ignore_accounts,
+    "int": _int,
+    "number": _number,
+    "optional_bool": _optional_bool,
+    "output_file": _output_file,
+    "output_name": _output_name,
+    "robust_rules": _robust_rules,
+    "sources": _sources,
+    "template": _template,
+    "text": _text,
+    "texts": _texts,
+    "url": _url,
+    "weights": _weights,
+}

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 
-from pelican_hotpapers import cache, fetch
+from pelican_hotpapers import archive, fetch
 
 from .factories import make_day
 
@@ -21,7 +22,7 @@ REFERENCE_POST = Path(__file__).resolve().parent / "data" / "hot-papers-2021-01-
 
 def stored_files(folder: Path) -> list[Path]:
     """What a data folder holds, but for the fetch lock's file."""
-    return sorted(p for p in folder.iterdir() if p.name != cache.LOCK_NAME)
+    return sorted(p for p in folder.iterdir() if p.name != archive.LOCK_NAME)
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +34,13 @@ def no_token_and_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
     fetch._FETCHED_THIS_PROCESS.clear()
+    # Pelican drops a warning it has logged before in the process (its
+    # LimitFilter): a test that expects one must not miss it because an
+    # earlier test logged the same words.
+    pelican_log = sys.modules.get("pelican.log")
+    if pelican_log is not None:
+        pelican_log.LimitFilter._raised_messages.clear()
+        pelican_log.LimitFilter._group_count.clear()
 
 
 @pytest.fixture
@@ -41,8 +49,8 @@ def data_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "hotpapers"
     folder.mkdir()
 
-    cache.write_day(folder, make_day(dt.date(2021, 1, 11)))
-    cache.write_day(folder, make_day(dt.date(2021, 1, 12)))
+    archive.write_day(folder, make_day(dt.date(2021, 1, 11)))
+    archive.write_day(folder, make_day(dt.date(2021, 1, 12)))
     return folder
 
 
@@ -50,3 +58,18 @@ def data_dir(tmp_path: Path) -> Path:
 def hotpapers_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG, logger="pelican_hotpapers")
     return caplog
+
+
+#: Test files that take longest, much of it waiting on other processes (pip,
+#: a browser, fetches side by side): run first, so that on two workers
+#: (pytest-xdist, ``--dist loadfile``) the other files fill the time around
+#: them instead of one of them ending the run alone.
+SLOW_FIRST = ("test_packaging.py", "test_concurrency.py", "test_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def order(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=order)  # stable: each file keeps its own order

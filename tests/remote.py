@@ -6,13 +6,26 @@ arXiv API Atom feeds: https://info.arxiv.org/help/api/user-manual.html
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import socket
 from collections.abc import Iterable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from werkzeug import Request, Response
+
+from pelican_hotpapers.sources.session import HttpOptions
+
+
+def split_options(options_class: type, **values: Any) -> tuple[Any, HttpOptions]:
+    """A source's own options and the HTTP options, from one set of keywords."""
+    own = {f.name for f in dataclasses.fields(options_class)}
+    return (
+        options_class(**{k: v for k, v in values.items() if k in own}),
+        HttpOptions(**{k: v for k, v in values.items() if k not in own}),
+    )
 
 
 def closed_port() -> int:

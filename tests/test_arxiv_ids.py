@@ -35,7 +35,7 @@ KNOWN_HOSTS = frozenset(
 )
 
 
-# --- every link form of DESIGN.md -------------------------------------------
+# --- every common link form --------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ files written, parsed with BeautifulSoup.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import shutil
@@ -18,7 +19,7 @@ import pytest
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from pelican_hotpapers import cache
+from pelican_hotpapers import archive
 from pelican_hotpapers.models import Entry
 from pelican_hotpapers.plugin import DESCRIPTION_LENGTH, describe
 from pelican_hotpapers.render import TEMPLATES_PATH
@@ -267,7 +268,7 @@ def test_description_cannot_break_out_of_a_theme_attribute(tmp_path):
     data = tmp_path / "data"
     title = 'Evil "><script>alert(1)</script> title'
     entry = Entry(paper=make_paper("2101.02831", title=title), posts=(make_post(),))
-    cache.write_day(data, make_day(entries=(entry,)))
+    archive.write_day(data, make_day(entries=(entry,)))
     out = build(tmp_path, data, "simple", HOTPAPERS_MIN_PAPER_SCORE=0)
     page = soup(out / "hot-papers-2021-01-11.html")
     assert page.head.find("script") is None
@@ -336,7 +337,7 @@ def test_empty_data_folder_builds(tmp_path, caplog):
 def test_a_misnamed_day_is_one_warning_in_the_build_log(tmp_path, data_dir, caplog):
     caplog.set_level(logging.INFO)
     misnamed = data_dir / "2021-1-13.json"
-    misnamed.write_bytes(cache.day_path(data_dir, dt.date(2021, 1, 11)).read_bytes())
+    misnamed.write_bytes(archive.day_path(data_dir, dt.date(2021, 1, 11)).read_bytes())
     out = build(tmp_path, data_dir)
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1
@@ -378,7 +379,7 @@ def test_bad_setting_is_one_error_and_the_site_still_builds(
 def test_data_folder_inside_content_is_refused(tmp_path, caplog):
     inside = tmp_path / "content" / "hotpapers"
     inside.mkdir(parents=True)
-    cache.write_day(inside, make_day())
+    archive.write_day(inside, make_day())
     out = build(tmp_path, inside)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
@@ -399,6 +400,40 @@ def test_a_bad_day_file_does_not_stop_the_others(tmp_path, data_dir, caplog):
     assert bad.read_bytes() == before
 
 
+def test_each_bad_day_file_is_one_error_naming_it_and_is_kept(
+    tmp_path, data_dir, caplog
+):
+    not_json = data_dir / "2021-01-09.json"
+    not_json.write_text("nope", encoding="utf-8")
+    invalid = json.loads((data_dir / "2021-01-11.json").read_text(encoding="utf-8"))
+    invalid["date"] = "2021-01-13"
+    invalid["entries"][0]["paper"]["arxiv_id"] = "bogus"
+    invalid_path = data_dir / "2021-01-13.json"
+    invalid_path.write_text(json.dumps(invalid), encoding="utf-8")
+    wrong_date = data_dir / "2021-01-14.json"
+    wrong_date.write_bytes((data_dir / "2021-01-11.json").read_bytes())
+    bad = [not_json, invalid_path, wrong_date]
+    contents = [(p.read_bytes(), p.stat().st_mtime_ns) for p in bad]
+
+    out = build(tmp_path, data_dir)
+
+    built = sorted(p.name for p in out.glob("hot-papers-2021-*.html"))
+    assert built == ["hot-papers-2021-01-11.html", "hot-papers-2021-01-12.html"]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 3
+    for path, message in zip(bad, errors, strict=True):
+        assert str(path) in message and "\n" not in message
+    assert "entries[0].paper.arxiv_id" in errors[1]
+    assert "file name says 2021-01-14" in errors[2]
+    assert [(p.read_bytes(), p.stat().st_mtime_ns) for p in bad] == contents
+
+
+def test_good_day_files_log_no_warning(tmp_path, data_dir, caplog):
+    build(tmp_path, data_dir)
+    ours = [r for r in caplog.records if r.name.startswith("pelican_hotpapers")]
+    assert [r for r in ours if r.levelno >= logging.WARNING] == []
+
+
 def test_status_hidden_keeps_articles_out_of_listings(tmp_path, data_dir):
     out = build(tmp_path, data_dir, HOTPAPERS_STATUS="hidden")
     assert (out / "hot-papers-2021-01-11.html").exists()
@@ -407,7 +442,7 @@ def test_status_hidden_keeps_articles_out_of_listings(tmp_path, data_dir):
 
 def test_ranking_settings_reach_the_page(tmp_path):
     data = tmp_path / "data"
-    cache.write_day(
+    archive.write_day(
         data,
         make_day(
             entries=(
@@ -472,7 +507,7 @@ def test_override_template_output_is_still_escaped(tmp_path):
     data = tmp_path / "data"
     post = make_post(text="<script>alert(1)</script> https://t.co/x", reposts=100)
     entry = Entry(paper=make_paper("2101.02831"), posts=(post,))
-    cache.write_day(data, make_day(entries=(entry,)))
+    archive.write_day(data, make_day(entries=(entry,)))
     overrides = tmp_path / "overrides"
     (overrides / "hotpapers").mkdir(parents=True)
     (overrides / "hotpapers" / "post.html").write_text(OVERRIDE_POST)
@@ -610,8 +645,165 @@ def test_example_site_ranks_its_reference_day_robustly(tmp_path):
 def test_data_folder_inside_the_output_is_refused(tmp_path, caplog):
     """Pelican publishes OUTPUT_PATH and may empty it: never the archive."""
     inside = tmp_path / "output" / "hotpapers"
-    cache.write_day(inside, make_day())
+    archive.write_day(inside, make_day())
     build(tmp_path, inside, DELETE_OUTPUT_DIRECTORY=False)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "inside OUTPUT_PATH" in errors[0]
-    assert cache.day_path(inside, make_day().date).exists()
+    assert archive.day_path(inside, make_day().date).exists()
+
+
+# --- what the glue guards against ----------------------------------------------
+
+HAND_WRITTEN = """\
+Title: {title}
+Date: 2021-01-13 09:00
+Slug: {slug}
+Category: News
+
+Written by hand.
+"""
+
+
+@pytest.mark.parametrize(
+    ("slug", "settings", "setting"),
+    [
+        ("hot-papers-2021-01-11", {}, "HOTPAPERS_SLUG"),
+        (
+            "hot-papers-2021-W02",
+            {"HOTPAPERS_DIGESTS": ["week"]},
+            "HOTPAPERS_DIGEST_SLUG",
+        ),
+    ],
+)
+def test_a_taken_slug_keeps_the_hand_written_article(
+    tmp_path, data_dir, caplog, slug, settings, setting
+):
+    content = tmp_path / "content"
+    content.mkdir()
+    text = HAND_WRITTEN.format(title="Mine", slug=slug)
+    (content / "mine.md").write_text(text, encoding="utf-8")
+
+    out = build(tmp_path, data_dir, **settings)
+
+    page = soup(out / f"{slug}.html")
+    assert "Written by hand." in page.get_text()
+    assert not page.select(".hotpapers")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert repr(slug) in warnings[0] and setting in warnings[0]
+    # The other days are still added.
+    assert (out / "hot-papers-2021-01-12.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "kept_in"), [("draft", "drafts"), ("hidden", "hidden_articles")]
+)
+def test_drafts_and_hidden_articles_are_ordered_like_pelicans_own(
+    tmp_path, data_dir, status, kept_in
+):
+    from pelican import signals
+
+    seen: list[str] = []
+
+    def grab(generator):
+        seen.extend(article.slug for article in getattr(generator, kept_in))
+
+    signals.article_generator_finalized.connect(grab)
+    try:
+        build(tmp_path, data_dir, HOTPAPERS_STATUS=status)
+    finally:
+        signals.article_generator_finalized.disconnect(grab)
+    # ARTICLE_ORDER_BY is "reversed-date": the newest first, as Pelican
+    # orders its own; the days were added oldest first.
+    assert seen == ["hot-papers-2021-01-12", "hot-papers-2021-01-11"]
+
+
+@pytest.mark.parametrize("step", ["ranking", "rendering"])
+def test_one_broken_day_does_not_end_the_build(
+    tmp_path, data_dir, caplog, monkeypatch, step
+):
+    from pelican_hotpapers import ranking
+    from pelican_hotpapers.render import Renderer
+
+    broken_day = dt.date(2021, 1, 11)
+    if step == "ranking":
+        rank_day = ranking.rank_day
+
+        def rank_or_fail(day, options):
+            if day.date == broken_day:
+                raise RuntimeError("a day blew up")
+            return rank_day(day, options)
+
+        monkeypatch.setattr(ranking, "rank_day", rank_or_fail)
+    else:
+        render_day = Renderer.render_day
+
+        def render_or_fail(self, ranked, *args, **kwargs):
+            if ranked.date == broken_day:
+                raise RuntimeError("a day blew up")
+            return render_day(self, ranked, *args, **kwargs)
+
+        monkeypatch.setattr(Renderer, "render_day", render_or_fail)
+
+    out = build(tmp_path, data_dir)
+
+    assert (out / "hot-papers-2021-01-12.html").exists()
+    assert not (out / "hot-papers-2021-01-11.html").exists()
+    assert (out / "lab-news.html").exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "hotpapers: the article for 2021-01-11.json could not be made: "
+        "RuntimeError: a day blew up"
+    ]
+
+
+def test_an_unreadable_day_file_is_one_error(tmp_path, data_dir, caplog, monkeypatch):
+    original = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "2021-01-11.json":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    out = build(tmp_path, data_dir)
+
+    assert (out / "hot-papers-2021-01-12.html").exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "2021-01-11.json: cannot be read (Permission denied)" in errors[0]
+
+
+def test_one_broken_digest_does_not_end_the_build(
+    tmp_path, data_dir, caplog, monkeypatch
+):
+    def broken(self, digest, marks=None):
+        raise RuntimeError("no digest today")
+
+    monkeypatch.setattr("pelican_hotpapers.render.Renderer.render_digest", broken)
+    out = build(tmp_path, data_dir, HOTPAPERS_DIGESTS=["week"])
+
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    assert not (out / "hot-papers-2021-W02.html").exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "hotpapers: the digest for week-2021-W02 could not be made: "
+        "RuntimeError: no digest today"
+    ]
+
+
+def test_a_fetch_that_fails_unexpectedly_leaves_the_stored_days(
+    tmp_path, data_dir, caplog, monkeypatch
+):
+    def boom(hp):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("pelican_hotpapers.fetch.fetch_for_build", boom)
+    out = build(tmp_path, data_dir, HOTPAPERS_FETCH="always")
+
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        "hotpapers: fetching failed unexpectedly (RuntimeError: boom); the stored "
+        "days are used"
+    ]

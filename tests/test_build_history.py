@@ -13,7 +13,7 @@ import pytest
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from pelican_hotpapers import cache, export
+from pelican_hotpapers import archive, export
 from pelican_hotpapers.models import Entry
 
 from .conftest import EXAMPLE_SITE
@@ -145,8 +145,10 @@ def test_example_site_builds_everything_across_days(tmp_path, theme, caplog):
 
 def test_a_paper_listed_on_one_day_has_no_page(tmp_path):
     data = tmp_path / "data"
-    cache.write_day(data, make_day(D, entries=(make_entry("2101.00001", ((60, 0),)),)))
-    cache.write_day(
+    archive.write_day(
+        data, make_day(D, entries=(make_entry("2101.00001", ((60, 0),)),))
+    )
+    archive.write_day(
         data,
         make_day(
             D + dt.timedelta(1),
@@ -175,7 +177,7 @@ def test_paper_urls_follow_the_settings_and_old_ids_are_safe(tmp_path):
     data = tmp_path / "data"
     old = "hep-th/9901001"
     for n in range(2):
-        cache.write_day(
+        archive.write_day(
             data,
             make_day(D + dt.timedelta(n), entries=(make_entry(old, ((60, 0),)),)),
         )
@@ -199,7 +201,7 @@ def test_paper_urls_follow_the_settings_and_old_ids_are_safe(tmp_path):
 def test_a_period_in_progress_is_marked_so_far(tmp_path):
     today = dt.datetime.now(ZoneInfo("UTC")).date()
     data = tmp_path / "data"
-    cache.write_day(data, make_day(today))
+    archive.write_day(data, make_day(today))
     out = build(tmp_path, data, HOTPAPERS_DIGESTS=["week", "month"])
     year, week, _ = today.isocalendar()
     page = soup(out / f"hot-papers-{year}-W{week:02d}.html")
@@ -253,7 +255,7 @@ def test_paper_pages_escape_what_strangers_wrote(tmp_path):
     paper = make_paper("2101.00001", title=title)
     for n in range(2):
         post = make_post(("2101.00001",), 60, 0, text="<img src=x onerror=alert(1)>")
-        cache.write_day(
+        archive.write_day(
             data, make_day(D + dt.timedelta(n), entries=(Entry(paper, (post,)),))
         )
     out = build(tmp_path, data)

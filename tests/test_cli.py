@@ -27,7 +27,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pelican_hotpapers import __version__, cache, cli
+from pelican_hotpapers import __version__, archive, cli
 from pelican_hotpapers.models import Counts
 
 from .conftest import stored_files
@@ -241,7 +241,7 @@ class Site:
         return self.folder / "hotpapers"
 
     def day_file(self, date: dt.date) -> Path:
-        return cache.day_path(self.data, date)
+        return archive.day_path(self.data, date)
 
 
 def make_site(
@@ -378,7 +378,7 @@ def test_fetch_one_day_writes_it_and_reports_the_reads(
     assert "X posts read: 4 " in result.out
     assert result.out.count("\n") == 2  # the day's line and the reads line
 
-    stored = cache.read_day(site.day_file(day))
+    stored = archive.read_day(site.day_file(day))
     assert stored.date == day
     assert stored.sources == ("x",)
     age = dt.datetime.now(dt.UTC) - stored.counts_taken_at
@@ -436,7 +436,7 @@ def test_fetch_a_range_fetches_each_day(
     for n, day in enumerate(days, start=1):
         [line] = result.day_lines(day)
         assert "written" in line
-        [entry] = cache.read_day(site.day_file(day)).entries
+        [entry] = archive.read_day(site.day_file(day)).entries
         assert entry.counts.reposts == 10 * n
         assert entry.counts.likes == n
     assert len(result.out.splitlines()) == 4
@@ -462,7 +462,7 @@ def test_a_settled_day_is_skipped_and_refetched_with_force(
     site: Site, apis: FakeApis, token: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     day = days_ago(5)
-    path = cache.write_day(site.data, settled_day(day))
+    path = archive.write_day(site.data, settled_day(day))
     before = path.read_bytes()
     apis.add_paper(FeedPaper(PAPER_A, "Fresh from the server"))
     apis.x_pages[day] = [x_page([tweet(7, day, abs_url(PAPER_A), likes=77)])]
@@ -484,7 +484,7 @@ def test_a_settled_day_is_skipped_and_refetched_with_force(
     assert "written" in line
     assert "X posts read: 1 " in forced.out
     assert len(apis.x_requests) == 1
-    [entry] = cache.read_day(path).entries
+    [entry] = archive.read_day(path).entries
     assert entry.paper.title == "Fresh from the server"
     assert entry.counts.likes == 77
 
@@ -496,7 +496,7 @@ def test_an_unsettled_day_is_fetched_again_without_force(
     end_of_day = dt.datetime.combine(
         day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC
     )
-    cache.write_day(site.data, make_day(day, counts_taken_at=end_of_day))
+    archive.write_day(site.data, make_day(day, counts_taken_at=end_of_day))
     apis.add_paper(FeedPaper(PAPER_A, "Recounted"))
     apis.x_pages[day] = [x_page([tweet(8, day, abs_url(PAPER_A), reposts=3)])]
 
@@ -505,7 +505,7 @@ def test_an_unsettled_day_is_fetched_again_without_force(
     assert result.code == 0, result.err
     [line] = result.day_lines(day)
     assert "written" in line
-    [entry] = cache.read_day(site.day_file(day)).entries
+    [entry] = archive.read_day(site.day_file(day)).entries
     assert entry.paper.title == "Recounted"
 
 
@@ -553,6 +553,28 @@ def test_fetch_without_a_token_is_a_usage_error(
     assert not site.data.exists()
 
 
+def test_fetch_gives_up_on_a_lock_held_past_the_lock_timeout(
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    apis: FakeApis,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    site = make_site(tmp_path / "site", httpserver, "HOTPAPERS_LOCK_TIMEOUT = 0")
+
+    with archive.fetch_lock(site.data, timeout=0) as lock:
+        result = run(capsys, "-s", site.conf, "fetch", "--date", "yesterday")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        f"pelican-hotpapers: another fetch is writing to {site.data} (lock {lock}), "
+        "still after 0 s (HOTPAPERS_LOCK_TIMEOUT)\n"
+    )
+    assert apis.x_requests == []
+    assert not site.day_file(days_ago(1)).exists()
+
+
 @pytest.mark.parametrize(
     ("x_status", "arxiv_status", "message"),
     [
@@ -571,7 +593,7 @@ def test_a_failed_day_exits_1_and_keeps_the_stored_file(
     message: str,
 ) -> None:
     day = days_ago(2)
-    path = cache.write_day(site.data, make_day(day))
+    path = archive.write_day(site.data, make_day(day))
     before = path.read_bytes()
     apis.add_paper(FeedPaper(PAPER_A, "Never stored"))
     apis.x_pages[day] = [x_page([tweet(9, day, abs_url(PAPER_A), likes=99)])]
@@ -787,7 +809,7 @@ def test_list_prints_a_row_per_day(
 ) -> None:
     site = make_site(tmp_path / "site", httpserver, timezone=timezone)
     # 2 papers, 1 listed (the other scores 2 < 50), 2 posts.
-    cache.write_day(
+    archive.write_day(
         site.data,
         make_day(
             JAN_11,
@@ -798,7 +820,7 @@ def test_list_prints_a_row_per_day(
         ),
     )
     # make_day's default: 2 papers, both listed, 3 posts.
-    cache.write_day(site.data, make_day(JAN_12))
+    archive.write_day(site.data, make_day(JAN_12))
 
     result = run(capsys, "-s", site.conf, "list")
 
@@ -817,9 +839,9 @@ def test_list_prints_a_row_per_day(
 def test_list_shows_an_unreadable_day_and_exits_1(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cache.write_day(site.data, make_day(JAN_11))
+    archive.write_day(site.data, make_day(JAN_11))
     (site.data / "2021-01-12.json").write_text("{not json", encoding="utf-8")
-    cache.write_day(site.data, make_day(JAN_13))
+    archive.write_day(site.data, make_day(JAN_13))
     (site.data / "notes.txt").write_text("not a day", encoding="utf-8")
 
     result = run(capsys, "-s", site.conf, "list")
@@ -856,7 +878,7 @@ def test_show_prints_the_ranking_in_rank_order(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
     long_title = "A very long title " * 6
-    cache.write_day(
+    archive.write_day(
         site.data,
         make_day(
             JAN_11,
@@ -899,7 +921,7 @@ def test_show_prints_the_ranking_in_rank_order(
 def test_show_says_when_no_paper_is_listed(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cache.write_day(
+    archive.write_day(
         site.data, make_day(JAN_11, entries=(make_entry("2101.00001", ((1, 1),)),))
     )
 
@@ -912,7 +934,7 @@ def test_show_says_when_no_paper_is_listed(
 def test_show_of_a_missing_or_unreadable_day_exits_1(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cache.write_day(site.data, make_day(JAN_11))
+    archive.write_day(site.data, make_day(JAN_11))
 
     missing = run(capsys, "-s", site.conf, "show", "2021-01-12")
 
@@ -940,10 +962,10 @@ def test_the_data_folder_is_beside_the_settings_file_not_the_cwd(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     site = make_site(tmp_path / "site", httpserver)
-    cache.write_day(site.data, make_day(JAN_11))
+    archive.write_day(site.data, make_day(JAN_11))
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / "hotpapers").mkdir(parents=True)
-    cache.write_day(elsewhere / "hotpapers", make_day(JAN_12))
+    archive.write_day(elsewhere / "hotpapers", make_day(JAN_12))
     monkeypatch.chdir(elsewhere)
     relative_conf = Path("..") / "site" / "pelicanconf.py"
 
@@ -963,7 +985,7 @@ def test_the_data_folder_is_beside_the_settings_file_not_the_cwd(
 
     assert fetched.code == 0, fetched.err
     assert site.day_file(day).exists()
-    assert not cache.day_path(elsewhere / "hotpapers", day).exists()
+    assert not archive.day_path(elsewhere / "hotpapers", day).exists()
     assert str(site.data.resolve()) in fetched.out
 
 
@@ -1005,6 +1027,20 @@ def test_python_m_prints_the_version(tmp_path: Path) -> None:
     assert done.stdout.strip() == f"pelican-hotpapers {__version__}"
 
 
+def test_the_main_module_exits_with_mains_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same module in this process, where coverage sees it."""
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", ["pelican-hotpapers", "-s", "nope.py", "list"])
+    with pytest.raises(SystemExit) as caught:
+        runpy.run_module("pelican_hotpapers", run_name="__main__")
+
+    assert caught.value.code == 2
+    assert "settings file nope.py not found" in capsys.readouterr().err
+
+
 def test_python_m_exits_2_on_a_usage_error(tmp_path: Path) -> None:
     done = run_process(
         [sys.executable, "-m", "pelican_hotpapers"],
@@ -1020,7 +1056,7 @@ def test_python_m_exits_2_on_a_usage_error(tmp_path: Path) -> None:
 
 def test_console_script_lists_days(tmp_path: Path, httpserver: HTTPServer) -> None:
     site = make_site(tmp_path / "site", httpserver)
-    cache.write_day(site.data, make_day(JAN_11))
+    archive.write_day(site.data, make_day(JAN_11))
 
     done = run_process([console_script()], "list", cwd=site.folder, token=TOKEN)
 
@@ -1033,7 +1069,7 @@ def test_console_script_list_warns_once_of_a_misnamed_day(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     site = make_site(tmp_path / "site", httpserver)
-    cache.write_day(site.data, make_day(JAN_11))
+    archive.write_day(site.data, make_day(JAN_11))
     (site.data / "2021-01-12.JSON").write_text("{}", encoding="utf-8")
 
     done = run_process([console_script()], "list", cwd=site.folder)
@@ -1069,7 +1105,7 @@ def test_console_script_fetches_from_loopback_without_printing_the_token(
     assert done.returncode == 0, done.stderr
     assert "written" in done.stdout
     assert "X posts read: 1 " in done.stdout
-    assert cache.read_day(site.day_file(day)).entries[0].counts.likes == 60
+    assert archive.read_day(site.day_file(day)).entries[0].counts.likes == 60
     assert {r["authorization"] for r in apis.x_requests} == {f"Bearer {TOKEN}"}
     assert f"{ARXIV_PATH}?" in done.stderr  # -v did log the requests
 
@@ -1093,7 +1129,7 @@ def test_a_day_that_cannot_be_written_exits_1_and_keeps_the_old_file(
 ) -> None:
     """A full disk or a read-only folder (simulated: the tests run as root)."""
     day = days_ago(2)
-    path = cache.write_day(site.data, make_day(day))
+    path = archive.write_day(site.data, make_day(day))
     before = path.read_bytes()
     apis.add_paper(FeedPaper(PAPER_A, "Never stored"))
     apis.x_pages[day] = [x_page([tweet(9, day, abs_url(PAPER_A), likes=99)])]
@@ -1102,7 +1138,7 @@ def test_a_day_that_cannot_be_written_exits_1_and_keeps_the_old_file(
         raise OSError(error, os.strerror(error))
 
     module, name = step.split(".")
-    monkeypatch.setattr(f"pelican_hotpapers.cache.{module}.{name}", fail)
+    monkeypatch.setattr(f"pelican_hotpapers.archive.{module}.{name}", fail)
 
     result = run(capsys, "-s", site.conf, "fetch", "--date", day.isoformat(), "--force")
 
@@ -1120,7 +1156,7 @@ def test_list_shows_sources_and_partial_days(
     day = make_day(
         dt.date(2021, 1, 11), sources=("x", "hackernews"), failed_sources=("bluesky",)
     )
-    cache.write_day(site.data, day)
+    archive.write_day(site.data, day)
     result = run(capsys, "-s", site.conf, "list")
     assert result.code == 0
     [row] = [line for line in result.out.splitlines() if line.startswith("2021-01-11")]
@@ -1231,7 +1267,7 @@ def test_log_lines_never_run_into_the_progress_bar(
 def test_settings_go_before_or_after_the_subcommand(
     site: Site, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
-    cache.write_day(site.data, make_day(JAN_11))
+    archive.write_day(site.data, make_day(JAN_11))
 
     result = run(capsys, *(arg.format(conf=site.conf) for arg in argv))
 
@@ -1257,7 +1293,7 @@ def test_the_settings_after_the_subcommand_win(
 ) -> None:
     first = make_site(tmp_path / "first", httpserver)
     second = make_site(tmp_path / "second", httpserver)
-    cache.write_day(second.data, make_day(JAN_12))
+    archive.write_day(second.data, make_day(JAN_12))
 
     result = run(capsys, "-s", first.conf, "list", "-s", second.conf)
 
@@ -1324,9 +1360,9 @@ def test_list_columns_line_up(
     tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     site = make_site(tmp_path / "site", httpserver, timezone="Asia/Kolkata")
-    cache.write_day(site.data, make_day(JAN_11))  # taken +19 h
+    archive.write_day(site.data, make_day(JAN_11))  # taken +19 h
     late = dt.datetime(2021, 1, 20, tzinfo=dt.UTC)  # taken +174 h
-    cache.write_day(
+    archive.write_day(
         site.data,
         make_day(
             JAN_12,
@@ -1364,7 +1400,7 @@ def test_an_unreadable_day_keeps_its_place_in_the_list(
 ) -> None:
     (site.data).mkdir()
     (site.data / "2021-01-10.json").write_text("{", encoding="utf-8")
-    cache.write_day(site.data, make_day(JAN_11))
+    archive.write_day(site.data, make_day(JAN_11))
     (site.data / "2021-01-12.json").write_text("{", encoding="utf-8")
 
     result = run(capsys, "-s", site.conf, "list")
@@ -1569,7 +1605,7 @@ def test_show_reads_days_ago(
     site: Site, capsys: pytest.CaptureFixture[str], word: str
 ) -> None:
     n = int(word.split()[0])
-    cache.write_day(site.data, make_day(days_ago(n)))
+    archive.write_day(site.data, make_day(days_ago(n)))
 
     result = run(capsys, "-s", site.conf, "show", word)
 
@@ -1608,7 +1644,7 @@ def test_show_explain_prints_each_post_and_why(
         author_followers=312000,
     )
     person = make_post(("2101.02831",), 10, 40, author_handle="ada")
-    cache.write_day(
+    archive.write_day(
         site.data,
         make_day(JAN_11, entries=(Entry(make_paper("2101.02831"), (stuffed, person)),)),
     )
@@ -1637,7 +1673,7 @@ def test_show_explain_of_the_sum_ranking(
         site.conf.read_text(encoding="utf-8") + '\nHOTPAPERS_RANKING = "sum"\n',
         encoding="utf-8",
     )
-    cache.write_day(site.data, make_day(JAN_11))
+    archive.write_day(site.data, make_day(JAN_11))
 
     result = run(capsys, "-s", site.conf, "show", "2021-01-11", "--explain")
 

@@ -22,7 +22,7 @@ from subprocess import PIPE
 
 from werkzeug import Request, Response
 
-from pelican_hotpapers import cache, fetch
+from pelican_hotpapers import archive, fetch
 from pelican_hotpapers.settings import HotpapersSettings
 
 from .conftest import ROOT
@@ -49,13 +49,13 @@ def test_a_build_beside_a_writer_never_sees_half_a_file(tmp_path, caplog):
     it and builds the site meanwhile. Every read must give a whole, valid day."""
     data = tmp_path / "data"
     small = make_day(entries=tuple(make_entry(f"2101.{n:05d}") for n in range(1, 4)))
-    cache.write_day(data, small)
+    archive.write_day(data, small)
     stop = tmp_path / "stop"
     writer = run_python(
         f"""
         import os, sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from pelican_hotpapers import cache
+        from pelican_hotpapers import archive
         from tests.factories import make_day, make_entry
         def day(count):
             ids = [f"2101.{{n:05d}}" for n in range(1, count + 1)]
@@ -65,19 +65,19 @@ def test_a_build_beside_a_writer_never_sees_half_a_file(tmp_path, caplog):
         # Until the reader has seen enough (it makes the stop file), or 60 s.
         end = time.monotonic() + 60
         while time.monotonic() < end and not os.path.exists({str(stop)!r}):
-            cache.write_day({str(data)!r}, big)
+            archive.write_day({str(data)!r}, big)
             time.sleep(0.002)  # each version stays a moment, even on a busy machine
-            cache.write_day({str(data)!r}, small)
+            archive.write_day({str(data)!r}, small)
             time.sleep(0.002)
         """
     )
     assert writer.stdout.readline().strip() == "ready"
-    path = cache.day_path(data, dt.date(2021, 1, 11))
+    path = archive.day_path(data, dt.date(2021, 1, 11))
     sizes = set()
     reads = 0
     try:
         while writer.poll() is None and (sizes != {3, 399} or reads < 300):
-            day = cache.read_day(path)  # raises DayFileError on half a file
+            day = archive.read_day(path)  # raises DayFileError on half a file
             sizes.add(len(day.entries))
             reads += 1
             if reads % 100 == 0:
@@ -171,8 +171,8 @@ def test_two_fetches_at_once_take_turns(httpserver, tmp_path):
         ("/api/query", False),
     )
     assert paths == [x, x_next, arxiv, x, x_next, arxiv]
-    day_file = cache.day_path(tmp_path / "site" / "hotpapers", day)
-    assert len(cache.read_day(day_file).entries) == 2
+    day_file = archive.day_path(tmp_path / "site" / "hotpapers", day)
+    assert len(archive.read_day(day_file).entries) == 2
 
 
 def test_a_build_does_not_wait_for_a_running_fetch(
@@ -184,8 +184,8 @@ def test_a_build_does_not_wait_for_a_running_fetch(
         f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from pelican_hotpapers import cache
-        with cache.fetch_lock({str(data)!r}, timeout=0):
+        from pelican_hotpapers import archive
+        with archive.fetch_lock({str(data)!r}, timeout=0):
             print("locked", flush=True)
             time.sleep(5)
         """

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from werkzeug import Request, Response
 
-from pelican_hotpapers import cache, fetch
+from pelican_hotpapers import archive, fetch
 from pelican_hotpapers.fetch import DayPlan, day_window, is_settled, plan_days
 from pelican_hotpapers.settings import HotpapersSettings
 
@@ -105,12 +105,12 @@ def test_plan_days(tmp_path):
     tz = ZoneInfo("UTC")
     now = dt.datetime(2021, 1, 20, 12, tzinfo=UTC)
     settled = make_day(dt.date(2021, 1, 11))  # counted 14 h after: not settled
-    cache.write_day(tmp_path, settled)
+    archive.write_day(tmp_path, settled)
     old = make_day(
         dt.date(2021, 1, 10),
         counts_taken_at=dt.datetime(2021, 1, 15, tzinfo=UTC),
     )
-    cache.write_day(tmp_path, old)
+    archive.write_day(tmp_path, old)
     broken = tmp_path / "2021-01-09.json"
     broken.write_text("{", encoding="utf-8")
     dates = [dt.date(2021, 1, d) for d in (8, 9, 10, 11)] + [dt.date(2021, 1, 21)]
@@ -125,6 +125,19 @@ def test_plan_days(tmp_path):
     assert by_date[21].status == "skipped" and "future" in by_date[21].message
     forced, _ = plan_days(dates[2:4], tmp_path, tz, now, refresh_hours=48, force=True)
     assert [p.reason for p in forced] == ["forced", "forced"]
+
+
+def test_today_is_planned_and_tomorrow_is_in_the_future(tmp_path):
+    """Today is in the site's time zone: in Tokyo it is already the 21st."""
+    now = dt.datetime(2021, 1, 20, 18, tzinfo=UTC)
+    tz = ZoneInfo("Asia/Tokyo")
+    dates = [dt.date(2021, 1, 21), dt.date(2021, 1, 22)]
+
+    plans, skipped = plan_days(dates, tmp_path, tz, now, refresh_hours=48)
+
+    assert plans == [DayPlan(dt.date(2021, 1, 21), "missing")]
+    assert [(o.date, o.status) for o in skipped] == [(dt.date(2021, 1, 22), "skipped")]
+    assert skipped[0].message == "is in the future"
 
 
 # --- the build's fetch ---------------------------------------------------------
@@ -183,7 +196,7 @@ def test_build_fetches_then_renders(httpserver, tmp_path, monkeypatch, caplog):
     data = tmp_path / "data"
     out = build(tmp_path, data, **fetch_settings(httpserver, data))
 
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert [e.paper.arxiv_id for e in day.entries] == [
         "2101.00003",
         "2101.00002",
@@ -232,8 +245,8 @@ def test_request_budget_for_150_papers(httpserver, tmp_path, monkeypatch):
         {**fetch_settings(httpserver, data), "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
     )
     outcomes = fetch.fetch_for_build(hp)
-    assert [(o.status, o.posts_read, o.papers) for o in outcomes] == [
-        ("written", 150, 150)
+    assert [(o.status, o.reads, o.papers) for o in outcomes] == [
+        ("written", {"x": 150}, 150)
     ]
     assert len(requests_to(httpserver, "/2/tweets/search/recent")) == 2
     arxiv_requests = requests_to(httpserver, "/api/query")
@@ -257,7 +270,7 @@ def test_no_fetch_without_token_or_with_never(
     if token:
         monkeypatch.setenv("X_BEARER_TOKEN", token)
     data = tmp_path / "data"
-    cache.write_day(data, make_day())
+    archive.write_day(data, make_day())
     out = build(
         tmp_path, data, **fetch_settings(httpserver, data, HOTPAPERS_FETCH=mode)
     )
@@ -379,8 +392,8 @@ def stored(tmp_path) -> tuple[Path, dict[Path, bytes]]:
     """A data folder whose yesterday is stored but unsettled, so it is refetched."""
     data = tmp_path / "data"
     fresh = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(hours=1)
-    cache.write_day(data, make_day(yesterday(), counts_taken_at=fresh))
-    cache.write_day(data, make_day(dt.date(2021, 1, 11)))
+    archive.write_day(data, make_day(yesterday(), counts_taken_at=fresh))
+    archive.write_day(data, make_day(dt.date(2021, 1, 11)))
     return data, {p: p.read_bytes() for p in stored_files(data)}
 
 
@@ -516,7 +529,7 @@ def test_a_retried_blip_never_fails_a_build_with_fatal_warnings(httpserver, tmp_
     assert done.returncode == 0, output
     assert len(calls) == 2
     assert "Retrying" not in output and "WARNING" not in output
-    assert cache.day_path(site / "hotpapers", yesterday()).exists()
+    assert archive.day_path(site / "hotpapers", yesterday()).exists()
     assert (site / "output" / f"hot-papers-{yesterday().isoformat()}.html").exists()
     assert TOKEN not in output
 
@@ -604,7 +617,8 @@ def test_token_never_written_or_logged(httpserver, tmp_path, monkeypatch, caplog
         assert TOKEN not in text, record.name
     hp = HotpapersSettings.from_pelican({"HOTPAPERS_DATA_PATH": str(data)}, tmp_path)
     fetcher = fetch.Fetcher.from_settings(hp)
-    for thing in (hp, fetcher.x, fetcher.x.auth, fetcher.arxiv):
+    (x,) = fetcher.sources
+    for thing in (hp, x, x.auth, fetcher.arxiv):
         assert TOKEN not in repr(thing)
 
 
@@ -655,7 +669,7 @@ def test_a_mixed_day_is_ranked_and_shown_per_source(httpserver, tmp_path, monkey
     )  # the score shown is the plain sum
     out = build(tmp_path, data, **settings)
 
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert day.sources == ("x", "bluesky", "hackernews")
     assert day.failed_sources == ()
     page = soup(out / f"hot-papers-{yesterday().isoformat()}.html")
@@ -713,7 +727,7 @@ def test_a_failing_source_makes_a_partial_day_that_a_later_fetch_completes(
 
     [outcome] = fetch.fetch_for_build(hp)
     assert outcome.status == "partial"
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert day.sources == ("x", "hackernews") and day.failed_sources == ("bluesky",)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
@@ -734,7 +748,7 @@ def test_a_failing_source_makes_a_partial_day_that_a_later_fetch_completes(
     fetch._FETCHED_THIS_PROCESS.clear()
     [outcome] = fetch.fetch_for_build(hp)
     assert outcome.status == "written"
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert day.failed_sources == () and "bluesky" in day.sources
     assert {p.source for e in day.entries for p in e.posts} == {
         "x",
@@ -758,7 +772,7 @@ def test_a_source_failing_again_keeps_its_earlier_posts(
     serve_mixed(httpserver, bluesky=Response("down", status=503))
     fetch._FETCHED_THIS_PROCESS.clear()
     assert [o.status for o in fetch.fetch_for_build(hp)] == ["partial"]
-    day = cache.read_day(cache.day_path(data, yesterday()))
+    day = archive.read_day(archive.day_path(data, yesterday()))
     assert day.failed_sources == ("bluesky",)
     sky = [p for e in day.entries for p in e.posts if p.source == "bluesky"]
     assert sorted(p.id.rsplit("/", 1)[-1] for p in sky) == ["3k1", "3k2"]
@@ -827,14 +841,14 @@ def test_a_source_not_asked_again_keeps_its_posts(httpserver, tmp_path, monkeypa
         {**settings, "HOTPAPERS_DATA_PATH": str(data)}, tmp_path
     )
     assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
-    before = cache.read_day(cache.day_path(data, yesterday()))
+    before = archive.read_day(archive.day_path(data, yesterday()))
     x_posts = {p.id for e in before.entries for p in e.posts if p.source == "x"}
     assert x_posts
 
     monkeypatch.delenv("X_BEARER_TOKEN")
     fetch._FETCHED_THIS_PROCESS.clear()
     assert [o.status for o in fetch.fetch_for_build(hp)] == ["written"]
-    after = cache.read_day(cache.day_path(data, yesterday()))
+    after = archive.read_day(archive.day_path(data, yesterday()))
     assert after.sources == ("hackernews", "x")
     assert {p.id for e in after.entries for p in e.posts if p.source == "x"} == x_posts
     assert not after.partial
@@ -867,3 +881,72 @@ def test_a_long_bluesky_rate_limit_ends_bluesky_for_the_run(
 def test_resolve_date_far_back_is_a_plain_error():
     with pytest.raises(ValueError, match="too far back"):
         fetch.resolve_date("99999999 days ago", dt.date(2021, 1, 12))
+
+
+# --- a fourth source, added as the README says ----------------------------------
+
+
+def test_a_source_added_with_one_registry_line_fetches_a_day(
+    httpserver, tmp_path, monkeypatch, caplog
+):
+    from pelican_hotpapers.sources import SOURCE_CLASSES
+
+    from .toy_source import ToySource
+
+    caplog.set_level(logging.INFO)
+    monkeypatch.setitem(SOURCE_CLASSES, "toy", ToySource)  # the registry line
+    when = dt.datetime.combine(yesterday(), dt.time(12), tzinfo=UTC)
+    pages = {
+        None: {
+            "items": [
+                {"id": "1", "text": "Look", "url": "https://arxiv.org/abs/2101.00001",
+                 "likes": 70, "created": when.isoformat()},
+                {"id": "2", "text": "No paper", "url": "https://example.org/"},
+            ],
+            "next": "c2",
+        },
+        "c2": {
+            "items": [
+                {"id": "3", "text": "And this", "likes": 40,
+                 "url": "https://arxiv.org/pdf/2101.00002v2"},
+            ],
+        },
+    }  # fmt: skip
+    httpserver.expect_request("/toy/search").respond_with_handler(
+        lambda request: Response(
+            json.dumps(pages[request.args.get("cursor")]),
+            content_type="application/json",
+        )
+    )
+    httpserver.expect_request("/api/query").respond_with_handler(arxiv_handler())
+    data = tmp_path / "data"
+    settings = fetch_settings(
+        httpserver,
+        data,
+        HOTPAPERS_SOURCES=["toy"],
+        HOTPAPERS_TOY_API_URL=httpserver.url_for("/toy"),
+        HOTPAPERS_TOY_MAX_PAGES=2,
+    )
+
+    out = build(tmp_path, data, **settings)
+
+    day = archive.read_day(archive.day_path(data, yesterday()))
+    assert day.sources == ("toy",)
+    assert {(p.source, p.id) for e in day.entries for p in e.posts} == {
+        ("toy", "1"),
+        ("toy", "3"),
+    }
+    assert [e.paper.arxiv_id for e in day.entries] == ["2101.00001", "2101.00002"]
+    since = [r.args["since"] for r in requests_to(httpserver, "/toy/search")]
+    assert since == [day_window(yesterday(), ZoneInfo("UTC"))[0].isoformat()] * 2
+    page = soup(out / f"hot-papers-{yesterday().isoformat()}.html")
+    assert "on Toy" in page.select_one(".hotpapers-intro").get_text()
+    # Without a post-toy.html of its own, a post is shown by post-generic.html.
+    posts = page.select("blockquote.hotpapers-post-toy a[href]")
+    assert {a["href"] for a in posts} == {
+        "https://toy.example/posts/1",
+        "https://toy.example/posts/3",
+    }
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Toy: 3 posts read, 2 papers" in m for m in messages)
+    assert not any("HOTPAPERS_TOY" in m for m in messages)  # known settings

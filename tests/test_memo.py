@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pelican_hotpapers import cache, render
+from pelican_hotpapers import archive, render
 from pelican_hotpapers.memo import MEMO_FILE, RenderMemo, memo_key
 
 from .factories import make_day
@@ -41,7 +41,9 @@ def test_unchanged_days_come_from_the_memo(tmp_path, data_dir, rendered_days):
     assert (second / "hot-papers-2021-01-11.html").read_text(encoding="utf-8") == page
 
     # A changed day is rendered again, and only that one.
-    cache.write_day(data_dir, make_day(dt.date(2021, 1, 12), sources=("x", "bluesky")))
+    archive.write_day(
+        data_dir, make_day(dt.date(2021, 1, 12), sources=("x", "bluesky"))
+    )
     rendered_days.clear()
     third = build(tmp_path, data_dir, **CACHED)
     assert rendered_days == ["2021-01-12"]
@@ -74,6 +76,53 @@ def test_without_the_content_cache_nothing_is_remembered(
     build(tmp_path, data_dir)
     assert len(rendered_days) == 4
     assert not (tmp_path / "cache" / MEMO_FILE).exists()
+
+
+def test_a_memo_read_but_not_written_without_cache_content(
+    tmp_path, data_dir, rendered_days
+):
+    """LOAD_CONTENT_CACHE alone reads the memo and never writes it."""
+    build(tmp_path, data_dir, **CACHED)
+    memo = tmp_path / "cache" / MEMO_FILE
+    before = memo.read_bytes()
+    archive.write_day(data_dir, make_day(dt.date(2021, 1, 13)))
+    rendered_days.clear()
+    build(tmp_path, data_dir, CACHE_CONTENT=False, LOAD_CONTENT_CACHE=True)
+    assert rendered_days == ["2021-01-13"]
+    assert memo.read_bytes() == before
+
+
+def test_a_memo_that_cannot_be_saved_leaves_the_old_one_and_no_litter(
+    tmp_path, data_dir, rendered_days, monkeypatch
+):
+    build(tmp_path, data_dir, **CACHED)
+    cache_folder = tmp_path / "cache"
+    before = (cache_folder / MEMO_FILE).read_bytes()
+    listing = sorted(p.name for p in cache_folder.iterdir())
+    archive.write_day(data_dir, make_day(dt.date(2021, 1, 13)))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pelican_hotpapers.archive.os.replace", full_disk)
+    out = build(tmp_path, data_dir, **CACHED)
+    assert (out / "hot-papers-2021-01-13.html").exists()
+    assert (cache_folder / MEMO_FILE).read_bytes() == before
+    assert sorted(p.name for p in cache_folder.iterdir()) == listing
+
+
+def test_the_memo_is_flushed_to_disk(tmp_path, data_dir, monkeypatch):
+    synced: list[int] = []
+    original = archive.os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append(fd)
+        original(fd)
+
+    monkeypatch.setattr("pelican_hotpapers.archive.os.fsync", spy)
+    build(tmp_path, data_dir, **CACHED)
+    assert synced  # the memo file and its folder
+    assert (tmp_path / "cache" / MEMO_FILE).exists()
 
 
 def test_a_broken_memo_only_costs_time(tmp_path, data_dir, rendered_days):
@@ -136,21 +185,21 @@ def test_a_new_day_renders_again_exactly_the_days_whose_marks_change(
     tmp_path, rendered_days
 ):
     data = tmp_path / "data"
-    cache.write_day(data, listing(D, "2101.00001"))
-    cache.write_day(data, listing(D + dt.timedelta(2), "2101.00001"))
-    cache.write_day(data, listing(D + dt.timedelta(5), "2101.00002"))
+    archive.write_day(data, listing(D, "2101.00001"))
+    archive.write_day(data, listing(D + dt.timedelta(2), "2101.00001"))
+    archive.write_day(data, listing(D + dt.timedelta(5), "2101.00002"))
     build(tmp_path, data, **CACHED)
     assert len(rendered_days) == 3
 
     # A paper unrelated to the others: only the new day is rendered.
-    cache.write_day(data, listing(D + dt.timedelta(6), "2101.00003"))
+    archive.write_day(data, listing(D + dt.timedelta(6), "2101.00003"))
     rendered_days.clear()
     build(tmp_path, data, **CACHED)
     assert rendered_days == ["2021-01-17"]
 
     # A day filled in between: the later day of the same paper changes its
     # mark (day 3 now) and sparkline; the earlier one looks only backwards.
-    cache.write_day(data, listing(D + dt.timedelta(1), "2101.00001"))
+    archive.write_day(data, listing(D + dt.timedelta(1), "2101.00001"))
     rendered_days.clear()
     out = build(tmp_path, data, **CACHED)
     assert rendered_days == ["2021-01-12", "2021-01-13"]
@@ -159,7 +208,7 @@ def test_a_new_day_renders_again_exactly_the_days_whose_marks_change(
 
     # A paper listed again gets a page: its first day now links to it.
     assert not soup(out / "hot-papers-2021-01-16.html").select("a.hotpapers-paper-page")
-    cache.write_day(data, listing(D + dt.timedelta(7), "2101.00002"))
+    archive.write_day(data, listing(D + dt.timedelta(7), "2101.00002"))
     rendered_days.clear()
     out = build(tmp_path, data, **CACHED)
     assert rendered_days == ["2021-01-16", "2021-01-18"]
@@ -183,15 +232,15 @@ def test_digests_come_from_the_memo_until_one_of_their_days_changes(
 
     monkeypatch.setattr(render.Renderer, "render_digest", counting)
     data = tmp_path / "data"
-    cache.write_day(data, listing(D, "2101.00001"))
-    cache.write_day(data, listing(D + dt.timedelta(7), "2101.00002"))
+    archive.write_day(data, listing(D, "2101.00001"))
+    archive.write_day(data, listing(D + dt.timedelta(7), "2101.00002"))
     settings = {**CACHED, "HOTPAPERS_DIGESTS": ["week", "month"]}
     build(tmp_path, data, **settings)
     assert sorted(seen) == ["2021-01", "2021-W02", "2021-W03"]
     seen.clear()
     build(tmp_path, data, **settings)
     assert seen == []
-    cache.write_day(data, listing(D + dt.timedelta(8), "2101.00003"))
+    archive.write_day(data, listing(D + dt.timedelta(8), "2101.00003"))
     seen.clear()
     build(tmp_path, data, **settings)
     assert sorted(seen) == ["2021-01", "2021-W03"]

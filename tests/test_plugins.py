@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pelican_hotpapers import cache
+from pelican_hotpapers import archive
 
 from .factories import make_day
 from .sites import MARKDOWN_ARTICLE, article_links, soup, stylesheet_of
@@ -153,7 +153,7 @@ def combined(tmp_path_factory) -> Path:
     """One site with the plugins users combine, and a German subsite."""
     site = tmp_path_factory.mktemp("combined")
     for day in (dt.date(2021, 1, 11), dt.date(2021, 1, 12)):
-        cache.write_day(site / "hotpapers", make_day(day))
+        archive.write_day(site / "hotpapers", make_day(day))
     # No German article here: show_source cannot copy into the main site's
     # drafts/ folder, which i18n_subsites has the main site write only after
     # the subsites (a clash of those two plugins, with or without ours).

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pelican_hotpapers import cache
+from pelican_hotpapers import archive
 from pelican_hotpapers.models import Counts, Entry, Post, RankedDay, RankedEntry
 from pelican_hotpapers.ranking import (
     account_key,
@@ -449,7 +449,7 @@ def test_explain_in_sum_mode_and_without_options() -> None:
 
 def test_the_reference_day_in_robust_mode() -> None:
     """The acceptance test of issue 12 on the example site's 2021-01-11."""
-    day = cache.read_day(EXAMPLE_SITE / "hotpapers" / "2021-01-11.json")
+    day = archive.read_day(EXAMPLE_SITE / "hotpapers" / "2021-01-11.json")
     ranked = rank_day(day, RankingOptions())
     order = [e.paper.arxiv_id for e in ranked.entries]
     tale = next(e for e in ranked.entries if e.paper.arxiv_id == "2101.02831")
@@ -500,11 +500,11 @@ def corpus_options(corpus: dict[str, Any], **overrides) -> RankingOptions:
 
 
 def corpus_ranking(corpus: dict[str, Any], **overrides) -> RankedDay:
-    return rank_day(cache.read_day(CORPUS), corpus_options(corpus, **overrides))
+    return rank_day(archive.read_day(CORPUS), corpus_options(corpus, **overrides))
 
 
 def test_the_corpus_is_a_valid_day_with_every_kind_of_post(corpus) -> None:
-    day = cache.read_day(CORPUS)  # validated against the schema
+    day = archive.read_day(CORPUS)  # validated against the schema
     posts = {(p.source, p.id) for e in day.entries for p in e.posts}
     assert len(posts) >= 40
     labels = [p["label"] for e in corpus["entries"] for p in e["posts"]]
@@ -571,8 +571,8 @@ def test_in_the_corpus_an_ignored_account_only_counts_without_the_setting(
 ) -> None:
     listed = RankingOptions(min_paper_score=50, min_post_score=25)
     ignoring_bot = corpus_options(corpus, min_paper_score=50, min_post_score=25)
-    without = rank_day(cache.read_day(CORPUS), listed)
-    with_setting = rank_day(cache.read_day(CORPUS), ignoring_bot)
+    without = rank_day(archive.read_day(CORPUS), listed)
+    with_setting = rank_day(archive.read_day(CORPUS), ignoring_bot)
     ids = [e.paper.arxiv_id for e in without.entries]
     assert "2102.00119" in ids
     assert "2102.00119" not in [e.paper.arxiv_id for e in with_setting.entries]

@@ -172,6 +172,66 @@ def test_post_text_escapes_markup():
     assert "&lt;img" in html and "&amp;" in html
 
 
+HOSTILE_TEXT = '<img src=x onerror="alert(1)"> & </a><script>alert(2)</script>'
+
+
+def test_a_link_with_a_safe_target_still_escapes_its_text():
+    post = make_post(
+        text="read https://t.co/abc",
+        links=(
+            Link("https://t.co/abc", "https://arxiv.org/abs/2101.02831", HOSTILE_TEXT),
+        ),
+    )
+    html = str(post_text(post))
+    assert "<img" not in html and "<script" not in html and "</a><" not in html
+    page = BeautifulSoup(html, "html.parser")
+    (anchor,) = page.find_all("a")
+    assert anchor["href"] == "https://arxiv.org/abs/2101.02831"
+    assert anchor.get_text() == HOSTILE_TEXT
+    assert page.get_text() == f"read {HOSTILE_TEXT}"
+
+
+def test_a_bluesky_link_facet_over_markup_is_escaped():
+    """Bluesky's link text is whatever the author typed over the link."""
+    from pelican_hotpapers.sources.bluesky import parse_post
+
+    text = f"See {HOSTILE_TEXT} now"
+    start = len(b"See ")
+    view = {
+        "uri": "at://did:plc:abc/app.bsky.feed.post/3k",
+        "author": {"did": "did:plc:abc", "handle": "alice.bsky.social"},
+        "record": {
+            "text": text,
+            "createdAt": "2021-01-11T12:00:00Z",
+            "facets": [
+                {
+                    "index": {
+                        "byteStart": start,
+                        "byteEnd": start + len(HOSTILE_TEXT.encode()),
+                    },
+                    "features": [
+                        {
+                            "$type": "app.bsky.richtext.facet#link",
+                            "uri": "https://arxiv.org/abs/2101.02831",
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+    post = parse_post(view)
+    assert post is not None and post.links[0].display_url == HOSTILE_TEXT
+
+    html = str(post_text(post))
+
+    assert "<img" not in html and "<script" not in html
+    page = BeautifulSoup(html, "html.parser")
+    (anchor,) = page.find_all("a")
+    assert anchor["href"] == "https://arxiv.org/abs/2101.02831"
+    assert anchor.get_text() == HOSTILE_TEXT
+    assert page.get_text() == text
+
+
 def test_expanded_url_with_bad_scheme_is_not_linked():
     post = make_post(
         text="click https://t.co/evil",
@@ -197,6 +257,17 @@ def test_expanded_url_with_bad_scheme_is_not_linked():
         ("vbscript:x", ""),
         ("//evil.example/x", ""),
         (None, ""),
+        # Whitespace or a control character inside: not a URL to make a link of.
+        ("https://example.org/a b", ""),
+        ("https://example.org/a\tb", ""),
+        ("https://example.org/a\nb", ""),
+        ("https://example.org/a\x00b", ""),
+        ("https://example.org/a\x7fb", ""),
+        ("https://exa mple.org/", ""),
+        ("http://example.org/\x1b[31m", ""),
+        # Around it, whitespace is only trimmed.
+        (" https://example.org/a ", "https://example.org/a"),
+        ("\thttps://example.org/a\n", "https://example.org/a"),
     ],
 )
 def test_safe_url(url, expected):

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pelican_hotpapers import fetch
+from pelican_hotpapers.options import Setting, frozen, settings_of
 from pelican_hotpapers.settings import (
     DATE_FORMS,
     DEFAULTS,
@@ -21,6 +22,7 @@ from pelican_hotpapers.settings import (
     RankingOptions,
     RobustRules,
     SettingsError,
+    option_classes,
     parse_date,
 )
 
@@ -685,9 +687,9 @@ def test_robust_rules_override_the_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [
-        ("HOTPAPERS_RANKING", "Robust", "'robust', 'sum'"),
-        ("HOTPAPERS_RANKING", None, "must be one of"),
-        ("HOTPAPERS_RANKING", ["sum"], "must be one of"),
+        ("HOTPAPERS_RANKING", "Robust", "must be one of robust, sum"),
+        ("HOTPAPERS_RANKING", None, "must be a non-empty string"),
+        ("HOTPAPERS_RANKING", ["sum"], "must be a non-empty string"),
         ("HOTPAPERS_IGNORE_ACCOUNTS", ["somebot"], "must be a dict"),
         ("HOTPAPERS_IGNORE_ACCOUNTS", {"mastodon": ["a"]}, "'mastodon'"),
         ("HOTPAPERS_IGNORE_ACCOUNTS", {"x": "somebot"}, "list of handles"),
@@ -714,3 +716,160 @@ def test_bad_ranking_settings_name_the_setting(
         load(tmp_path, **{name: value})
     assert caught.value.name == name
     assert says in str(caught.value)
+
+
+# --- every setting, from the fields that declare it ------------------------------
+
+
+def declared() -> list[Setting]:
+    return [spec for cls in option_classes() for _, spec in settings_of(cls)]
+
+
+def values_of(hp: HotpapersSettings) -> dict[str, Any]:
+    """Each setting's checked value, found through the field that declares it."""
+    fetch_options = hp.fetch
+    holders = [
+        hp,
+        hp.ranking,
+        fetch_options,
+        fetch_options.http,
+        fetch_options.arxiv,
+        *(options for _, options in fetch_options.by_source),
+        hp.history,
+    ]
+    return {
+        spec.name: getattr(holder, attribute)
+        for holder in holders
+        for attribute, spec in settings_of(type(holder))
+    }
+
+
+#: Checks simple enough to try the same wrong values on every setting that uses them.
+BAD_VALUES: dict[str, list[Any]] = {
+    "int": ["1", True, 1.5],
+    "number": ["1", True, None, float("inf"), float("nan")],
+    "url": ["", "ftp://example.org/", "example.org/api", "https://", 3],
+    "env_name": ["", "X TOKEN", "1ABC", "a-b", 3],
+    "bool": [1, "yes", None],
+    "text": ["", "  ", 3, None],
+}
+GOOD_VALUES: dict[str, tuple[Any, Any]] = {
+    "url": ("https://example.org/api/", "https://example.org/api"),
+    "env_name": ("MY_VARIABLE_2", "MY_VARIABLE_2"),
+    "text": ("some words", "some words"),
+}
+
+
+def bad_values() -> list[tuple[str, Any]]:
+    cases = []
+    for spec in declared():
+        if spec.check not in BAD_VALUES:
+            continue
+        values = list(BAD_VALUES[spec.check])
+        if "minimum" in spec.params:
+            values.append(spec.params["minimum"] - 1)
+        if spec.check == "int" and not spec.params.get("optional"):
+            values.append(None)
+        cases += [(spec.name, value) for value in values]
+    return cases
+
+
+def good_value(spec: Setting) -> tuple[Any, Any]:
+    if spec.check in ("int", "number"):
+        minimum = spec.params["minimum"]
+        return minimum, minimum
+    if spec.check == "bool":
+        return not spec.default, not spec.default
+    return GOOD_VALUES[spec.check]
+
+
+def test_the_defaults_are_read_from_the_fields(tmp_path: Path) -> None:
+    hp = load(tmp_path)
+    values = values_of(hp)
+    assert set(values) == set(DEFAULTS)
+    for name, default in DEFAULTS.items():
+        # Read with the site's other settings, or into a richer form.
+        derived = ("HOTPAPERS_AUTHOR", "HOTPAPERS_LANG", "HOTPAPERS_ROBUST_RULES")
+        if name != "HOTPAPERS_DATA_PATH" and name not in derived:
+            assert values[name] == frozen(default), name
+
+
+@pytest.mark.parametrize(("name", "value"), bad_values(), ids=repr)
+def test_every_setting_refuses_a_bad_value_by_name(tmp_path, name, value):
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, **{name: value})
+    assert caught.value.name == name
+    assert str(caught.value).startswith(f"{name} ")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [spec for spec in declared() if spec.check in BAD_VALUES],
+    ids=lambda spec: spec.name,
+)
+def test_every_setting_takes_a_good_value_over(tmp_path, spec):
+    given, expected = good_value(spec)
+    assert values_of(load(tmp_path, **{spec.name: given}))[spec.name] == expected
+
+
+# --- sources and their weights ---------------------------------------------------
+
+
+def test_each_source_is_searched_once_however_often_it_is_named(tmp_path):
+    hp = load(tmp_path, HOTPAPERS_SOURCES=["x", "hackernews", "x", "hackernews"])
+    assert hp.fetch.sources == ("x", "hackernews")
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ([], "must name at least one of the sources"),
+        ((), "must name at least one of the sources"),
+        (None, "must name at least one of the sources"),
+        (["mastodon"], "holds 'mastodon'; the sources are x, bluesky, hackernews"),
+        (["x", "X"], "holds 'X'"),
+        (["x", ""], "must hold non-empty strings"),
+        ("x", "must be a list of strings"),
+    ],
+)
+def test_empty_or_unknown_sources_are_refused(tmp_path, value, words):
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_SOURCES=value)
+    assert caught.value.name == "HOTPAPERS_SOURCES"
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "weights"),
+    [
+        ({}, ()),
+        (None, ()),
+        ({"hackernews": 0.5, "x": 2}, (("hackernews", 0.5), ("x", 2.0))),
+        ({"bluesky": 0}, (("bluesky", 0.0),)),
+    ],
+)
+def test_source_weights_are_taken_over(tmp_path, value, weights):
+    ranking = load(tmp_path, HOTPAPERS_SOURCE_WEIGHTS=value).ranking
+    assert ranking.weights == weights
+    assert ranking.weight("x") == dict(weights).get("x", 1.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ({"x": -1}, "gives 'x' a negative or infinite weight"),
+        ({"x": -0.001}, "gives 'x' a negative or infinite weight"),
+        ({"x": float("inf")}, "gives 'x' a negative or infinite weight"),
+        ({"x": float("-inf")}, "gives 'x' a negative or infinite weight"),
+        ({"x": float("nan")}, "gives 'x' a negative or infinite weight"),
+        ({"x": "1"}, "gives 'x' the weight '1', not a number"),
+        ({"x": True}, "gives 'x' the weight True, not a number"),
+        ({"mastodon": 1}, "names 'mastodon'; the sources are x, bluesky, hackernews"),
+        ([("x", 1)], "must be a dict"),
+    ],
+)
+def test_a_negative_infinite_or_odd_source_weight_is_refused(tmp_path, value, words):
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_SOURCE_WEIGHTS=value)
+    assert caught.value.name == "HOTPAPERS_SOURCE_WEIGHTS"
+    assert words in str(caught.value)

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -25,9 +24,10 @@ from werkzeug import Request, Response
 
 from pelican_hotpapers import __version__
 from pelican_hotpapers.models import Paper
-from pelican_hotpapers.sources.arxiv import ArxivError, ArxivSource
+from pelican_hotpapers.sources.arxiv import ArxivError, ArxivOptions, ArxivSource
+from pelican_hotpapers.sources.session import HttpOptions
 
-from .remote import closed_port, requests_seen
+from .remote import closed_port, requests_seen, split_options
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
 PATH = "/api/query"
@@ -137,16 +137,16 @@ def serve(
     httpserver.expect_request(PATH).respond_with_handler(handler)
 
 
-def make_source(httpserver, **kwargs: Any) -> ArxivSource:
+def make_source(httpserver, *, batch_size: int = 100, **kwargs: Any) -> ArxivSource:
     options: dict[str, Any] = {
-        "base_url": httpserver.url_for(PATH),
+        "api_url": httpserver.url_for(PATH),
         "delay": 0,
         "timeout": 2.0,
         "retries": 2,
         "backoff": 0,
     }
     options.update(kwargs)
-    return ArxivSource(**options)
+    return ArxivSource(*split_options(ArxivOptions, **options), batch_size=batch_size)
 
 
 def new_ids(count: int, month: str = "2101") -> list[str]:
@@ -317,25 +317,20 @@ def test_every_request_has_a_timeout(httpserver, monkeypatch):
     assert timeouts == [7.5, 7.5]
 
 
-def test_requests_made_counts_answers(httpserver):
+def test_each_batch_is_one_request(httpserver):
     serve(httpserver)
     source = make_source(httpserver)
 
     source.fetch_papers(new_ids(150))
 
-    assert source.requests_made == 2
+    assert len(requests_seen(httpserver)) == 2
 
 
-def test_from_options():
-    options = SimpleNamespace(
-        arxiv_api_url="http://127.0.0.1:9/api/query",
-        arxiv_delay=4.0,
-        http_timeout=12.0,
-        http_retries=1,
-        http_backoff=0.5,
-    )
+def test_the_options_are_taken_over():
+    options = ArxivOptions(api_url="http://127.0.0.1:9/api/query", delay=4.0)
+    http = HttpOptions(timeout=12.0, retries=1, backoff=0.5)
 
-    source = ArxivSource.from_options(options)
+    source = ArxivSource(options, http)
 
     assert source.base_url == "http://127.0.0.1:9/api/query"
     assert source.client.delay_seconds == 4.0
@@ -587,11 +582,14 @@ def test_an_entry_not_asked_for_fails(httpserver, answer):
 def test_connection_refused(httpserver):
     port = closed_port()
     source = ArxivSource(
-        base_url=f"http://127.0.0.1:{port}/api/query",
-        delay=0,
-        timeout=1,
-        retries=1,
-        backoff=0,
+        *split_options(
+            ArxivOptions,
+            api_url=f"http://127.0.0.1:{port}/api/query",
+            delay=0,
+            timeout=1,
+            retries=1,
+            backoff=0,
+        )
     )
 
     started = time.monotonic()

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,9 +26,15 @@ from werkzeug import Request, Response
 
 from pelican_hotpapers import __version__
 from pelican_hotpapers.models import Counts, Link
-from pelican_hotpapers.sources.bluesky import BlueskyError, BlueskySource, parse_post
+from pelican_hotpapers.sources.bluesky import (
+    BlueskyError,
+    BlueskyOptions,
+    BlueskySource,
+    parse_post,
+)
+from pelican_hotpapers.sources.session import HttpOptions
 
-from .remote import closed_port, requests_seen
+from .remote import closed_port, requests_seen, split_options
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
 RECORDED = "marshalx_thread_view_post_with_embed_media.json"
@@ -316,7 +321,7 @@ def make_source(httpserver, **kwargs: Any) -> BlueskySource:
         "backoff": 0,
     }
     options.update(kwargs)
-    return BlueskySource(HANDLE, PASSWORD, **options)
+    return BlueskySource(HANDLE, PASSWORD, *split_options(BlueskyOptions, **options))
 
 
 def paths_seen(httpserver) -> list[str]:
@@ -463,12 +468,14 @@ def test_the_default_query_comes_from_the_settings(tmp_path):
 
     options = HotpapersSettings.from_pelican({}, tmp_path).fetch
     source = BlueskySource.from_options(
-        options, environ={"BLUESKY_HANDLE": HANDLE, "BLUESKY_APP_PASSWORD": PASSWORD}
+        options.source_options("bluesky"),
+        options.http,
+        environ={"BLUESKY_HANDLE": HANDLE, "BLUESKY_APP_PASSWORD": PASSWORD},
     )
 
     assert source is not None
-    assert source.query == options.bluesky_query == "*"
-    assert BlueskySource(HANDLE, PASSWORD).query == "*"
+    assert source.options.query == options.source_options("bluesky").query == "*"
+    assert BlueskyOptions().query == "*"
 
 
 def test_times_are_sent_in_utc(httpserver):
@@ -1158,7 +1165,9 @@ def test_a_refused_login_names_the_variable_not_the_password(httpserver, status)
 def test_a_wrong_password_is_refused_by_the_fake_pds_too(httpserver):
     FakePDS(httpserver)
     source = BlueskySource(
-        HANDLE, "wrong-pass-word-0000", pds_url=httpserver.url_for("/"), backoff=0
+        HANDLE,
+        "wrong-pass-word-0000",
+        *split_options(BlueskyOptions, pds_url=httpserver.url_for("/"), backoff=0),
     )
 
     with pytest.raises(BlueskyError) as caught:
@@ -1288,7 +1297,11 @@ def test_a_bad_second_page_fails_the_whole_search(httpserver):
 def test_connection_refused():
     port = closed_port()
     source = BlueskySource(
-        HANDLE, PASSWORD, pds_url=f"http://127.0.0.1:{port}", timeout=1, backoff=0
+        HANDLE,
+        PASSWORD,
+        *split_options(
+            BlueskyOptions, pds_url=f"http://127.0.0.1:{port}", timeout=1, backoff=0
+        ),
     )
 
     started = time.monotonic()
@@ -1421,7 +1434,14 @@ def test_secrets_never_reach_the_logs(httpserver, caplog):
     pds.expire_at = {pds.searches + 1}
     search(source)  # expiry, a refused refresh, a new login
     with pytest.raises(BlueskyError):
-        search(BlueskySource(HANDLE, "wrong-S3CR3T", pds_url=httpserver.url_for("/")))
+        search(
+            BlueskySource(
+                HANDLE,
+                "wrong-S3CR3T",
+                BlueskyOptions(pds_url=httpserver.url_for("/")),
+                HttpOptions(),
+            )
+        )
 
     assert pds.issued == 4
     assert REFRESH in paths_seen(httpserver)
@@ -1454,17 +1474,14 @@ def test_every_request_has_the_timeout(httpserver, monkeypatch):
     assert timeouts == [7.5] * 5
 
 
-OPTIONS = SimpleNamespace(
-    bluesky_handle_env="MY_BSKY_HANDLE",
-    bluesky_password_env="MY_BSKY_PASSWORD",
-    bluesky_pds_url="http://127.0.0.1:9/",
-    bluesky_query="arxiv.org lang:en",
-    bluesky_max_pages=4,
-    http_timeout=5.0,
-    http_retries=1,
-    http_backoff=0.0,
-    rate_limit_max_wait=60.0,
+OPTIONS = BlueskyOptions(
+    handle_env="MY_BSKY_HANDLE",
+    password_env="MY_BSKY_PASSWORD",
+    pds_url="http://127.0.0.1:9/",
+    query="arxiv.org lang:en",
+    max_pages=4,
 )
+HTTP = HttpOptions(timeout=5.0, retries=1, backoff=0.0, rate_limit_max_wait=60.0)
 
 
 @pytest.mark.parametrize(
@@ -1480,19 +1497,20 @@ OPTIONS = SimpleNamespace(
     ids=["none", "handle", "password", "blank-password", "blank-handle", "other-names"],
 )
 def test_from_options_needs_both_variables(environ):
-    assert BlueskySource.from_options(OPTIONS, environ=environ) is None
+    assert BlueskySource.from_options(OPTIONS, HTTP, environ=environ) is None
 
 
 def test_from_options_with_both_variables():
     source = BlueskySource.from_options(
-        OPTIONS, environ={"MY_BSKY_HANDLE": f" {HANDLE}", "MY_BSKY_PASSWORD": PASSWORD}
+        OPTIONS,
+        HTTP,
+        environ={"MY_BSKY_HANDLE": f" {HANDLE}", "MY_BSKY_PASSWORD": PASSWORD},
     )
 
     assert source is not None
     assert source.handle == HANDLE
     assert source.pds_url == "http://127.0.0.1:9"
-    assert (source.query, source.max_pages) == ("arxiv.org lang:en", 4)
-    assert source.password_env == "MY_BSKY_PASSWORD"
+    assert source.options == OPTIONS
     assert source.session.timeout == 5.0
     assert PASSWORD not in repr(source)
     message = BlueskySource.missing_credentials(OPTIONS)

@@ -11,7 +11,6 @@ import datetime as dt
 import html
 import json
 import time
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,11 +21,13 @@ from pelican_hotpapers import __version__
 from pelican_hotpapers.models import Counts, Link
 from pelican_hotpapers.sources.hackernews import (
     HackerNewsError,
+    HackerNewsOptions,
     HackerNewsSource,
     parse_hit,
 )
+from pelican_hotpapers.sources.session import HttpOptions
 
-from .remote import closed_port, requests_seen
+from .remote import closed_port, requests_seen, split_options
 
 PATH = "/api/v1/search_by_date"
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -119,13 +120,13 @@ def serve_pages(httpserver, pages: list[dict[str, Any]]) -> None:
 
 def make_source(httpserver, **kwargs: Any) -> HackerNewsSource:
     options: dict[str, Any] = {
-        "base_url": httpserver.url_for("/api/v1"),
+        "api_url": httpserver.url_for("/api/v1"),
         "timeout": 2.0,
         "retries": 2,
         "backoff": 0,
     }
     options.update(kwargs)
-    return HackerNewsSource(**options)
+    return HackerNewsSource(*split_options(HackerNewsOptions, **options))
 
 
 def search(source: HackerNewsSource, start=START, end=END):
@@ -182,7 +183,7 @@ def test_query_and_base_url_are_configurable(httpserver):
     serve_pages(httpserver, [algolia_page([])])
 
     source = make_source(
-        httpserver, base_url=httpserver.url_for("/api/v1/"), query="arxiv.org/abs"
+        httpserver, api_url=httpserver.url_for("/api/v1/"), query="arxiv.org/abs"
     )
     search(source)
 
@@ -739,7 +740,13 @@ def test_a_bad_second_page_fails_the_whole_search(httpserver):
 def test_connection_refused():
     port = closed_port()
     source = HackerNewsSource(
-        base_url=f"http://127.0.0.1:{port}/api/v1", timeout=1, retries=1, backoff=0
+        *split_options(
+            HackerNewsOptions,
+            api_url=f"http://127.0.0.1:{port}/api/v1",
+            timeout=1,
+            retries=1,
+            backoff=0,
+        )
     )
 
     started = time.monotonic()
@@ -774,19 +781,14 @@ def test_every_request_has_the_timeout(httpserver, monkeypatch):
 
 
 def test_from_options_needs_no_credentials():
-    options = SimpleNamespace(
-        hn_api_url="http://127.0.0.1:9/api/v1/",
-        hn_max_pages=4,
-        http_timeout=5.0,
-        http_retries=1,
-        http_backoff=0.0,
-    )
+    options = HackerNewsOptions(api_url="http://127.0.0.1:9/api/v1/", max_pages=4)
+    http = HttpOptions(timeout=5.0, retries=1, backoff=0.0)
 
-    source = HackerNewsSource.from_options(options, environ={})
+    source = HackerNewsSource.from_options(options, http, environ={})
 
     assert source is not None
     assert source.base_url == "http://127.0.0.1:9/api/v1"
-    assert source.max_pages == 4
+    assert source.options == options
     assert source.session.timeout == 5.0
     assert repr(source) == (
         "HackerNewsSource(base_url='http://127.0.0.1:9/api/v1', max_pages=4)"

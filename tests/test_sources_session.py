@@ -20,7 +20,7 @@ from urllib3.util.retry import Retry
 from werkzeug import Request, Response
 
 from pelican_hotpapers.sources import session as session_module
-from pelican_hotpapers.sources.session import make_session
+from pelican_hotpapers.sources.session import HttpOptions, make_session
 
 from .remote import closed_port, drop_connection, requests_seen
 
@@ -70,7 +70,7 @@ def test_a_timeout_retried_once_is_one_debug_line_and_no_warning(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     httpserver.expect_request("/q").respond_with_handler(fails_first(1, stall))
-    session = make_session(timeout=1.0, retries=3, backoff=0)
+    session = make_session(HttpOptions(timeout=1.0, retries=3, backoff=0))
 
     response = session.get(httpserver.url_for("/q"))
 
@@ -86,7 +86,7 @@ def test_a_refused_connection_retries_as_debug_lines_then_fails(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    session = make_session(timeout=2, retries=2, backoff=0)
+    session = make_session(HttpOptions(timeout=2, retries=2, backoff=0))
 
     with pytest.raises(requests.ConnectionError):
         session.get(f"http://127.0.0.1:{closed_port()}/q")
@@ -107,7 +107,7 @@ def test_a_status_retry_names_the_status(
     httpserver.expect_request("/q").respond_with_handler(
         fails_first(2, lambda request: busy)
     )
-    session = make_session(timeout=2, retries=3, backoff=0)
+    session = make_session(HttpOptions(timeout=2, retries=3, backoff=0))
 
     assert session.get(httpserver.url_for("/q")).status_code == 200
     assert retry_lines(caplog) == [
@@ -135,7 +135,7 @@ def test_other_code_keeps_urllib3s_retry_warnings(
 
 def test_the_filter_is_installed_once() -> None:
     make_session()
-    make_session(retries=1)
+    make_session(HttpOptions(retries=1))
 
     pool_logger = logging.getLogger("urllib3.connectionpool")
     ours = [
@@ -153,10 +153,85 @@ def test_a_dropped_connection_retried_once_is_one_debug_line(
     httpserver.expect_request("/q").respond_with_handler(
         fails_first(1, drop_connection)
     )
-    session = make_session(timeout=2, retries=3, backoff=0)
+    session = make_session(HttpOptions(timeout=2, retries=3, backoff=0))
 
     assert session.get(httpserver.url_for("/q")).status_code == 200
     assert retry_lines(caplog) == [
         f"hotpapers: {httpserver.host}: retrying (attempt 2) after a dropped connection"
     ]
     assert warnings_logged(caplog) == []
+
+
+# --- what a failed request is called ---------------------------------------------
+
+
+def test_a_dns_failure_is_named_without_the_address(monkeypatch) -> None:
+    """The resolver is stood in for: a test never asks real DNS."""
+    import socket
+
+    from pelican_hotpapers.sources.x import XError
+
+    def no_such_host(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    session = make_session(HttpOptions(timeout=1, retries=1, backoff=0))
+    url = "https://api.no-such-host.invalid/2/search?query=secret-query"
+
+    with pytest.raises(XError) as caught:
+        session_module.send(session, "GET", url, XError)
+
+    message = str(caught.value)
+    assert message == "X API: the host name could not be resolved (DNS failure)"
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        (
+            requests.ConnectionError("Max retries exceeded (NameResolutionError)"),
+            "the host name could not be resolved (DNS failure)",
+        ),
+        (
+            requests.exceptions.RetryError("too many 503 error responses"),
+            "the service kept failing after retries",
+        ),
+        (
+            requests.ConnectionError("[Errno 111] Connection refused"),
+            "the connection was refused",
+        ),
+        (
+            requests.ConnectionError("Remote end closed connection"),
+            "the service could not be reached",
+        ),
+        (requests.ReadTimeout("read timed out"), "the request timed out"),
+        (
+            requests.ConnectionError("HTTPSConnectionPool: Read timed out."),
+            "the request timed out",
+        ),
+        (requests.exceptions.InvalidURL("bad"), "the request failed (InvalidURL)"),
+    ],
+)
+def test_each_failure_is_described_in_words(error, cause) -> None:
+    assert session_module.describe_request_error(error) == cause
+
+
+def test_an_answer_that_is_not_json_is_the_sources_error(httpserver: HTTPServer):
+    from pelican_hotpapers.sources.x import XError
+
+    httpserver.expect_request("/q").respond_with_data("<html>busy</html>")
+    session = make_session(HttpOptions(timeout=2, retries=0, backoff=0))
+    response = session_module.send(session, "GET", httpserver.url_for("/q"), XError)
+
+    with pytest.raises(XError, match="not valid JSON"):
+        session_module.answer_json(response, XError)
+
+
+def test_an_answer_is_cleaned_of_what_no_page_may_hold(httpserver: HTTPServer):
+    from pelican_hotpapers.sources.x import XError
+
+    httpserver.expect_request("/q").respond_with_json({"t\u0000": ["a\u0007b"]})
+    session = make_session(HttpOptions(timeout=2, retries=0, backoff=0))
+    response = session_module.send(session, "GET", httpserver.url_for("/q"), XError)
+
+    assert session_module.answer_json(response, XError) == {"t\ufffd": ["a\ufffdb"]}

@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,9 +23,11 @@ from werkzeug import Request, Response
 
 from pelican_hotpapers import __version__
 from pelican_hotpapers.models import Counts, Link
+from pelican_hotpapers.sources.session import HttpOptions
 from pelican_hotpapers.sources.x import (
     BearerAuth,
     XError,
+    XOptions,
     XRateLimitError,
     XSource,
     parse_page,
@@ -34,7 +35,7 @@ from pelican_hotpapers.sources.x import (
     snowflake_time,
 )
 
-from .remote import closed_port, requests_seen
+from .remote import closed_port, requests_seen, split_options
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
 TOKEN = "AAAAtest-bearer-S3CR3T-token%2Fvalue"
@@ -149,13 +150,13 @@ def serve_pages(httpserver, pages: dict[str | None, dict], path: str = RECENT):
 
 def make_source(httpserver, **kwargs: Any) -> XSource:
     options: dict[str, Any] = {
-        "base_url": httpserver.url_for("/2"),
+        "api_url": httpserver.url_for("/2"),
         "timeout": 2.0,
         "retries": 2,
         "backoff": 0,
     }
     options.update(kwargs)
-    return XSource(TOKEN, **options)
+    return XSource(TOKEN, *split_options(XOptions, **options))
 
 
 def search(source: XSource, start: dt.datetime = START, end: dt.datetime = END):
@@ -675,10 +676,13 @@ def test_connection_refused(httpserver):
     port = closed_port()
     source = XSource(
         TOKEN,
-        base_url=f"http://127.0.0.1:{port}/2",
-        timeout=1,
-        retries=1,
-        backoff=0,
+        *split_options(
+            XOptions,
+            api_url=f"http://127.0.0.1:{port}/2",
+            timeout=1,
+            retries=1,
+            backoff=0,
+        ),
     )
 
     started = time.monotonic()
@@ -860,30 +864,27 @@ def test_every_request_has_the_timeout(httpserver, monkeypatch):
 
 
 def test_from_options_needs_a_token():
-    options = SimpleNamespace(
-        x_token_env="MY_X_TOKEN",
-        x_api_url="http://127.0.0.1:9/2/",
-        x_query='url:"arxiv.org"',
-        x_max_pages=4,
-        x_max_posts=300,
-        x_full_archive=True,
-        http_timeout=5.0,
-        http_retries=1,
-        http_backoff=0.0,
-        rate_limit_max_wait=60.0,
+    options = XOptions(
+        token_env="MY_X_TOKEN",
+        api_url="http://127.0.0.1:9/2/",
+        query='url:"arxiv.org"',
+        max_pages=4,
+        max_posts=300,
+        full_archive=True,
     )
+    http = HttpOptions(timeout=5.0, retries=1, backoff=0.0, rate_limit_max_wait=60.0)
 
-    assert XSource.from_options(options, environ={}) is None
-    assert XSource.from_options(options, environ={"MY_X_TOKEN": "  "}) is None
+    assert XSource.from_options(options, http, environ={}) is None
+    assert XSource.from_options(options, http, environ={"MY_X_TOKEN": "  "}) is None
 
-    source = XSource.from_options(options, environ={"MY_X_TOKEN": f" {TOKEN}\n"})
+    source = XSource.from_options(options, http, environ={"MY_X_TOKEN": f" {TOKEN}\n"})
 
     assert source is not None
     assert source.base_url == "http://127.0.0.1:9/2"
-    assert (source.max_pages, source.max_posts, source.full_archive) == (4, 300, True)
-    assert source.token_env == "MY_X_TOKEN"
+    assert source.options == options
     assert source.session.timeout == 5.0
     assert TOKEN not in repr(source)
+    assert XSource.missing_credentials(options) == "$MY_X_TOKEN is not set"
 
 
 # --- parse_tweet and parse_page on hand-made input ------------------------------
@@ -1073,13 +1074,13 @@ def test_snowflake_time_agrees_with_created_at():
 def test_recorded_pages_parse(body):
     parsed = parse_page(body)
 
-    assert parsed.result_count == len(body["data"])
-    assert parsed.next_token == body.get("meta", {}).get("next_token")
+    assert parsed.reads == len(body["data"])
+    assert parsed.cursor == body.get("meta", {}).get("next_token")
     # None of these pages links arXiv.
     assert parsed.posts == ()
     meta_count = body.get("meta", {}).get("result_count")
     if meta_count is not None:
-        assert parsed.result_count == meta_count
+        assert parsed.reads == meta_count
 
 
 def test_recorded_page_counts():
@@ -1092,11 +1093,9 @@ def test_recorded_page_counts():
     ]
     assert len(brexit["data"]) == 100
     assert len(retweets) == 67
-    assert (
-        parse_page(brexit).next_token == "b26v89c19zqg8o3fpds60ssjif02fq74br3502of8hmrh"
-    )
+    assert parse_page(brexit).cursor == "b26v89c19zqg8o3fpds60ssjif02fq74br3502of8hmrh"
     (two,) = read_jsonl("twarccsv_two_tweets.jsonl")
-    assert parse_page(two).next_token is None
+    assert parse_page(two).cursor is None
 
 
 def test_recorded_page_with_an_arxiv_link_gives_a_post_but_not_for_retweets():
@@ -1124,7 +1123,7 @@ def test_recorded_page_with_an_arxiv_link_gives_a_post_but_not_for_retweets():
     )
     assert post.created_at == dt.datetime(2021, 9, 22, 16, 29, 43, tzinfo=dt.UTC)
     assert post.lang == "de"
-    assert parsed.result_count == 100
+    assert parsed.reads == 100
 
 
 def test_recorded_unwound_url_to_arxiv_gives_a_post():

@@ -1,19 +1,21 @@
 """Remote services, one module each.
 
-Each source is a small class that holds its own policy (base URL, timeouts,
-retries, budget) and returns plain data from :mod:`pelican_hotpapers.models`.
-Errors are subclasses of :class:`SourceError`, whose messages name the
-service and never contain a credential.
+Each source is a small class that holds its own policy (its options, its
+session with timeouts and retries, its budget) and returns plain data from
+:mod:`pelican_hotpapers.models`. Errors are subclasses of
+:class:`SourceError`, whose messages name the service and never contain a
+credential.
 
-The social sources share the interface in :mod:`.base`; ``SOURCE_CLASSES``
-maps each name that ``HOTPAPERS_SOURCES`` accepts to its class. Adding a
-source is one new module and one line here.
+``SOURCE_CLASSES`` maps each name that ``HOTPAPERS_SOURCES`` accepts to its
+class. Adding a source is one new module (its class, its options dataclass),
+one line here, and optionally its template ``post-NAME.html``: the settings,
+the command line and the pages read everything else from the class.
 """
 
 from pelican_hotpapers.sources.base import SearchResult, SocialSource
 from pelican_hotpapers.sources.bluesky import BlueskySource
 from pelican_hotpapers.sources.hackernews import HackerNewsSource
-from pelican_hotpapers.sources.session import SourceError
+from pelican_hotpapers.sources.session import HttpOptions, SourceError
 from pelican_hotpapers.sources.x import XSource
 
 SOURCE_CLASSES: dict[str, type[SocialSource]] = {
@@ -22,4 +24,10 @@ SOURCE_CLASSES: dict[str, type[SocialSource]] = {
     "hackernews": HackerNewsSource,
 }
 
-__all__ = ["SOURCE_CLASSES", "SearchResult", "SocialSource", "SourceError"]
+__all__ = [
+    "SOURCE_CLASSES",
+    "HttpOptions",
+    "SearchResult",
+    "SocialSource",
+    "SourceError",
+]

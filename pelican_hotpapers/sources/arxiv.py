@@ -2,8 +2,8 @@
 
 Documentation: https://info.arxiv.org/help/api/user-manual.html
 
-arxiv.py (4.0.2) does the Atom parsing well, but its request policy needs
-help, as its source shows:
+arxiv.py does the Atom parsing well, but its request policy needs help, as
+its source shows:
 
 - it does not split ``id_list`` into batches, and ``Search.max_results``
   defaults to 100, so a longer list would be cut silently: we send batches
@@ -18,6 +18,12 @@ help, as its source shows:
 - its lenient XML parser reads a cut-off feed as a shorter one: we check that
   every answer is a complete Atom feed before arxiv.py sees it.
 
+Only one of these needs more than arxiv.py's public API: its ``Client`` has
+no way to be given a Session, so ours is set as its ``_session`` attribute.
+That attribute is the same in arxiv.py 4.0.0 to
+4.0.2, the versions the tests cover, and setup.cfg allows only 4.0.x; a new
+arxiv.py version is to be checked before the pin moves.
+
 arXiv's terms ask for at most one request every three seconds
 (``HOTPAPERS_ARXIV_DELAY``), which arxiv.py's client enforces between the
 requests of one ``ArxivSource``.
@@ -28,6 +34,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
@@ -37,8 +44,10 @@ from lxml import etree
 
 from pelican_hotpapers.arxiv_ids import normalise_arxiv_id
 from pelican_hotpapers.models import Paper
+from pelican_hotpapers.options import setting
 from pelican_hotpapers.sources.session import (
     USER_AGENT,
+    HttpOptions,
     PolicySession,
     SourceError,
     describe_request_error,
@@ -53,7 +62,6 @@ except metadata.PackageNotFoundError:  # pragma: no cover - vendored copies
     _ARXIV_PY = "unknown"
 
 SERVICE = "arXiv API"
-DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 #: The most ids one request asks for.
 BATCH_SIZE = 100
 #: The longest Retry-After (seconds) worth waiting for.
@@ -66,11 +74,18 @@ _WITHDRAWN_RE = re.compile(
 )
 
 
-class ArxivError(SourceError):
+class ArxivError(SourceError, service=SERVICE):
     """The arXiv API gave no complete answer."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(SERVICE, message)
+
+@dataclass(frozen=True, slots=True)
+class ArxivOptions:
+    """Where arXiv is asked, and how politely: the HOTPAPERS_ARXIV_* settings."""
+
+    api_url: str = setting(
+        "HOTPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query", "url"
+    )
+    delay: float = setting("HOTPAPERS_ARXIV_DELAY", 3.0, "number", minimum=0)
 
 
 class _Refused(Exception):
@@ -134,56 +149,28 @@ class ArxivSource:
     name = "arxiv"
 
     def __init__(
-        self,
-        *,
-        base_url: str = DEFAULT_API_URL,
-        delay: float = 3.0,
-        timeout: float = 30.0,
-        retries: int = 3,
-        backoff: float = 1.0,
-        batch_size: int = BATCH_SIZE,
+        self, options: ArxivOptions, http: HttpOptions, *, batch_size: int = BATCH_SIZE
     ) -> None:
-        self.base_url = base_url
+        self.base_url = options.api_url
         self.batch_size = min(batch_size, BATCH_SIZE)
-        self.requests_made = 0
         # Retries keep arXiv's pace too, and never wait out a Retry-After
         # longer than a minute in the middle of a build.
-        session = make_session(
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            max_wait=ARXIV_MAX_WAIT,
-            min_backoff=delay,
-        )
-        self.session = _ArxivSession(timeout)
+        session = make_session(http, max_wait=ARXIV_MAX_WAIT, min_backoff=options.delay)
+        self.session = _ArxivSession(http.timeout)
         self.session.headers.update(session.headers)
         self.session.headers["User-Agent"] = f"{USER_AGENT} arxiv.py/{_ARXIV_PY}"
         for prefix, adapter in session.adapters.items():
             self.session.mount(prefix, adapter)
-        self.session.hooks["response"].extend([self._count, _check_feed])
+        self.session.hooks["response"].append(_check_feed)
         self.client = arxiv.Client(
-            page_size=self.batch_size, delay_seconds=delay, num_retries=0
+            page_size=self.batch_size, delay_seconds=options.delay, num_retries=0
         )
-        # arxiv.py keeps the endpoint and session as attributes; setting them
-        # is how its own tests point it elsewhere.
-        self.client.query_url_format = base_url + "?{}"
+        # The endpoint is a public attribute; the Session is not (see above).
+        self.client.query_url_format = options.api_url + "?{}"
         self.client._session = self.session
 
     def __repr__(self) -> str:
         return f"ArxivSource(base_url={self.base_url!r}, batch_size={self.batch_size})"
-
-    @classmethod
-    def from_options(cls, options: Any) -> ArxivSource:
-        return cls(
-            base_url=options.arxiv_api_url,
-            delay=options.arxiv_delay,
-            timeout=options.http_timeout,
-            retries=options.http_retries,
-            backoff=options.http_backoff,
-        )
-
-    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.requests_made += 1
 
     def fetch_papers(self, ids: Iterable[str]) -> dict[str, Paper]:
         """The papers arXiv knows among ``ids``, keyed by normalised id.
@@ -213,7 +200,8 @@ class ArxivSource:
 
     def _fetch_batch(self, batch: list[str], split: bool = True) -> dict[str, Paper]:
         search = arxiv.Search(id_list=batch, max_results=len(batch))
-        # arxiv.py sends its page_size as the query's max_results.
+        # arxiv.py sends the client's page_size (a public attribute) as the
+        # query's max_results: a batch asks for exactly its ids.
         self.client.page_size = len(batch)
         try:
             results = list(self.client.results(search))

@@ -1,20 +1,56 @@
-"""What every social source shares: its result type and its interface.
+"""What every social source shares: its interface, its results and its paging loop.
 
 A source searches one service for the posts of a time window that link
 arXiv, and returns them as :class:`~pelican_hotpapers.models.Post` objects.
-To add a source: write a module with a class that has the attributes and
+The work is split as arxiv.py splits its own:
+
+- what to ask: the source's module holds its options dataclass (its
+  ``HOTPAPERS_*`` settings), its requests, its page parser and its auth;
+- how to page: :func:`collect_pages` here is the one paging loop, with the
+  page cap, the read count and the guard against a cursor that comes back;
+  how to wait and retry is the Session's job (:mod:`.session`);
+- what came back: :class:`Page` and :class:`SearchResult`, plain data.
+
+To add a source, write a module with a class that has the attributes and
 methods of :class:`SocialSource`, and add one line to ``SOURCE_CLASSES`` in
-``sources/__init__.py``.
+``sources/__init__.py`` (README.rst, "Adding a source", shows one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from pelican_hotpapers.models import Post
+from pelican_hotpapers.sources.session import (
+    ErrorType,
+    HttpOptions,
+    SourceError,
+    answer_json,
+    make_session,
+    send,
+)
+
+#: What a source module uses, in one place: ``from pelican_hotpapers.sources
+#: import base``, then ``base.collect_pages``, ``base.send``... The HTTP parts
+#: live in :mod:`.session`.
+__all__ = [
+    "Cursor",
+    "HttpOptions",
+    "Page",
+    "SearchResult",
+    "SocialSource",
+    "SourceError",
+    "answer_json",
+    "as_text",
+    "collect_pages",
+    "count",
+    "make_session",
+    "parse_time",
+    "send",
+]
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -44,6 +80,11 @@ def count(value: Any) -> int:
     )
 
 
+def as_text(value: Any) -> str:
+    """A text field of an API answer, or "" when it is missing or not text."""
+    return value if isinstance(value, str) else ""
+
+
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     """The posts of one search, and what the search cost."""
@@ -54,21 +95,85 @@ class SearchResult:
     capped: bool = False
 
 
+#: What asks a service for the next page: a cursor, a token or a page number.
+Cursor = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a search, as a source's parser reads it."""
+
+    #: The posts of the page that link arXiv.
+    posts: tuple[Post, ...]
+    #: How many results the page held, linking arXiv or not: what the service
+    #: counts as read (and X bills).
+    reads: int
+    #: What asks for the next page; None on the last page.
+    cursor: Cursor | None = None
+
+
+def collect_pages(
+    fetch_page: Callable[[Cursor | None, int], Page],
+    *,
+    max_pages: int,
+    max_reads: int | None = None,
+    error: ErrorType,
+) -> SearchResult:
+    """Every page of one search, within its caps: the paging loop of every source.
+
+    ``fetch_page(cursor, reads)`` asks for the page that ``cursor`` names
+    (None: the first), knowing how many results were read so far (X sizes a
+    page by the budget left). A post that comes twice counts once, with its
+    latest counts. A cursor that comes back is an ``error``, not an end: the
+    service is looping, and the pages after it were never seen. When there
+    is more but ``max_pages`` pages or ``max_reads`` results are read, the
+    search stops and says so (``capped``).
+    """
+    posts: dict[str, Post] = {}
+    reads = pages = 0
+    seen: set[Cursor] = set()
+    cursor: Cursor | None = None
+    while True:
+        page = fetch_page(cursor, reads)
+        pages += 1
+        reads += page.reads
+        for post in page.posts:
+            posts[post.id] = post
+        if page.cursor is None:
+            return SearchResult(tuple(posts.values()), reads, pages)
+        if page.cursor in seen:
+            raise error(
+                f"pagination looped back to an earlier page after {pages} pages"
+            )
+        seen.add(page.cursor)
+        if pages >= max_pages or (max_reads is not None and reads >= max_reads):
+            return SearchResult(tuple(posts.values()), reads, pages, capped=True)
+        cursor = page.cursor
+
+
 class SocialSource(Protocol):
     """The interface of a source of posts (X, Bluesky, Hacker News...)."""
 
-    #: The name used in settings and in day files ("x", "bluesky").
+    #: The name used in settings and in day files ("x", "hackernews").
     name: ClassVar[str]
+    #: How readers know it, on pages ("X", "HN").
+    label: ClassVar[str]
+    #: Its name in a sentence ("Hacker News").
+    title: ClassVar[str]
     #: The service's name in messages to the site owner ("X API").
     service: ClassVar[str]
     #: What one read is called in reports ("posts", "stories").
     unit: ClassVar[str]
+    #: Its options dataclass, whose fields declare its ``HOTPAPERS_*``
+    #: settings (see :func:`pelican_hotpapers.options.setting`).
+    Options: ClassVar[type]
 
     @classmethod
     def from_options(
-        cls, options: Any, environ: Mapping[str, str] | None = None
+        cls, options: Any, http: HttpOptions, environ: Mapping[str, str]
     ) -> SocialSource | None:
-        """The source configured from the settings, or None without credentials."""
+        """The source configured from its options and the environment's
+        credentials, or None when they are missing."""
         ...
 
     @classmethod

@@ -34,50 +34,49 @@ Things about Bluesky that shape this module:
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
-from pelican_hotpapers.models import Counts, Link, Post, clean_json, clean_text
-from pelican_hotpapers.sources.base import SearchResult, count, parse_time
-from pelican_hotpapers.sources.session import (
-    SourceError,
-    describe_request_error,
-    make_session,
-)
-
-logger = logging.getLogger(__name__)
+from pelican_hotpapers.models import Counts, Link, Post, clean_text
+from pelican_hotpapers.options import setting
+from pelican_hotpapers.sources import base
+from pelican_hotpapers.sources.base import as_text, count, parse_time
 
 SERVICE = "Bluesky API"
-DEFAULT_PDS_URL = "https://bsky.social"
 PAGE_LIMIT = 100
-#: Match every post; the ``domain`` filter does the choosing (see above).
-DEFAULT_QUERY = "*"
+SEARCH = "app.bsky.feed.searchPosts"
 _LINK_FACET = "app.bsky.richtext.facet#link"
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 
 
-class BlueskyError(SourceError):
+class BlueskyError(base.SourceError, service=SERVICE):
     """Bluesky gave no complete answer."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(SERVICE, message)
 
-
-class BlueskyRateLimitError(BlueskyError):
+class BlueskyRateLimitError(BlueskyError, rate_limited=True):
     """Bluesky's rate limit would need a longer wait than the site owner allows."""
 
-    rate_limited = True
 
+@dataclass(frozen=True, slots=True)
+class BlueskyOptions:
+    """Where Bluesky is asked, and what: the HOTPAPERS_BLUESKY_* settings."""
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    pds_url: str = setting("HOTPAPERS_BLUESKY_PDS_URL", "https://bsky.social", "url")
+    # Match every post; the ``domain`` filter does the choosing (see above).
+    query: str = setting("HOTPAPERS_BLUESKY_QUERY", "*", "text")
+    handle_env: str = setting(
+        "HOTPAPERS_BLUESKY_HANDLE_ENV", "BLUESKY_HANDLE", "env_name"
+    )
+    password_env: str = setting(
+        "HOTPAPERS_BLUESKY_PASSWORD_ENV", "BLUESKY_APP_PASSWORD", "env_name"
+    )
+    max_pages: int = setting("HOTPAPERS_BLUESKY_MAX_PAGES", 10, "int", minimum=1)
 
 
 # atproto identifier syntax, from https://atproto.com/specs/handle,
@@ -180,27 +179,27 @@ def parse_post(view: Any) -> Post | None:
     """A Post for a postView that links arXiv, or None for any other."""
     if not isinstance(view, dict):
         return None
-    uri = _str(view.get("uri"))
+    uri = as_text(view.get("uri"))
     record = view.get("record")
     author = view.get("author")
     if not uri.startswith("at://") or not isinstance(record, dict):
         return None
     author = author if isinstance(author, dict) else {}
-    text = _str(record.get("text"))
+    text = as_text(record.get("text"))
     links, targets = _facet_links(text, record.get("facets"))
     targets += _external_uris(record.get("embed"))
     targets += _external_uris(view.get("embed"))
     arxiv_ids = extract_arxiv_ids(targets)
     if not arxiv_ids:
         return None
-    handle = _str(author.get("handle"))
+    handle = as_text(author.get("handle"))
     langs = record.get("langs")
     created = parse_time(record.get("createdAt")) or parse_time(view.get("indexedAt"))
     return Post(
         source="bluesky",
         id=uri,
-        url=post_url(handle, _str(author.get("did")), uri),
-        author_name=_str(author.get("displayName")) or handle,
+        url=post_url(handle, as_text(author.get("did")), uri),
+        author_name=as_text(author.get("displayName")) or handle,
         author_handle=handle,
         text=text,
         lang=langs[0]
@@ -215,7 +214,7 @@ def parse_post(view: Any) -> Post | None:
         ),
         arxiv_ids=arxiv_ids,
         links=tuple(links),
-        author_id=_str(author.get("did")),
+        author_id=as_text(author.get("did")),
     )
 
 
@@ -223,78 +222,72 @@ def _utc(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+def parse_page(body: Any) -> base.Page:
+    """Read one page of ``searchPosts``: its posts and its cursor.
+
+    No cursor ends the search; an empty page with a cursor does not (the
+    AppView drops hidden posts from a page but keeps its cursor).
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
+        raise BlueskyError("the answer holds no search results")
+    views = body["posts"]
+    posts = tuple(post for post in map(parse_post, views) if post is not None)
+    cursor = body.get("cursor")
+    return base.Page(
+        posts, len(views), cursor if isinstance(cursor, str) and cursor else None
+    )
+
+
 class BlueskySource:
     """Searches Bluesky through the account's PDS, within a page budget."""
 
     name = "bluesky"
+    label = "Bluesky"
+    title = "Bluesky"
     service = SERVICE
     unit = "posts"
+    Options = BlueskyOptions
 
     def __init__(
         self,
         handle: str,
         password: str,
+        options: BlueskyOptions,
+        http: base.HttpOptions,
         *,
-        pds_url: str = DEFAULT_PDS_URL,
-        query: str = DEFAULT_QUERY,
-        max_pages: int = 10,
-        password_env: str = "BLUESKY_APP_PASSWORD",
-        timeout: float = 30.0,
-        retries: int = 3,
-        backoff: float = 1.0,
-        rate_limit_max_wait: float = 900.0,
         session: requests.Session | None = None,
     ) -> None:
         self.handle = handle
         self._password = password
-        self.pds_url = pds_url.rstrip("/")
-        self.query = query
-        self.max_pages = max_pages
-        self.password_env = password_env
+        self.options = options
+        self.pds_url = options.pds_url.rstrip("/")
         self._access: str | None = None
         self._refresh: str | None = None
         # createSession and refreshSession are POSTs; retrying them after a
         # 5xx or a 429 is safe (they only hand out tokens).
-        self.session = session or make_session(
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            max_wait=rate_limit_max_wait,
-            allowed_methods=frozenset({"GET", "POST"}),
+        self.session = session or base.make_session(
+            http, allowed_methods=frozenset({"GET", "POST"})
         )
 
     def __repr__(self) -> str:
         return (
-            f"BlueskySource(handle={self.handle!r}, pds_url={self.pds_url!r}, "
-            f"query={self.query!r}, max_pages={self.max_pages}, password='***')"
+            f"BlueskySource(handle={self.handle!r}, {self.options!r}, password='***')"
         )
 
     @classmethod
     def from_options(
-        cls, options: Any, environ: Mapping[str, str] | None = None
+        cls, options: BlueskyOptions, http: base.HttpOptions, environ: Mapping[str, str]
     ) -> BlueskySource | None:
-        environ = os.environ if environ is None else environ
-        handle = environ.get(options.bluesky_handle_env, "").strip()
-        password = environ.get(options.bluesky_password_env, "").strip()
+        handle = environ.get(options.handle_env, "").strip()
+        password = environ.get(options.password_env, "").strip()
         if not handle or not password:
             return None
-        return cls(
-            handle,
-            password,
-            pds_url=options.bluesky_pds_url,
-            query=options.bluesky_query,
-            max_pages=options.bluesky_max_pages,
-            password_env=options.bluesky_password_env,
-            timeout=options.http_timeout,
-            retries=options.http_retries,
-            backoff=options.http_backoff,
-            rate_limit_max_wait=options.rate_limit_max_wait,
-        )
+        return cls(handle, password, options, http)
 
     @classmethod
-    def missing_credentials(cls, options: Any) -> str:
+    def missing_credentials(cls, options: BlueskyOptions) -> str:
         return (
-            f"${options.bluesky_handle_env} and ${options.bluesky_password_env} "
+            f"${options.handle_env} and ${options.password_env} "
             "(an app password) are not both set"
         )
 
@@ -303,11 +296,9 @@ class BlueskySource:
 
     # --- the session ------------------------------------------------------
 
-    def _post(self, nsid: str, **kwargs: Any) -> requests.Response:
-        try:
-            return self.session.post(f"{self.pds_url}/xrpc/{nsid}", **kwargs)
-        except requests.RequestException as exc:
-            raise BlueskyError(describe_request_error(exc)) from None
+    def _send(self, method: str, nsid: str, **kwargs: Any) -> requests.Response:
+        url = f"{self.pds_url}/xrpc/{nsid}"
+        return base.send(self.session, method, url, BlueskyError, **kwargs)
 
     def _store_tokens(self, response: requests.Response) -> bool:
         try:
@@ -324,7 +315,8 @@ class BlueskySource:
 
     def login(self) -> None:
         """Create a session with the app password."""
-        response = self._post(
+        response = self._send(
+            "POST",
             "com.atproto.server.createSession",
             json={"identifier": self.handle, "password": self._password},
         )
@@ -334,8 +326,8 @@ class BlueskySource:
             )
         if response.status_code in (400, 401):
             raise BlueskyError(
-                f"the handle or the app password in ${self.password_env} was "
-                f"refused (HTTP {response.status_code})"
+                f"the handle or the app password in ${self.options.password_env} "
+                f"was refused (HTTP {response.status_code})"
             )
         if response.status_code != 200 or not self._store_tokens(response):
             raise BlueskyError(
@@ -345,7 +337,8 @@ class BlueskySource:
     def refresh(self) -> None:
         """Renew an expired access token, or log in again if that fails."""
         if self._refresh:
-            response = self._post(
+            response = self._send(
+                "POST",
                 "com.atproto.server.refreshSession",
                 headers={"Authorization": f"Bearer {self._refresh}"},
             )
@@ -357,14 +350,12 @@ class BlueskySource:
         if self._access is None:
             self.login()
         for attempt in range(2):
-            try:
-                response = self.session.get(
-                    f"{self.pds_url}/xrpc/{nsid}",
-                    params=params,
-                    headers={"Authorization": f"Bearer {self._access}"},
-                )
-            except requests.RequestException as exc:
-                raise BlueskyError(describe_request_error(exc)) from None
+            response = self._send(
+                "GET",
+                nsid,
+                params=params,
+                headers={"Authorization": f"Bearer {self._access}"},
+            )
             expired = response.status_code in (400, 401) and (
                 _error_name(response) in _EXPIRED
             )
@@ -380,55 +371,29 @@ class BlueskySource:
             raise BlueskyError(
                 f"the search failed with HTTP {status}{f' ({name})' if name else ''}"
             )
-        try:
-            return clean_json(response.json())
-        except ValueError:
-            raise BlueskyError(
-                "the answer is not valid JSON (an HTML page or a cut-off body?)"
-            ) from None
+        return base.answer_json(response, BlueskyError)
 
     # --- the search -------------------------------------------------------
 
     def search_posts(
         self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
-    ) -> SearchResult:
-        params: dict[str, Any] = {
-            "q": self.query,
+    ) -> base.SearchResult:
+        query = {
+            "q": self.options.query,
             "domain": "arxiv.org",
             "since": _utc(start),
             "until": _utc(end),
             "sort": "latest",
             "limit": PAGE_LIMIT,
         }
-        posts: dict[str, Post] = {}
-        reads = pages = 0
-        seen: set[str] = set()
-        capped = False
-        while True:
-            body = self._get("app.bsky.feed.searchPosts", params)
-            if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
-                raise BlueskyError("the answer holds no search results")
-            pages += 1
-            reads += len(body["posts"])
-            for view in body["posts"]:
-                post = parse_post(view)
-                if post is not None:
-                    posts[post.id] = post
-            cursor = body.get("cursor")
-            # No cursor ends the search; an empty page with a cursor does not
-            # (the AppView drops hidden posts from a page but keeps its cursor).
-            if not isinstance(cursor, str) or not cursor:
-                break
-            if cursor in seen:
-                raise BlueskyError(
-                    f"pagination looped back to an earlier page after {pages} pages"
-                )
-            seen.add(cursor)
-            if pages >= self.max_pages:
-                capped = True
-                break
-            params["cursor"] = cursor
-        return SearchResult(tuple(posts.values()), reads, pages, capped)
+
+        def fetch_page(cursor: Any, reads: int) -> base.Page:
+            params = query if cursor is None else {**query, "cursor": cursor}
+            return parse_page(self._get(SEARCH, params))
+
+        return base.collect_pages(
+            fetch_page, max_pages=self.options.max_pages, error=BlueskyError
+        )
 
 
 def _error_name(response: requests.Response) -> str:

@@ -18,8 +18,8 @@ addresses written as plain text, never with a pattern over the markup.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,18 +27,12 @@ import requests
 from bs4 import BeautifulSoup
 
 from pelican_hotpapers.arxiv_ids import arxiv_id_from_url, extract_arxiv_ids
-from pelican_hotpapers.models import Counts, Link, Post, clean_json
-from pelican_hotpapers.sources.base import SearchResult, count, parse_time
-from pelican_hotpapers.sources.session import (
-    SourceError,
-    describe_request_error,
-    make_session,
-)
-
-logger = logging.getLogger(__name__)
+from pelican_hotpapers.models import Counts, Link, Post
+from pelican_hotpapers.options import setting
+from pelican_hotpapers.sources import base
+from pelican_hotpapers.sources.base import as_text, count, parse_time
 
 SERVICE = "Hacker News (Algolia) API"
-DEFAULT_API_URL = "https://hn.algolia.com/api/v1"
 HITS_PER_PAGE = 100
 #: The story attributes searched: the link, and the text of Ask/Show HN posts.
 SEARCHED_ATTRIBUTES = "url,story_text"
@@ -47,11 +41,20 @@ _OPENING = "([{<\"'"
 _CLOSING = ".,;:!?)]}>\"'"
 
 
-class HackerNewsError(SourceError):
+class HackerNewsError(base.SourceError, service=SERVICE):
     """Algolia's Hacker News search gave no complete answer."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(SERVICE, message)
+
+@dataclass(frozen=True, slots=True)
+class HackerNewsOptions:
+    """Where Hacker News is searched, and how far: the HOTPAPERS_HN_* settings."""
+
+    api_url: str = setting(
+        "HOTPAPERS_HN_API_URL", "https://hn.algolia.com/api/v1", "url"
+    )
+    max_pages: int = setting("HOTPAPERS_HN_MAX_PAGES", 5, "int", minimum=1)
+    #: Not a setting: the words Algolia looks for in a story's link and text.
+    query: str = "arxiv.org"
 
 
 def _created_at(hit: dict[str, Any]) -> dt.datetime:
@@ -121,8 +124,8 @@ def parse_hit(hit: Any) -> Post | None:
     if not arxiv_ids:
         return None
     created_at = _created_at(hit)
-    author = hit.get("author") if isinstance(hit.get("author"), str) else ""
-    title = hit.get("title") if isinstance(hit.get("title"), str) else ""
+    author = as_text(hit.get("author"))
+    title = as_text(hit.get("title"))
     return Post(
         source="hackernews",
         id=story_id,
@@ -139,50 +142,57 @@ def parse_hit(hit: Any) -> Post | None:
     )
 
 
+def parse_page(body: Any, number: int) -> base.Page:
+    """Read page ``number`` (from 0) of ``search_by_date``: its stories, and
+    the number of the next page, if Algolia has one."""
+    if not isinstance(body, dict):
+        raise HackerNewsError("the answer is not a JSON object")
+    hits, page_count = body.get("hits"), body.get("nbPages")
+    if not isinstance(hits, list) or not isinstance(page_count, int):
+        raise HackerNewsError("the answer holds no search results")
+    posts = tuple(post for post in map(parse_hit, hits) if post is not None)
+    more = bool(hits) and number + 1 < page_count
+    return base.Page(posts, len(hits), number + 1 if more else None)
+
+
 class HackerNewsSource:
     """Searches Hacker News stories by link, a day at a time."""
 
     name = "hackernews"
+    label = "HN"
+    title = "Hacker News"
     service = SERVICE
     unit = "stories"
+    Options = HackerNewsOptions
 
     def __init__(
         self,
+        options: HackerNewsOptions,
+        http: base.HttpOptions,
         *,
-        base_url: str = DEFAULT_API_URL,
-        query: str = "arxiv.org",
-        max_pages: int = 5,
-        timeout: float = 30.0,
-        retries: int = 3,
-        backoff: float = 1.0,
         session: requests.Session | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.query = query
-        self.max_pages = max_pages
-        self.session = session or make_session(
-            timeout=timeout, retries=retries, backoff=backoff
-        )
+        self.options = options
+        self.base_url = options.api_url.rstrip("/")
+        self.session = session or base.make_session(http)
 
     def __repr__(self) -> str:
         return (
-            f"HackerNewsSource(base_url={self.base_url!r}, max_pages={self.max_pages})"
+            f"HackerNewsSource(base_url={self.base_url!r}, "
+            f"max_pages={self.options.max_pages})"
         )
 
     @classmethod
     def from_options(
-        cls, options: Any, environ: Mapping[str, str] | None = None
+        cls,
+        options: HackerNewsOptions,
+        http: base.HttpOptions,
+        environ: Mapping[str, str],
     ) -> HackerNewsSource:
-        return cls(
-            base_url=options.hn_api_url,
-            max_pages=options.hn_max_pages,
-            timeout=options.http_timeout,
-            retries=options.http_retries,
-            backoff=options.http_backoff,
-        )
+        return cls(options, http)
 
     @classmethod
-    def missing_credentials(cls, options: Any) -> str:
+    def missing_credentials(cls, options: HackerNewsOptions) -> str:
         return "nothing is missing (Hacker News needs no credentials)"
 
     def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:
@@ -190,53 +200,27 @@ class HackerNewsSource:
 
     def search_posts(
         self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
-    ) -> SearchResult:
+    ) -> base.SearchResult:
         first, last = int(start.timestamp()), int(end.timestamp())
-        params: dict[str, Any] = {
-            "query": self.query,
+        query = {
+            "query": self.options.query,
             "restrictSearchableAttributes": SEARCHED_ATTRIBUTES,
             "tags": "story",
             "numericFilters": f"created_at_i>={first},created_at_i<{last}",
             "hitsPerPage": HITS_PER_PAGE,
-            "page": 0,
         }
-        posts: dict[str, Post] = {}
-        reads = pages = 0
-        capped = False
-        while True:
-            body = self._get(params)
-            hits, page_count = body.get("hits"), body.get("nbPages")
-            if not isinstance(hits, list) or not isinstance(page_count, int):
-                raise HackerNewsError("the answer holds no search results")
-            pages += 1
-            reads += len(hits)
-            for hit in hits:
-                post = parse_hit(hit)
-                if post is not None:
-                    posts[post.id] = post
-            if params["page"] + 1 >= page_count or not hits:
-                break
-            if pages >= self.max_pages:
-                capped = True
-                break
-            params["page"] += 1
-        return SearchResult(tuple(posts.values()), reads, pages, capped)
 
-    def _get(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        try:
-            response = self.session.get(
-                f"{self.base_url}/search_by_date", params=params
-            )
-        except requests.RequestException as exc:
-            raise HackerNewsError(describe_request_error(exc)) from None
+        def fetch_page(cursor: Any, reads: int) -> base.Page:
+            number = cursor or 0
+            return parse_page(self._get({**query, "page": number}), number)
+
+        return base.collect_pages(
+            fetch_page, max_pages=self.options.max_pages, error=HackerNewsError
+        )
+
+    def _get(self, params: Mapping[str, Any]) -> Any:
+        url = f"{self.base_url}/search_by_date"
+        response = base.send(self.session, "GET", url, HackerNewsError, params=params)
         if response.status_code >= 400:
             raise HackerNewsError(f"the search failed with HTTP {response.status_code}")
-        try:
-            body = clean_json(response.json())
-        except ValueError:
-            raise HackerNewsError(
-                "the answer is not valid JSON (an HTML page or a cut-off body?)"
-            ) from None
-        if not isinstance(body, dict):
-            raise HackerNewsError("the answer is not a JSON object")
-        return body
+        return base.answer_json(response, HackerNewsError)

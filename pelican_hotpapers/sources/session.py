@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -31,6 +33,8 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 from pelican_hotpapers import __version__
+from pelican_hotpapers.models import clean_json
+from pelican_hotpapers.options import setting
 
 logger = logging.getLogger(__name__)
 
@@ -45,20 +49,46 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class SourceError(Exception):
     """A remote service could not give a complete answer.
 
-    ``service`` names the service for the site owner ("X API", "arXiv API").
-    The message must never hold a credential. ``rate_limited`` is true for a
-    rate limit longer than the site owner will wait: the service is not
-    asked again in the same run.
+    Each source's errors are a subclass that names its service for the site
+    owner: ``class XError(SourceError, service="X API")``. The message must
+    never hold a credential. ``rate_limited`` is true for a rate limit longer
+    than the site owner will wait: the service is not asked again in the
+    same run.
     """
 
+    service = "a service"
     rate_limited = False
 
-    def __init__(self, service: str, message: str) -> None:
-        self.service = service
+    def __init_subclass__(
+        cls,
+        *,
+        service: str | None = None,
+        rate_limited: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if service is not None:
+            cls.service = service
+        if rate_limited is not None:
+            cls.rate_limited = rate_limited
+
+    def __init__(self, message: str, *, service: str | None = None) -> None:
+        if service is not None:
+            self.service = service
         self.message = message
-        #: The name of the source that failed ("x"), set by whoever asked it.
-        self.source = ""
-        super().__init__(f"{service}: {message}")
+        super().__init__(f"{self.service}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    """The request policy every source shares: the HOTPAPERS_HTTP_* settings."""
+
+    timeout: float = setting("HOTPAPERS_HTTP_TIMEOUT", 30.0, "number", minimum=0.001)
+    retries: int = setting("HOTPAPERS_HTTP_RETRIES", 3, "int", minimum=0)
+    backoff: float = setting("HOTPAPERS_HTTP_BACKOFF", 1.0, "number", minimum=0)
+    rate_limit_max_wait: float = setting(
+        "HOTPAPERS_RATE_LIMIT_MAX_WAIT", 900, "number", minimum=0
+    )
 
 
 class RateLimitRetry(Retry):
@@ -205,36 +235,67 @@ class PolicySession(requests.Session):
 
 
 def make_session(
+    http: HttpOptions = HttpOptions(),
     *,
-    timeout: float = 30.0,
-    retries: int = 3,
-    backoff: float = 1.0,
-    max_wait: float = 900.0,
+    max_wait: float | None = None,
     min_backoff: float = 0.0,
     allowed_methods: frozenset[str] = frozenset({"GET"}),
 ) -> PolicySession:
-    """A Session with our User-Agent, timeout and retry policy."""
+    """A Session with our User-Agent, and ``http``'s timeout and retry policy.
+
+    ``max_wait`` bounds a wait for a rate limit (HOTPAPERS_RATE_LIMIT_MAX_WAIT
+    unless given); ``min_backoff`` is the shortest pause before a retry.
+    """
     _quiet_our_retry_warnings()
-    session = PolicySession(timeout)
+    session = PolicySession(http.timeout)
     session.headers["User-Agent"] = USER_AGENT
+    retries = http.retries
     retry = RateLimitRetry(
         total=retries,
         connect=retries,
         read=retries,
         status=retries,
-        backoff_factor=backoff,
-        backoff_max=max(backoff * 8, 1.0),
+        backoff_factor=http.backoff,
+        backoff_max=max(http.backoff * 8, 1.0),
         status_forcelist=RETRY_STATUSES,
         allowed_methods=allowed_methods,
         respect_retry_after_header=True,
         raise_on_status=False,
-        max_wait=max_wait,
+        max_wait=http.rate_limit_max_wait if max_wait is None else max_wait,
         min_backoff=min_backoff,
     )
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+#: Makes a source's own error from a message ("X API: ..." for XError).
+ErrorType = Callable[[str], SourceError]
+
+
+def send(
+    session: requests.Session, method: str, url: str, error: ErrorType, **kwargs: Any
+) -> requests.Response:
+    """The service's answer, whatever its status, or ``error`` saying why none came.
+
+    The error names the cause in words (a timeout, a DNS failure), never the
+    URL, which may hold a query the site owner did not write there.
+    """
+    try:
+        return session.request(method, url, **kwargs)
+    except requests.RequestException as exc:
+        raise error(describe_request_error(exc)) from None
+
+
+def answer_json(response: requests.Response, error: ErrorType) -> Any:
+    """The answer as JSON, every string cleaned of what no page may hold."""
+    try:
+        return clean_json(response.json())
+    except ValueError:
+        raise error(
+            "the answer is not valid JSON (an HTML page or a cut-off body?)"
+        ) from None
 
 
 def describe_request_error(exc: requests.RequestException) -> str:

@@ -19,8 +19,6 @@ Things about X that shape this module:
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,18 +27,12 @@ from typing import Any
 import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
-from pelican_hotpapers.models import Counts, Link, Post, clean_json
-from pelican_hotpapers.sources.base import SearchResult, count, parse_time
-from pelican_hotpapers.sources.session import (
-    SourceError,
-    describe_request_error,
-    make_session,
-)
-
-logger = logging.getLogger(__name__)
+from pelican_hotpapers.models import Counts, Link, Post
+from pelican_hotpapers.options import setting
+from pelican_hotpapers.sources import base
+from pelican_hotpapers.sources.base import as_text, count, parse_time
 
 SERVICE = "X API"
-DEFAULT_API_URL = "https://api.x.com/2"
 #: How far back recent search reaches.
 RECENT_WINDOW = dt.timedelta(days=7)
 #: X refuses an end_time less than 10 seconds before the request.
@@ -51,17 +43,24 @@ PAGE_MAX = 100
 PAGE_MIN = 10
 
 
-class XError(SourceError):
+class XError(base.SourceError, service=SERVICE):
     """The X API gave no complete answer."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(SERVICE, message)
 
-
-class XRateLimitError(XError):
+class XRateLimitError(XError, rate_limited=True):
     """X's rate limit would need a longer wait than the site owner allows."""
 
-    rate_limited = True
+
+@dataclass(frozen=True, slots=True)
+class XOptions:
+    """What X is asked, and how much one day may read: the HOTPAPERS_X_* settings."""
+
+    api_url: str = setting("HOTPAPERS_X_API_URL", "https://api.x.com/2", "url")
+    query: str = setting("HOTPAPERS_X_QUERY", 'url:"arxiv.org" -is:retweet', "text")
+    token_env: str = setting("HOTPAPERS_X_TOKEN_ENV", "X_BEARER_TOKEN", "env_name")
+    max_pages: int = setting("HOTPAPERS_X_MAX_PAGES", 10, "int", minimum=1)
+    max_posts: int = setting("HOTPAPERS_X_MAX_POSTS", 1000, "int", minimum=PAGE_MIN)
+    full_archive: bool = setting("HOTPAPERS_X_FULL_ARCHIVE", False, "bool")
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -126,8 +125,8 @@ def parse_tweet(tweet: Any, users: Mapping[str, Mapping[str, Any]]) -> Post | No
     author_id = str(tweet.get("author_id") or "")
     author_id = author_id if author_id.isdigit() else ""
     user = users.get(author_id, {})
-    name = user.get("name") if isinstance(user.get("name"), str) else ""
-    handle = user.get("username") if isinstance(user.get("username"), str) else ""
+    name = as_text(user.get("name"))
+    handle = as_text(user.get("username"))
     user_metrics = user.get("public_metrics")
     followers = (
         user_metrics.get("followers_count") if isinstance(user_metrics, dict) else None
@@ -137,16 +136,14 @@ def parse_tweet(tweet: Any, users: Mapping[str, Mapping[str, Any]]) -> Post | No
     metrics = tweet.get("public_metrics")
     metrics = metrics if isinstance(metrics, dict) else {}
     created = parse_time(tweet.get("created_at")) or snowflake_time(post_id)
-    text = tweet.get("text")
-    lang = tweet.get("lang")
     return Post(
         source="x",
         id=post_id,
         url=post_url(handle, post_id),
         author_name=name,
         author_handle=handle,
-        text=text if isinstance(text, str) else "",
-        lang=lang if isinstance(lang, str) else "",
+        text=as_text(tweet.get("text")),
+        lang=as_text(tweet.get("lang")),
         created_at=created or dt.datetime.now(dt.UTC),
         counts=Counts(
             reposts=count(metrics.get("retweet_count")),
@@ -176,20 +173,12 @@ def post_url(handle: str, post_id: str) -> str:
     return f"https://x.com/i/web/status/{post_id}"
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedPage:
-    posts: tuple[Post, ...]
-    result_count: int
-    next_token: str | None
-
-
-def parse_page(body: Any) -> ParsedPage:
+def parse_page(body: Any) -> base.Page:
     """Read one page of a search response (``data``, ``includes``, ``meta``).
 
     Raises :class:`XError` when the body is not a search page at all: a
     partial answer must not be mistaken for a quiet day.
     """
-    body = clean_json(body)
     if not isinstance(body, dict):
         raise XError("the answer is not a JSON object")
     if "data" not in body and "meta" not in body:
@@ -213,10 +202,10 @@ def parse_page(body: Any) -> ParsedPage:
                 users[user["id"]] = user
     posts = [post for post in (parse_tweet(t, users) for t in data) if post]
     token = meta.get("next_token")
-    return ParsedPage(
+    return base.Page(
         posts=tuple(posts),
-        result_count=len(data),
-        next_token=token if isinstance(token, str) and token else None,
+        reads=len(data),
+        cursor=token if isinstance(token, str) and token else None,
     )
 
 
@@ -228,77 +217,44 @@ class XSource:
     """Searches X for posts that link arXiv, within a read budget.
 
     Holds the policy: where the API is, the query, how many pages and posts
-    one day may read, and the HTTP session with its timeout and retries.
+    one day may read (``XOptions``), and the HTTP session with its timeout
+    and retries.
     """
 
     name = "x"
+    label = "X"
+    title = "X"
     service = SERVICE
     unit = "posts"
+    Options = XOptions
 
     def __init__(
         self,
         token: str,
+        options: XOptions,
+        http: base.HttpOptions,
         *,
-        base_url: str = DEFAULT_API_URL,
-        query: str = 'url:"arxiv.org" -is:retweet',
-        max_pages: int = 10,
-        max_posts: int = 1000,
-        full_archive: bool = False,
-        token_env: str = "X_BEARER_TOKEN",
-        timeout: float = 30.0,
-        retries: int = 3,
-        backoff: float = 1.0,
-        rate_limit_max_wait: float = 900.0,
         session: requests.Session | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.query = query
-        self.max_pages = max_pages
-        self.max_posts = max_posts
-        self.full_archive = full_archive
-        self.token_env = token_env
-        self.rate_limit_max_wait = rate_limit_max_wait
+        self.options = options
+        self.base_url = options.api_url.rstrip("/")
         self.auth = BearerAuth(token)
-        self.session = session or make_session(
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            max_wait=rate_limit_max_wait,
-        )
+        self.session = session or base.make_session(http)
 
     def __repr__(self) -> str:
-        return (
-            f"XSource(base_url={self.base_url!r}, query={self.query!r}, "
-            f"max_pages={self.max_pages}, max_posts={self.max_posts}, "
-            f"full_archive={self.full_archive}, token='***')"
-        )
+        return f"XSource({self.options!r}, token='***')"
 
     @classmethod
     def from_options(
-        cls, options: Any, environ: Mapping[str, str] | None = None
+        cls, options: XOptions, http: base.HttpOptions, environ: Mapping[str, str]
     ) -> XSource | None:
         """A source configured from the settings, or None when no token is set."""
-        environ = os.environ if environ is None else environ
-        token = environ.get(options.x_token_env, "").strip()
-        if not token:
-            return None
-        return cls(
-            token,
-            base_url=options.x_api_url,
-            query=options.x_query,
-            max_pages=options.x_max_pages,
-            max_posts=options.x_max_posts,
-            full_archive=options.x_full_archive,
-            token_env=options.x_token_env,
-            timeout=options.http_timeout,
-            retries=options.http_retries,
-            backoff=options.http_backoff,
-            rate_limit_max_wait=options.rate_limit_max_wait,
-        )
+        token = environ.get(options.token_env, "").strip()
+        return cls(token, options, http) if token else None
 
     @classmethod
-    def missing_credentials(cls, options: Any) -> str:
-        return f"${options.x_token_env} is not set"
+    def missing_credentials(cls, options: XOptions) -> str:
+        return f"${options.token_env} is not set"
 
     def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:
         if self.endpoint(start, now) is None:
@@ -313,13 +269,13 @@ class XSource:
         """The search endpoint that can see posts from ``start``, or None."""
         if start >= now - RECENT_WINDOW:
             return f"{self.base_url}/tweets/search/recent"
-        if self.full_archive:
+        if self.options.full_archive:
             return f"{self.base_url}/tweets/search/all"
         return None
 
     def search_posts(
         self, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
-    ) -> SearchResult:
+    ) -> base.SearchResult:
         """Every post (up to the budget) made between ``start`` and ``end``.
 
         Raises :class:`XError` unless the search answered completely.
@@ -334,8 +290,8 @@ class XSource:
         end = min(end, now - _END_MARGIN)
         if end <= start:
             raise XError("the day has only just begun; there is nothing to search yet")
-        params: dict[str, Any] = {
-            "query": self.query,
+        query = {
+            "query": self.options.query,
             "start_time": _utc(start),
             "end_time": _utc(end),
             "tweet.fields": TWEET_FIELDS,
@@ -343,36 +299,27 @@ class XSource:
             # public_metrics holds followers_count, at no extra read cost.
             "user.fields": "name,username,public_metrics",
         }
-        posts: dict[str, Post] = {}
-        reads = pages = 0
-        seen_tokens: set[str] = set()
-        capped = False
-        while True:
-            params["max_results"] = max(PAGE_MIN, min(PAGE_MAX, self.max_posts - reads))
-            page = parse_page(self._get(url, params))
-            pages += 1
-            reads += page.result_count
-            for post in page.posts:
-                posts[post.id] = post
-            token = page.next_token
-            if token is None:
-                break
-            if token in seen_tokens:
-                raise XError(
-                    f"pagination looped back to an earlier page after {pages} pages"
-                )
-            seen_tokens.add(token)
-            if pages >= self.max_pages or reads >= self.max_posts:
-                capped = True
-                break
-            params["next_token"] = token
-        return SearchResult(tuple(posts.values()), reads, pages, capped)
+        budget = self.options.max_posts
+
+        def fetch_page(token: Any, reads: int) -> base.Page:
+            # A page asks for no more than the budget has left: X bills every
+            # post it returns.
+            params = {
+                **query,
+                "max_results": max(PAGE_MIN, min(PAGE_MAX, budget - reads)),
+            }
+            if token is not None:
+                params["next_token"] = token
+            return parse_page(self._get(url, params))
+
+        return base.collect_pages(
+            fetch_page, max_pages=self.options.max_pages, max_reads=budget, error=XError
+        )
 
     def _get(self, url: str, params: Mapping[str, Any]) -> Any:
-        try:
-            response = self.session.get(url, params=params, auth=self.auth)
-        except requests.RequestException as exc:
-            raise XError(describe_request_error(exc)) from None
+        response = base.send(
+            self.session, "GET", url, XError, params=params, auth=self.auth
+        )
         status = response.status_code
         if status == 429:
             reset = response.headers.get("x-rate-limit-reset", "")
@@ -386,7 +333,7 @@ class XSource:
             )
         if status == 401:
             raise XError(
-                f"the bearer token in ${self.token_env} was refused (HTTP 401)"
+                f"the bearer token in ${self.options.token_env} was refused (HTTP 401)"
             )
         if status == 403:
             raise XError(
@@ -395,9 +342,4 @@ class XSource:
             )
         if status >= 400:
             raise XError(f"the search failed with HTTP {status}")
-        try:
-            return response.json()
-        except ValueError:
-            raise XError(
-                "the answer is not valid JSON (an HTML page or a cut-off body?)"
-            ) from None
+        return base.answer_json(response, XError)

@@ -242,30 +242,8 @@ def _day_name_problem(name: str, names: set[str]) -> str | None:
     return f"{problem}; rename it to {expected}"
 
 
-def iter_days(data_path: str | os.PathLike[str]) -> Iterator[Day]:
-    """Every readable day, oldest first; each unreadable one is logged and skipped.
-
-    One bad file must not take the other days' articles down with it.
-    """
-    for path in day_files(data_path):
-        try:
-            yield read_day(path)
-        except DayFileError as exc:
-            logger.error("hotpapers: skipping day file %s", exc)
-
-
-def load_days(data_path: str | os.PathLike[str]) -> list[Day]:
-    """The readable days of the data folder, oldest first."""
-    return list(iter_days(data_path))
-
-
 def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
-    """Store a day, replacing the old file only once the new one is complete.
-
-    The new file is written to a temporary file in the same folder, flushed
-    to disk, then renamed over the old one, so that a crash or a full disk
-    leaves either the old file or the new one, never half of either.
-    """
+    """Store a day, replacing the old file only once the new one is complete."""
     folder = Path(data_path)
     target = day_path(folder, day.date)
     try:
@@ -274,29 +252,45 @@ def write_day(data_path: str | os.PathLike[str], day: Day) -> Path:
         raise DayFileError(target, f"cannot be written ({exc})") from None
     validate_day_dict(data, target)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    tmp_name = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            dir=folder, prefix=f".{target.stem}.", suffix=".tmp"
-        )
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, _file_mode(target))
-        os.replace(tmp_name, target)
-        tmp_name = None
-        _fsync_folder(folder)
+        write_atomically(target, text.encode("utf-8"))
     except OSError as exc:
         raise DayFileError(
             target, f"cannot be written ({exc.strerror or exc}); the old file is kept"
         ) from None
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
     return target
+
+
+def write_atomically(target: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``target`` with ``data``, whole or not at all.
+
+    The one way the plugin writes a file. The bytes go to a temporary file
+    in the same folder, which is renamed over the target: a reader sees the
+    old file or the new one, never half of either, and a failure (a full
+    disk, a read-only folder) leaves the old file and no temporary one.
+    ``durable`` also flushes the file and the rename to disk, so that a crash
+    cannot leave an empty file under the old name; only outputs that every
+    build writes again, by the thousand, skip it. Raises OSError.
+    """
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=folder, prefix=f".{target.stem}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp_name, _file_mode(target))
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    if durable:
+        _fsync_folder(folder)
 
 
 @contextmanager

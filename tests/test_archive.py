@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pelican_hotpapers import cache
-from pelican_hotpapers.cache import DayFileError
-from pelican_hotpapers.models import SCHEMA_VERSION, Entry, day_to_dict
+from pelican_hotpapers import archive
+from pelican_hotpapers.archive import DayFileError
+from pelican_hotpapers.models import SCHEMA_VERSION, Entry, clean_text, day_to_dict
 
 from .factories import make_day, make_entry, make_paper, make_post
 
@@ -33,10 +33,10 @@ def valid_dict(date: dt.date = JAN_11) -> dict:
 
 def test_write_then_read_gives_the_same_day(tmp_path: Path) -> None:
     day = make_day(JAN_11)
-    path = cache.write_day(tmp_path, day)
+    path = archive.write_day(tmp_path, day)
     assert path == tmp_path / "2021-01-11.json"
-    assert path == cache.day_path(tmp_path, JAN_11)
-    assert cache.read_day(path) == day
+    assert path == archive.day_path(tmp_path, JAN_11)
+    assert archive.read_day(path) == day
 
 
 def test_round_trip_of_a_varied_day(tmp_path: Path) -> None:
@@ -59,8 +59,8 @@ def test_round_trip_of_a_varied_day(tmp_path: Path) -> None:
         ),
         sources=("x", "bluesky"),
     )
-    path = cache.write_day(tmp_path, day)
-    assert cache.read_day(path) == day
+    path = archive.write_day(tmp_path, day)
+    assert archive.read_day(path) == day
     # Text is stored as text, not as \u escapes, so the files diff well.
     assert "日本語" in path.read_text(encoding="utf-8")
 
@@ -70,8 +70,8 @@ def test_author_id_and_followers_round_trip(tmp_path: Path) -> None:
     none = make_post(author_id="did:plc:abc", author_followers=0)
     unknown = make_post()
     day = make_day(JAN_11, entries=(Entry(make_paper(), (known, none, unknown)),))
-    path = cache.write_day(tmp_path, day)
-    assert cache.read_day(path) == day
+    path = archive.write_day(tmp_path, day)
+    assert archive.read_day(path) == day
     posts = json.loads(path.read_text(encoding="utf-8"))["entries"][0]["posts"]
     assert [(p["author_id"], p["author_followers"]) for p in posts] == [
         ("101", 12345),
@@ -89,7 +89,7 @@ def test_a_bad_author_field_is_refused(tmp_path: Path, field: str, value) -> Non
     data["entries"][0]["posts"][0][field] = value
     path = write_json(tmp_path / "2021-01-11.json", data)
     with pytest.raises(DayFileError, match=field):
-        cache.read_day(path)
+        archive.read_day(path)
 
 
 def test_a_version_2_day_reads_without_author_fields(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_a_version_2_day_reads_without_author_fields(tmp_path: Path) -> None:
             del post["author_id"], post["author_followers"]
     path = write_json(tmp_path / "2021-01-11.json", data)
     before = path.read_bytes()
-    read = cache.read_day(path)
+    read = archive.read_day(path)
     assert read == day
     assert all(
         (post.author_id, post.author_followers) == ("", None)
@@ -114,15 +114,15 @@ def test_a_version_2_day_reads_without_author_fields(tmp_path: Path) -> None:
 
 def test_round_trip_of_an_empty_day(tmp_path: Path) -> None:
     day = make_day(JAN_11, entries=(), sources=())
-    assert cache.read_day(cache.write_day(tmp_path, day)) == day
+    assert archive.read_day(archive.write_day(tmp_path, day)) == day
 
 
 def test_written_file_validates_and_has_schema_version(tmp_path: Path) -> None:
-    path = cache.write_day(tmp_path, make_day(JAN_11))
+    path = archive.write_day(tmp_path, make_day(JAN_11))
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["schema_version"] == SCHEMA_VERSION
     assert data["date"] == "2021-01-11"
-    assert cache.validate_day_dict(data, path) == data
+    assert archive.validate_day_dict(data, path) == data
     # The stored totals agree with the posts.
     entry = data["entries"][0]
     assert entry["score"] == sum(
@@ -133,7 +133,7 @@ def test_written_file_validates_and_has_schema_version(tmp_path: Path) -> None:
 def test_a_naive_time_is_refused_with_the_path(tmp_path: Path) -> None:
     day = make_day(counts_taken_at=dt.datetime(2021, 1, 12, 13, 59))
     with pytest.raises(DayFileError) as caught:
-        cache.write_day(tmp_path, day)
+        archive.write_day(tmp_path, day)
     assert "2021-01-11.json" in str(caught.value)
     assert not list(tmp_path.iterdir())
 
@@ -141,29 +141,68 @@ def test_a_naive_time_is_refused_with_the_path(tmp_path: Path) -> None:
 def test_written_file_follows_the_umask_then_keeps_its_mode(tmp_path: Path) -> None:
     old = os.umask(0o027)
     try:
-        path = cache.write_day(tmp_path, make_day())
+        path = archive.write_day(tmp_path, make_day())
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o640
     path.chmod(0o664)
-    cache.write_day(tmp_path, make_day())
+    archive.write_day(tmp_path, make_day())
     assert path.stat().st_mode & 0o777 == 0o664
 
 
 def test_write_creates_the_folder(tmp_path: Path) -> None:
     folder = tmp_path / "a" / "b"
     day = make_day(JAN_11)
-    path = cache.write_day(folder, day)
+    path = archive.write_day(folder, day)
     assert path.parent == folder
-    assert cache.read_day(path) == day
+    assert archive.read_day(path) == day
 
 
 def test_write_replaces_the_old_day(tmp_path: Path) -> None:
-    cache.write_day(tmp_path, make_day(JAN_11))
+    archive.write_day(tmp_path, make_day(JAN_11))
     newer = make_day(JAN_11, entries=(make_entry("2101.03164", ((999, 1),)),))
-    path = cache.write_day(tmp_path, newer)
-    assert cache.read_day(path) == newer
+    path = archive.write_day(tmp_path, newer)
+    assert archive.read_day(path) == newer
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2021-01-11.json"]
+
+
+@pytest.mark.parametrize(
+    ("unsafe", "ascii"),
+    [
+        ("\u0000", True),
+        ("\b", True),
+        ("\f", True),
+        ("\u001b", True),
+        ("a\u0007b", True),
+        ("\ud800", True),
+        ("\ufffe", True),
+        ("\ufffe", False),  # written as the character itself
+        ("\uffff", False),
+    ],
+)
+def test_characters_no_page_may_hold_are_cleaned_when_a_day_is_read(
+    tmp_path: Path, unsafe: str, ascii: bool
+) -> None:
+    """Written by another tool (or by hand): the reader cleans what it reads."""
+    data = valid_dict(JAN_11)
+    data["entries"][0]["paper"]["title"] = f"A {unsafe} title"
+    data["entries"][0]["posts"][0]["text"] = unsafe
+    path = tmp_path / "2021-01-11.json"
+    path.write_text(json.dumps(data, ensure_ascii=ascii), encoding="utf-8")
+
+    day = archive.read_day(path)
+
+    title = day.entries[0].paper.title
+    text = day.entries[0].posts[0].text
+    assert title == clean_text(f"A {unsafe} title") and "\ufffd" in title
+    assert text == clean_text(unsafe) and "\ufffd" in text
+
+
+def test_tabs_and_line_ends_are_kept_when_a_day_is_read(tmp_path: Path) -> None:
+    data = valid_dict(JAN_11)
+    data["entries"][0]["posts"][0]["text"] = "a\tb\nc\r\nd"
+    path = write_json(tmp_path / "2021-01-11.json", data)
+    assert archive.read_day(path).entries[0].posts[0].text == "a\tb\nc\r\nd"
 
 
 # --- atomic writes -----------------------------------------------------------
@@ -177,12 +216,12 @@ def _fail(*args: object, **kwargs: object) -> None:
 def test_a_failed_write_keeps_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    path = cache.write_day(tmp_path, make_day(JAN_11))
+    path = archive.write_day(tmp_path, make_day(JAN_11))
     before = path.read_bytes()
     monkeypatch.setattr(os, step, _fail)
     newer = make_day(JAN_11, entries=(make_entry("2101.03164", ((999, 1),)),))
     with pytest.raises(DayFileError) as caught:
-        cache.write_day(tmp_path, newer)
+        archive.write_day(tmp_path, newer)
     assert caught.value.path == path
     assert str(path) in str(caught.value)
     assert "old file is kept" in str(caught.value)
@@ -195,16 +234,16 @@ def test_a_failed_first_write_leaves_nothing(
 ) -> None:
     monkeypatch.setattr(os, "replace", _fail)
     with pytest.raises(DayFileError):
-        cache.write_day(tmp_path, make_day(JAN_11))
+        archive.write_day(tmp_path, make_day(JAN_11))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_invalid_day_is_not_written(tmp_path: Path) -> None:
-    path = cache.write_day(tmp_path, make_day(JAN_11))
+    path = archive.write_day(tmp_path, make_day(JAN_11))
     before = path.read_bytes()
     bad = make_day(JAN_11, entries=(make_entry("not-an-id"),))
     with pytest.raises(DayFileError) as caught:
-        cache.write_day(tmp_path, bad)
+        archive.write_day(tmp_path, bad)
     assert "entries[0].paper.arxiv_id" in str(caught.value)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["2021-01-11.json"]
@@ -215,7 +254,7 @@ def test_an_invalid_day_is_not_written(tmp_path: Path) -> None:
 
 def _read_error(path: Path) -> str:
     with pytest.raises(DayFileError) as caught:
-        cache.read_day(path)
+        archive.read_day(path)
     assert caught.value.path == path
     message = str(caught.value)
     assert str(path) in message
@@ -286,7 +325,7 @@ def test_an_empty_file_says_it_is_empty(tmp_path: Path, raw: bytes) -> None:
 
 
 def test_truncated_json(tmp_path: Path) -> None:
-    path = cache.write_day(tmp_path, make_day(JAN_11))
+    path = archive.write_day(tmp_path, make_day(JAN_11))
     text = path.read_text(encoding="utf-8")
     path.write_text(text[: len(text) // 2], encoding="utf-8")
     assert "not valid JSON" in _read_error(path)
@@ -314,7 +353,7 @@ def test_date_must_match_the_file_name(tmp_path: Path) -> None:
 
 def test_a_file_with_another_name_is_read_by_its_content(tmp_path: Path) -> None:
     path = write_json(tmp_path / "backup.json", valid_dict(JAN_11))
-    assert cache.read_day(path).date == JAN_11
+    assert archive.read_day(path).date == JAN_11
 
 
 def test_impossible_date(tmp_path: Path) -> None:
@@ -383,12 +422,12 @@ def test_day_files_are_the_day_files_only_oldest_first(
     ]:
         (data_dir / name).write_text("{}", encoding="utf-8")
     (data_dir / "2021-01-10.json").write_text("{}", encoding="utf-8")
-    assert [p.name for p in cache.day_files(data_dir)] == [
+    assert [p.name for p in archive.day_files(data_dir)] == [
         "2021-01-10.json",
         "2021-01-11.json",
         "2021-01-12.json",
     ]
-    assert all(p.parent == data_dir for p in cache.day_files(data_dir))
+    assert all(p.parent == data_dir for p in archive.day_files(data_dir))
     # Files that do not look like days are none of our business.
     assert warnings_of(hotpapers_log) == []
 
@@ -426,26 +465,25 @@ def test_a_file_that_looks_like_a_day_is_not_read_and_is_named_once(
     tmp_path: Path, hotpapers_log: pytest.LogCaptureFixture, name: str, problem: str
 ) -> None:
     jan_12 = dt.date(2021, 1, 12)
-    cache.write_day(tmp_path, make_day(jan_12))
+    archive.write_day(tmp_path, make_day(jan_12))
     # A valid day inside: the name alone keeps it from being read.
     (tmp_path / name).write_text(json.dumps(valid_dict(JAN_11)), encoding="utf-8")
 
-    assert cache.day_files(tmp_path) == [tmp_path / "2021-01-12.json"]
-    assert [d.date for d in cache.load_days(tmp_path)] == [jan_12]
+    assert archive.day_files(tmp_path) == [tmp_path / "2021-01-12.json"]
+    assert archive.read_day(tmp_path / "2021-01-12.json").date == jan_12
 
-    assert (
-        warnings_of(hotpapers_log)
-        == [f"hotpapers: {name} in {tmp_path} looks like a day file, but {problem}"] * 2
-    )  # once for each of the two listings above
+    assert warnings_of(hotpapers_log) == [
+        f"hotpapers: {name} in {tmp_path} looks like a day file, but {problem}"
+    ]
     assert all(r.levelno == logging.WARNING for r in hotpapers_log.records)
 
 
 def test_a_misnamed_twin_of_a_stored_day_is_not_to_be_renamed_over_it(
     tmp_path: Path, hotpapers_log: pytest.LogCaptureFixture
 ) -> None:
-    cache.write_day(tmp_path, make_day(JAN_11))
+    archive.write_day(tmp_path, make_day(JAN_11))
     (tmp_path / "2021-1-11.json").write_text("{}", encoding="utf-8")
-    assert cache.day_files(tmp_path) == [tmp_path / "2021-01-11.json"]
+    assert archive.day_files(tmp_path) == [tmp_path / "2021-01-11.json"]
     assert warnings_of(hotpapers_log) == [
         f"hotpapers: 2021-1-11.json in {tmp_path} looks like a day file, but it "
         "is not named YYYY-MM-DD.json, so it is not read (the day is read from "
@@ -454,75 +492,18 @@ def test_a_misnamed_twin_of_a_stored_day_is_not_to_be_renamed_over_it(
 
 
 def test_missing_folder_has_no_days(tmp_path: Path) -> None:
-    assert cache.day_files(tmp_path / "nowhere") == []
-    assert cache.load_days(tmp_path / "nowhere") == []
+    assert archive.day_files(tmp_path / "nowhere") == []
     a_file = tmp_path / "file"
     a_file.write_text("", encoding="utf-8")
-    assert cache.day_files(a_file) == []
+    assert archive.day_files(a_file) == []
 
 
-def test_load_days_reads_every_day_oldest_first(tmp_path: Path) -> None:
+def test_day_files_are_listed_oldest_first(tmp_path: Path) -> None:
     days = [make_day(dt.date(2021, 1, d)) for d in (12, 9, 11)]
     for day in days:
-        cache.write_day(tmp_path, day)
+        archive.write_day(tmp_path, day)
     expected = sorted(days, key=lambda day: day.date)
-    assert cache.load_days(tmp_path) == expected
-    assert list(cache.iter_days(tmp_path)) == expected
-
-
-def test_load_days_skips_a_bad_file_with_one_error(
-    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
-) -> None:
-    bad = data_dir / "2021-01-10.json"
-    bad.write_bytes(b'{"schema_version": 1, "date": "2021-01-10", "entr')
-    before = bad.read_bytes()
-    mtime = bad.stat().st_mtime_ns
-
-    days = cache.load_days(data_dir)
-
-    assert [d.date for d in days] == [dt.date(2021, 1, 11), dt.date(2021, 1, 12)]
-    errors = [r for r in hotpapers_log.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1
-    message = errors[0].getMessage()
-    assert str(bad) in message
-    assert "\n" not in message
-    assert bad.read_bytes() == before
-    assert bad.stat().st_mtime_ns == mtime
-    assert sorted(p.name for p in data_dir.iterdir()) == [
-        "2021-01-10.json",
-        "2021-01-11.json",
-        "2021-01-12.json",
-    ]
-
-
-def test_load_days_reports_each_bad_file_once(
-    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
-) -> None:
-    not_json = data_dir / "2021-01-09.json"
-    not_json.write_text("nope", encoding="utf-8")
-    invalid = valid_dict(dt.date(2021, 1, 13))
-    invalid["entries"][0]["paper"]["arxiv_id"] = "bogus"
-    invalid_path = write_json(data_dir / "2021-01-13.json", invalid)
-    wrong_date = write_json(data_dir / "2021-01-14.json", valid_dict(JAN_11))
-    bad = [not_json, invalid_path, wrong_date]
-    contents = [p.read_bytes() for p in bad]
-
-    days = cache.load_days(data_dir)
-
-    assert [d.date for d in days] == [dt.date(2021, 1, 11), dt.date(2021, 1, 12)]
-    errors = [r.getMessage() for r in hotpapers_log.records if r.levelno >= 40]
-    assert len(errors) == 3
-    for path, message in zip(bad, errors, strict=True):
-        assert str(path) in message
-    assert "entries[0].paper.arxiv_id" in errors[1]
-    assert [p.read_bytes() for p in bad] == contents
-
-
-def test_load_days_of_good_files_logs_no_error(
-    data_dir: Path, hotpapers_log: pytest.LogCaptureFixture
-) -> None:
-    assert len(cache.load_days(data_dir)) == 2
-    assert [r for r in hotpapers_log.records if r.levelno >= logging.WARNING] == []
+    assert [archive.read_day(p) for p in archive.day_files(tmp_path)] == expected
 
 
 def test_an_older_version_is_migrated_on_read_and_left_as_it_is(
@@ -543,8 +524,8 @@ def test_an_older_version_is_migrated_on_read_and_left_as_it_is(
         data["schema_version"] = 1
         return data
 
-    monkeypatch.setitem(cache.MIGRATIONS, 0, upgrade_0_to_1)
-    assert cache.read_day(path) == day
+    monkeypatch.setitem(archive.MIGRATIONS, 0, upgrade_0_to_1)
+    assert archive.read_day(path) == day
     assert path.read_bytes() == before
 
 
@@ -554,11 +535,11 @@ def test_a_version_1_file_is_migrated_to_version_2(tmp_path: Path) -> None:
     assert json.loads(source.read_text(encoding="utf-8"))["schema_version"] == 1
     path = tmp_path / "2021-01-15.json"
     path.write_bytes(source.read_bytes())
-    day = cache.read_day(path)
+    day = archive.read_day(path)
     assert day.failed_sources == () and not day.partial
     assert day.sources == ("x",)
     assert len(day.entries) == 7
     assert path.read_bytes() == source.read_bytes()  # reading never rewrites
-    written = json.loads(cache.write_day(tmp_path / "new", day).read_text("utf-8"))
+    written = json.loads(archive.write_day(tmp_path / "new", day).read_text("utf-8"))
     assert written["schema_version"] == SCHEMA_VERSION == 3
     assert written["failed_sources"] == []
