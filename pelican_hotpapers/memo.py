@@ -16,21 +16,30 @@ links to paper pages. So each entry holds two keys: ``digest``, of the day's
 file (its ranked data is reused whenever the file is unchanged), and
 ``context_key``, of what the other days add to its page (its HTML is reused
 only when that is unchanged too). When a new day arrives, exactly the pages
-whose marks, charts or links change are rendered again.
+whose marks, charts or links change are rendered again. The other outputs
+(a paper page's body, a JSON file) are remembered the same way, by a key of
+everything they are made from (:meth:`RenderMemo.output`).
+
+Thousands of days are thousands of small objects to unpickle. They are
+pickled by their constructor's arguments, which loads about three times
+faster than the default for frozen dataclasses with slots.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import hashlib
 import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pelican_hotpapers import __version__
+from pelican_hotpapers import __version__, models
 from pelican_hotpapers.models import RankedDay
 
 logger = logging.getLogger(__name__)
@@ -59,6 +68,9 @@ class RenderMemo:
     old: dict[str, Rendered] = field(default_factory=dict)
     new: dict[str, Rendered] = field(default_factory=dict)
     changed: bool = False
+    #: Other outputs by name: the key of their inputs, and what to keep.
+    old_outputs: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    new_outputs: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -70,12 +82,17 @@ class RenderMemo:
         if load and path is not None and path.is_file():
             try:
                 with path.open("rb") as handle:
-                    stored_key, entries = pickle.load(handle)
+                    stored_key, entries, outputs = _load(handle)
             except Exception as exc:  # a broken cache only costs time
                 logger.debug("hotpapers: ignoring the render memo %s (%s)", path, exc)
             else:
-                if stored_key == key and isinstance(entries, dict):
+                if (
+                    stored_key == key
+                    and isinstance(entries, dict)
+                    and isinstance(outputs, dict)
+                ):
                     memo.old = entries
+                    memo.old_outputs = outputs
         return memo
 
     def ranked(self, name: str, digest: str) -> RankedDay | None:
@@ -101,22 +118,80 @@ class RenderMemo:
         self.new[name] = rendered
         self.changed = True
 
+    def output(self, name: str, key: str) -> Any | None:
+        """What was kept of an output whose inputs still have ``key``, or None."""
+        found = self.old_outputs.get(name)
+        if found is not None and found[0] == key:
+            self.new_outputs[name] = found
+            return found[1]
+        return None
+
+    def put_output(self, name: str, key: str, value: Any) -> None:
+        self.new_outputs[name] = (key, value)
+        self.changed = True
+
     def save(self) -> None:
         """Write this build's days, atomically; a failure is only logged."""
         if self.path is None:
             return
-        if not self.changed and self.new.keys() == self.old.keys():
-            return  # every day came from the memo: it is already on disk
+        if (
+            not self.changed
+            and self.new.keys() == self.old.keys()
+            and self.new_outputs.keys() == self.old_outputs.keys()
+        ):
+            return  # everything came from the memo: it is already on disk
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(
-                    (self.key, self.new), handle, protocol=pickle.HIGHEST_PROTOCOL
-                )
+                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.dispatch_table = _BY_CONSTRUCTOR
+                pickler.dump((self.key, self.new, self.new_outputs))
             os.replace(tmp, self.path)
         except OSError as exc:
             logger.debug("hotpapers: could not save the render memo (%s)", exc)
+
+
+def _by_constructor(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+
+    def reduce(obj: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, tuple(getattr(obj, name) for name in names)
+
+    return reduce
+
+
+#: How the memo pickles the data classes it holds (see the module docstring).
+#: Each is rebuilt by its constructor, so none may have a ``__post_init__``.
+_BY_CONSTRUCTOR = {
+    cls: _by_constructor(cls)
+    for cls in (
+        models.Counts,
+        models.Link,
+        models.Paper,
+        models.Post,
+        models.Entry,
+        models.Day,
+        models.SourceCounts,
+        models.Flag,
+        models.CountedPost,
+        models.RankedEntry,
+        models.RankedDay,
+        Rendered,
+    )
+}
+
+
+def _load(handle: Any) -> Any:
+    # The collector would walk the new objects again and again while they
+    # are made, and none of them is garbage.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(handle)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def digest(data: bytes) -> str:

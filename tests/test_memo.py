@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
 from pelican_hotpapers import cache, render
 from pelican_hotpapers.memo import MEMO_FILE, RenderMemo, memo_key
 
-from .factories import make_day
+from .factories import make_day, make_entry
 from .sites import build, soup
 
 CACHED = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
@@ -195,3 +196,106 @@ def test_digests_come_from_the_memo_until_one_of_their_days_changes(
     seen.clear()
     build(tmp_path, data, **settings)
     assert sorted(seen) == ["2021-01", "2021-W03"]
+
+
+@pytest.fixture
+def rendered_papers(monkeypatch) -> list[str]:
+    """The arXiv ids whose paper page body every build of the test renders."""
+    seen: list[str] = []
+    original = render.Renderer.render_paper_page
+
+    def counting(self, history, *args, **kwargs):
+        seen.append(history.paper.arxiv_id)
+        return original(self, history, *args, **kwargs)
+
+    monkeypatch.setattr(render.Renderer, "render_paper_page", counting)
+    return seen
+
+
+def written(output) -> dict[str, bytes]:
+    """Every paper page and JSON file of a build, by path."""
+    files = [*output.glob("papers/*.html"), *output.glob("hotpapers/*.json")]
+    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(files)}
+
+
+def test_paper_pages_render_again_exactly_when_what_they_show_changes(
+    tmp_path, rendered_papers
+):
+    data = tmp_path / "data"
+    cache.write_day(data, listing(D, "2101.00001"))
+    cache.write_day(data, listing(D + dt.timedelta(2), "2101.00001"))
+    cache.write_day(data, listing(D + dt.timedelta(5), "2101.00002"))
+    settings = {**CACHED, "HOTPAPERS_DIGESTS": ["month"]}
+    build(tmp_path, data, **settings)
+    assert rendered_papers == ["2101.00001"]
+
+    rendered_papers.clear()
+    build(tmp_path, data, **settings)
+    assert rendered_papers == []
+
+    # An unrelated paper on a new day: the page of 2101.00001 is the same.
+    cache.write_day(data, listing(D + dt.timedelta(6), "2101.00003"))
+    rendered_papers.clear()
+    build(tmp_path, data, **settings)
+    assert rendered_papers == []
+
+    # 2101.00002 is listed again and gets its page; it now leads the month,
+    # so 2101.00001's rank in the month's digest changes, and its page too.
+    busy = make_entry("2101.00002", ((60, 0),) * 4)
+    cache.write_day(data, make_day(D + dt.timedelta(7), entries=(busy,)))
+    rendered_papers.clear()
+    out = build(tmp_path, data, **settings)
+    assert sorted(rendered_papers) == ["2101.00001", "2101.00002"]
+
+    # What the memo gives is what a build from nothing makes.
+    (tmp_path / "cold").mkdir()
+    fresh = build(tmp_path / "cold", data, **{**settings, "CACHE_CONTENT": False})
+    assert written(out) == written(fresh)
+    assert "papers/2101.00002.html" in written(out)
+
+
+def test_json_files_are_made_and_written_again_only_when_they_change(tmp_path):
+    data = tmp_path / "data"
+    cache.write_day(data, listing(D, "2101.00001"))
+    cache.write_day(data, listing(D + dt.timedelta(2), "2101.00001"))
+    out = build(tmp_path, data, **CACHED)
+    json_of = out / "hotpapers"
+
+    def stamps() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in json_of.glob("????-*.json")}
+
+    before = stamps()
+    build(tmp_path, data, **CACHED)
+    assert stamps() == before
+
+    # A day filled in between changes the marks of the day after it only.
+    cache.write_day(data, listing(D + dt.timedelta(1), "2101.00001"))
+    out = build(tmp_path, data, **CACHED)
+    after = stamps()
+    assert after["2021-01-11.json"] == before["2021-01-11.json"]
+    assert after["2021-01-13.json"] != before["2021-01-13.json"]
+    assert set(after) == {"2021-01-11.json", "2021-01-12.json", "2021-01-13.json"}
+    (tmp_path / "cold").mkdir()
+    fresh = build(tmp_path / "cold", data)
+    assert written(out) == written(fresh)
+
+    # A file that is not what the memo made is made again.
+    (json_of / "2021-01-11.json").write_text("{}", encoding="utf-8")
+    build(tmp_path, data, **CACHED)
+    assert written(out) == written(fresh)
+
+
+def test_without_the_memo_a_json_file_that_comes_out_the_same_is_not_written(
+    tmp_path, data_dir
+):
+    out = build(tmp_path, data_dir)
+    path = out / "hotpapers" / "2021-01-11.json"
+    path.touch()  # an mtime that a rewrite would change
+    stamp = path.stat().st_mtime_ns
+    os.utime(path, ns=(stamp - 10**9, stamp - 10**9))
+    build(tmp_path, data_dir)
+    assert path.stat().st_mtime_ns == stamp - 10**9
+    index = (out / "hotpapers" / "index.json").read_bytes()
+    cache.write_day(data_dir, make_day(dt.date(2021, 1, 13)))
+    build(tmp_path, data_dir)
+    assert (out / "hotpapers" / "index.json").read_bytes() != index
