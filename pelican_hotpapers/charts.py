@@ -64,12 +64,13 @@ def _coordinate(value: float) -> str:
 
 @lru_cache(maxsize=64)
 def _columns(
-    count: int, width: int, pad: float
-) -> tuple[tuple[float, ...], tuple[str, ...]]:
-    """Each point's x, rounded for its mark, and its path command up to the y.
+    count: int, width: int, height: int, pad: float
+) -> tuple[tuple[float, ...], tuple[str, ...], tuple[str, ...]]:
+    """Each point's x rounded for its mark, its path command up to the y, and
+    its whole command on the baseline.
 
-    They depend only on how many points a chart has and its width, and a
-    site draws thousands of charts of a few sizes.
+    They depend only on a chart's size and how many points it has, and a
+    site draws thousands of charts of a few sizes, mostly on the baseline.
     """
     if count == 1:
         xs = [width / 2]
@@ -79,7 +80,12 @@ def _columns(
     commands = tuple(
         f"{'M' if index == 0 else 'L'}{_coordinate(x)} " for index, x in enumerate(xs)
     )
-    return tuple(round(x, 1) for x in xs), commands
+    bottom = _coordinate(pad + (height - 2 * pad))
+    return (
+        tuple(round(x, 1) for x in xs),
+        commands,
+        tuple(command + bottom for command in commands),
+    )
 
 
 def line_chart(
@@ -92,26 +98,23 @@ def line_chart(
     """
     if not points:
         return None
-    xs, commands = _columns(len(points), width, pad)
-    top = max(value or 0.0 for _, value in points) or 1.0
+    xs, commands, flat = _columns(len(points), width, height, pad)
+    listed = [(index, date, value) for index, (date, value) in enumerate(points)]
+    listed = [item for item in listed if item[2] is not None]
+    top = max((value for _, _, value in listed), default=0) or 1.0
     inner_h = height - 2 * pad
     bottom = pad + inner_h  # y of a score of 0
-    bottom_text = _coordinate(bottom)
-    path: list[str] = []
+    path = list(flat)
     marks: list[Mark] = []
-    for index, (date, value) in enumerate(points):
+    for index, date, value in listed:
+        y = pad + inner_h * (1 - value / top) if value else bottom
         if value:
-            y = pad + inner_h * (1 - value / top)
-            path.append(commands[index] + _coordinate(y))
-            marks.append(Mark(xs[index], round(y, 1), date, value))
-        else:
-            path.append(commands[index] + bottom_text)
-            if value is not None:  # listed with a score of 0
-                marks.append(Mark(xs[index], round(bottom, 1), date, value))
-    listed = "; ".join(f"{m.date.isoformat()}: {number(m.value)}" for m in marks)
+            path[index] = commands[index] + _coordinate(y)
+        marks.append(Mark(xs[index], round(y, 1), date, value))
+    numbers = "; ".join(f"{m.date.isoformat()}: {number(m.value)}" for m in marks)
     first, last = points[0][0], points[-1][0]
     span_text = first.isoformat() if first == last else f"{first.isoformat()} to {last}"
-    description = f"{title}, {span_text}: {listed or 'not listed'}"
+    description = f"{title}, {span_text}: {numbers or 'not listed'}"
     if len(marks) < len(points):
         description += "; not listed on the other days"
     return Chart(

@@ -20,21 +20,27 @@ whose marks, charts or links change are rendered again. The other outputs
 (a paper page's body, a JSON file) are remembered the same way, by a key of
 everything they are made from (:meth:`RenderMemo.output`).
 
-Thousands of days are thousands of small objects to unpickle. They are
-pickled by their constructor's arguments, which loads about three times
-faster than the default for frozen dataclasses with slots.
+The memo is a SQLite file with one row per day, digest and output, so a
+build that changed a few of them writes only those rows: rewriting the
+whole memo of ten years of days (a quarter of a gigabyte) would cost a warm
+build more than the rendering it saves. Thousands of days are also
+thousands of small objects to unpickle. They are pickled by their
+constructor's arguments, which loads about three times faster than the
+default for frozen dataclasses with slots.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import hashlib
+import io
 import logging
 import os
 import pickle
-import tempfile
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +50,9 @@ from pelican_hotpapers.models import RankedDay
 
 logger = logging.getLogger(__name__)
 
-MEMO_FILE = "hotpapers-rendered.pickle"
+MEMO_FILE = "hotpapers-memo.sqlite"
+#: The kinds of rows: the memo's key, a rendered day or digest, an output.
+_KEY, _RENDERED, _OUTPUT = "key", "rendered", "output"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,8 @@ class RenderMemo:
     #: Other outputs by name: the key of their inputs, and what to keep.
     old_outputs: dict[str, tuple[str, Any]] = field(default_factory=dict)
     new_outputs: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    #: Whether the file on disk holds rows of this key (else they are stale).
+    _current: bool = False
 
     @classmethod
     def open(
@@ -81,19 +91,35 @@ class RenderMemo:
         memo = cls(path, key)
         if load and path is not None and path.is_file():
             try:
-                with path.open("rb") as handle:
-                    stored_key, entries, outputs = _load(handle)
+                memo._load()
             except Exception as exc:  # a broken cache only costs time
                 logger.debug("hotpapers: ignoring the render memo %s (%s)", path, exc)
-            else:
-                if (
-                    stored_key == key
-                    and isinstance(entries, dict)
-                    and isinstance(outputs, dict)
-                ):
-                    memo.old = entries
-                    memo.old_outputs = outputs
+                memo.old, memo.old_outputs, memo._current = {}, {}, False
         return memo
+
+    def _load(self) -> None:
+        assert self.path is not None
+        with _connect(self.path) as db:
+            stored = db.execute(
+                "SELECT value FROM memo WHERE kind = ? AND name = ''", (_KEY,)
+            ).fetchone()
+            if stored is None or bytes(stored[0]) != self.key.encode():
+                return
+            self._current = True
+            rows = db.execute(
+                "SELECT kind, name, value FROM memo WHERE kind != ?", (_KEY,)
+            )
+            # The collector would walk the new objects again and again while
+            # they are made, and none of them is garbage.
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                for kind, name, value in rows:
+                    target = self.old if kind == _RENDERED else self.old_outputs
+                    target[name] = pickle.loads(value)
+            finally:
+                if enabled:
+                    gc.enable()
 
     def ranked(self, name: str, digest: str) -> RankedDay | None:
         """The ranked data of an unchanged file, whatever its page's context."""
@@ -131,7 +157,7 @@ class RenderMemo:
         self.changed = True
 
     def save(self) -> None:
-        """Write this build's days, atomically; a failure is only logged."""
+        """Write the rows this build changed; a failure is only logged."""
         if self.path is None:
             return
         if (
@@ -142,14 +168,65 @@ class RenderMemo:
             return  # everything came from the memo: it is already on disk
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-                pickler.dispatch_table = _BY_CONSTRUCTOR
-                pickler.dump((self.key, self.new, self.new_outputs))
-            os.replace(tmp, self.path)
-        except OSError as exc:
+            try:
+                self._write()
+            except sqlite3.DatabaseError:  # not a memo: start a new one
+                self.path.unlink()
+                self._current = False
+                self._write()
+        except (OSError, sqlite3.Error) as exc:
             logger.debug("hotpapers: could not save the render memo (%s)", exc)
+
+    def _write(self) -> None:
+        assert self.path is not None
+        with _connect(self.path) as db, db:  # one transaction: all or nothing
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS memo (kind TEXT NOT NULL, "
+                "name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (kind, name))"
+            )
+            if not self._current:  # rows of another key, or none
+                db.execute("DELETE FROM memo")
+                db.execute(
+                    "INSERT INTO memo VALUES (?, '', ?)", (_KEY, self.key.encode())
+                )
+                self.old, self.old_outputs, self._current = {}, {}, True
+            for kind, old, new in (
+                (_RENDERED, self.old, self.new),
+                (_OUTPUT, self.old_outputs, self.new_outputs),
+            ):
+                db.executemany(
+                    "DELETE FROM memo WHERE kind = ? AND name = ?",
+                    ((kind, name) for name in old.keys() - new.keys()),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
+                    (
+                        (kind, name, _dumps(value))
+                        for name, value in new.items()
+                        if old.get(name) is not value
+                    ),
+                )
+
+
+@contextlib.contextmanager
+def _connect(path: Path) -> Iterator[sqlite3.Connection]:
+    db = sqlite3.connect(path, timeout=60)
+    # A disposable cache need not wait for the disk: a transaction is still
+    # all or nothing if the build stops, and a memo that a power cut broke
+    # is ignored and made anew.
+    db.execute("PRAGMA synchronous = OFF")
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _dumps(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _BY_CONSTRUCTOR
+    pickler.dump(value)
+    return buffer.getvalue()
 
 
 def _by_constructor(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
@@ -180,18 +257,6 @@ _BY_CONSTRUCTOR = {
         Rendered,
     )
 }
-
-
-def _load(handle: Any) -> Any:
-    # The collector would walk the new objects again and again while they
-    # are made, and none of them is garbage.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return pickle.load(handle)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def digest(data: bytes) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -299,3 +301,33 @@ def test_without_the_memo_a_json_file_that_comes_out_the_same_is_not_written(
     cache.write_day(data_dir, make_day(dt.date(2021, 1, 13)))
     build(tmp_path, data_dir)
     assert (out / "hotpapers" / "index.json").read_bytes() != index
+
+
+def test_a_build_writes_only_the_memo_rows_it_changed(tmp_path):
+    """A warm build of ten years must not rewrite a quarter gigabyte of memo."""
+    data = tmp_path / "data"
+    for n in range(3):
+        cache.write_day(data, listing(D + dt.timedelta(n), f"2101.0000{n + 1}"))
+    build(tmp_path, data, **CACHED)
+    path = tmp_path / "cache" / MEMO_FILE
+
+    def rows() -> dict[str, int]:
+        with closing(sqlite3.connect(path)) as db:
+            return dict(db.execute("SELECT name, rowid FROM memo"))
+
+    before = rows()
+    assert {"2021-01-11.json", "2021-01-13.json"} <= before.keys()
+    cache.write_day(data, listing(D + dt.timedelta(5), "2101.00009"))
+    build(tmp_path, data, **CACHED)
+    after = rows()
+    # A replaced row gets a new rowid; the days that did not change keep theirs.
+    assert {name: after[name] for name in before} == before
+    assert after.keys() - before.keys() == {
+        "2021-01-16.json",
+        "json 2021-01-16",
+    }
+
+    # A day that is gone leaves the memo with its outputs.
+    (data / "2021-01-16.json").unlink()
+    build(tmp_path, data, **CACHED)
+    assert rows() == before
