@@ -164,8 +164,10 @@ class SiteHistory:
 
     def finish(self) -> None:
         """Save the memo, once every output that it holds is made."""
-        if self.memo is not None and self.save_memo:
-            self.memo.save()
+        if self.memo is not None:
+            if self.save_memo:
+                self.memo.save()
+            self.memo.release()
 
     def period_fingerprint(self, dates: Iterable[dt.date]) -> str:
         """What a digest's ranking depends on: the files of its days."""

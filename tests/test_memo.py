@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import sqlite3
 from contextlib import closing
@@ -331,3 +332,21 @@ def test_a_build_writes_only_the_memo_rows_it_changed(tmp_path):
     (data / "2021-01-16.json").unlink()
     build(tmp_path, data, **CACHED)
     assert rows() == before
+
+
+def test_the_collector_gets_the_memo_back_when_the_build_ends(
+    tmp_path, data_dir, monkeypatch
+):
+    """The memo's objects are frozen out of the collector's way only meanwhile."""
+    frozen: list[int] = []
+    build(tmp_path, data_dir, **CACHED)
+    original = RenderMemo._load
+
+    def load(self):
+        original(self)
+        frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(RenderMemo, "_load", load)
+    build(tmp_path, data_dir, **CACHED)
+    assert frozen and frozen[0] > 0
+    assert gc.get_freeze_count() == 0
