@@ -927,10 +927,11 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     """Read, validate, rank and render every day once, as a build does.
 
     A fresh Renderer each time: a build makes one, so compiling the templates
-    is part of a build's cost. With ``history``, the index over all days is
-    built first and each day is rendered with its trend marks; then every
-    digest is ranked and rendered, every paper page's body rendered and
-    every JSON document made (but not written: writing is Pelican's part).
+    is part of a build's cost. The index over all days is built first and
+    each day is rendered with its trend marks, as every build does. With
+    ``history``, every digest is then ranked and rendered, every paper page's
+    body rendered and every JSON document made (but not written: writing is
+    Pelican's part).
     """
     from pelican_hotpapers import cache, export, ranking
     from pelican_hotpapers.history import LoadedDay, SiteHistory
@@ -943,17 +944,15 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     ranked = [ranking.rank_day(day, hp.ranking) for day in days]
     ranked_at = time.perf_counter()
     renderer = Renderer(hp)
-    site = None
-    if history:
-        site = SiteHistory.build(
-            hp, [LoadedDay(Path(f"{r.date}.json"), "", r) for r in ranked], {}
-        )
-        site.renderer = renderer
+    site = SiteHistory.build(
+        hp, [LoadedDay(Path(f"{r.date}.json"), "", r) for r in ranked], {}
+    )
+    site.renderer = renderer
     for day in ranked:
-        renderer.render_day(day, site.day_marks(day) if site else None)
+        renderer.render_day(day, site.day_marks(day))
         renderer.render_summary(day)
     rendered = time.perf_counter()
-    if site is None:
+    if not history:
         return OwnTimes(loaded - start, ranked_at - loaded, rendered - ranked_at)
     timeline = site.timeline
     for kind in hp.history.digests:
@@ -1207,9 +1206,12 @@ def print_summary(report: Report) -> None:
     )
     own = summary["plugin_own_ms_per_day"]
     print(
-        f"\nratio plugin/markdown, CPU: {spread(summary['ratio_cpu_runs'], 3)}; "
+        f"\nratio plugin/markdown, CPU: {summary['ratio_cpu']:.3f} (runs "
+        f"{min(summary['ratio_cpu_runs']):.3f}-{max(summary['ratio_cpu_runs']):.3f}); "
         f"floor (plugin, render memo warm)/markdown: "
-        f"{spread(summary['floor_ratio_cpu_runs'], 3)}"
+        f"{summary['floor_ratio_cpu']:.3f} (runs "
+        f"{min(summary['floor_ratio_cpu_runs']):.3f}-"
+        f"{max(summary['floor_ratio_cpu_runs']):.3f})"
     )
     print(
         f"  (wall time {summary['ratio_wall']:.3f}, Pelican run() only "
