@@ -66,11 +66,13 @@ Options:
               paper pages and JSON files on the plugin site; about 30% of a
               day's papers are papers of the last 14 days listed again, so
               papers have histories. The plugin's own time then includes the
-              index, trend marks, digests, paper pages and JSON documents. A
-              warm build is measured too: a cold build with the content cache
-              (and so the render memo) on, one new day added, and the build
-              again into the same folders. Without --history the plugin site
-              turns paper pages and JSON off, as in the earlier figures.
+              index, trend marks, digests, paper pages and JSON documents.
+              What the paper pages cost is measured by one more cold build
+              with HOTPAPERS_PAPER_PAGES = False. A warm build is measured
+              too: a cold build with the content cache (and so the render
+              memo) on, one new day added, and the build again into the same
+              folders. Without --history the plugin site turns paper pages
+              and JSON off, so that both sites write the same pages.
 
 The exit code is 1 when a build fails or the two sites produce a different
 number of ``hot-papers-*.html`` articles (or not N), else 0. Times are
@@ -618,6 +620,7 @@ def site_settings(
     build_dir: Path,
     history: bool = False,
     cached: bool = False,
+    paper_pages: bool = True,
 ) -> dict[str, Any]:
     """The override settings of the ``plugin`` or the ``markdown`` site."""
     settings = {
@@ -635,7 +638,9 @@ def site_settings(
             HOTPAPERS_FETCH="never",
         )
         if history:
-            settings.update(HOTPAPERS_DIGESTS=["week", "month"])
+            settings.update(
+                HOTPAPERS_DIGESTS=["week", "month"], HOTPAPERS_PAPER_PAGES=paper_pages
+            )
         else:
             settings.update(HOTPAPERS_PAPER_PAGES=False, HOTPAPERS_JSON=False)
     else:
@@ -807,6 +812,9 @@ class BuildResult:
     paper_pages: int = 0
     digests: int = 0
     json_files: int = 0
+    #: The system's part of cpu_s: mostly creating and writing files, which a
+    #: busy disk makes dearer.
+    sys_s: float = 0.0
 
 
 class BuildFailed(Exception):
@@ -821,6 +829,7 @@ def run_build(
     history: bool = False,
     cached: bool = False,
     name: str | None = None,
+    paper_pages: bool = True,
 ) -> BuildResult:
     """Build one site in a fresh child process and fresh folders; measure it.
 
@@ -830,7 +839,9 @@ def run_build(
     build_dir = workspace.builds / (name or f"{run}-{kind}")
     build_dir.mkdir(exist_ok=name is not None)
     spec = {
-        "settings": site_settings(kind, workspace, build_dir, history, cached),
+        "settings": site_settings(
+            kind, workspace, build_dir, history, cached, paper_pages
+        ),
         "result": str(build_dir / "result.json"),
     }
     spec_path = build_dir / "spec.json"
@@ -860,6 +871,7 @@ def run_build(
         run=run,
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
+        sys_s=usage.ru_stime,
         pelican_s=child["pelican_s"],
         context_s=child["context_s"],
         write_s=child["write_s"],
@@ -917,6 +929,11 @@ class OwnTimes:
     history_s: float = 0.0
     paper_pages: int = 0
     digests: int = 0
+    #: The parts of history_s: ranking and rendering the digests, rendering
+    #: the paper pages' bodies, making and encoding the JSON documents.
+    digests_s: float = 0.0
+    paper_pages_s: float = 0.0
+    json_s: float = 0.0
 
     @property
     def total_s(self) -> float:
@@ -964,8 +981,10 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
             site.digests.append(digest)
             renderer.render_digest(digest, Marks(pages=site.page_links(digest.ranked)))
             renderer.render_digest_summary(digest)
+    digested = time.perf_counter()
     for arxiv_id in site.pages:
         renderer.render_paper_page(site.paper_history(arxiv_id, ".."))
+    paged = time.perf_counter()
     siteurl = COMMON_SETTINGS["SITEURL"]
     for day in ranked:
         export.encode(export.day_document(site, day, siteurl))
@@ -978,6 +997,9 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
         done - rendered,
         len(site.pages),
         len(site.digests),
+        digested - rendered,
+        paged - digested,
+        done - paged,
     )
 
 
@@ -1049,6 +1071,8 @@ class Report:
     own: list[OwnTimes] = field(default_factory=list)
     #: With --history: the cold build with the cache on, and the warm one.
     warm: tuple[BuildResult, BuildResult] | None = None
+    #: With --history: a cold build with HOTPAPERS_PAPER_PAGES = False.
+    without_pages: BuildResult | None = None
 
     def of(self, kind: str) -> list[BuildResult]:
         return [b for b in self.builds if b.kind == kind]
@@ -1078,6 +1102,9 @@ class Report:
             "rank": median([o.rank_s for o in self.own]),
             "render": median([o.render_s for o in self.own]),
             "history": median([o.history_s for o in self.own]),
+            "digests": median([o.digests_s for o in self.own]),
+            "paper_pages": median([o.paper_pages_s for o in self.own]),
+            "json": median([o.json_s for o in self.own]),
             "total": median([o.total_s for o in self.own]),
         }
         plugin, markdown, floor = sites["plugin"], sites["markdown"], sites["floor"]
@@ -1113,6 +1140,7 @@ class Report:
             "builds": [asdict(b) for b in self.builds],
             "own": [{**asdict(o), "total_s": o.total_s} for o in self.own],
             "warm": [asdict(b) for b in self.warm] if self.warm else None,
+            "without_pages": asdict(self.without_pages) if self.without_pages else None,
             "summary": self.summary(),
             "targets": {
                 "ratio_plugin_markdown_at_365_max": TARGET_RATIO,
@@ -1158,7 +1186,8 @@ def print_header(env: dict[str, Any], data: DataStats) -> None:
 def print_build(build: BuildResult) -> None:
     hook = f", hook {build.hook_s:.2f}" if build.hook_s is not None else ""
     print(
-        f"  run {build.run} {build.kind:8}  CPU {build.cpu_s:6.2f} s  "
+        f"  run {build.run} {build.kind:8}  CPU {build.cpu_s:6.2f} s "
+        f"(sys {build.sys_s:4.2f})  "
         f"wall {build.wall_s:6.2f} s  "
         f"(run() {build.pelican_s:.2f}: context {build.context_s:.2f}{hook}, "
         f"write {build.write_s:.2f})  peak RSS {build.max_rss_mb:6.1f} MB  "
@@ -1225,7 +1254,12 @@ def print_summary(report: Report) -> None:
         f"  in-process, median of {len(report.own)}: {own['total']:.3f} ms/day = "
         f"read+validate {own['read_validate']:.3f} + rank {own['rank']:.3f} + "
         f"render {own['render']:.3f}"
-        + (f" + across days {own['history']:.3f}" if own["history"] else "")
+        + (
+            f" + across days {own['history']:.3f} (digests {own['digests']:.3f}, "
+            f"paper pages' bodies {own['paper_pages']:.3f}, JSON {own['json']:.3f})"
+            if own["history"]
+            else ""
+        )
     )
     plugin_builds = report.of("plugin")
     if plugin_builds and any(b.paper_pages or b.json_files for b in plugin_builds):
@@ -1234,6 +1268,17 @@ def print_summary(report: Report) -> None:
             f"pages written by the plugin site: {b.articles} days, {b.digests} "
             f"digests, {b.paper_pages} paper pages, {b.json_files} JSON files "
             f"({b.output_files} files in all)"
+        )
+    if report.without_pages is not None and plugin_builds:
+        b = report.without_pages
+        cost = summary["sites"]["plugin"]["median_cpu_s"] - b.cpu_s
+        pages = plugin_builds[-1].paper_pages
+        print(
+            f"what the paper pages cost: the cold build without them takes CPU "
+            f"{b.cpu_s:.2f} s, so the {pages} pages cost {cost:.2f} s "
+            f"({cost / max(pages, 1) * 1000:.2f} ms a page, "
+            f"{cost / days * 1000:.2f} ms a day); their bodies alone "
+            f"{own['paper_pages']:.3f} ms a day in-process"
         )
     if report.warm is not None:
         cold, warm = report.warm
@@ -1346,6 +1391,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not keep:
             shutil.rmtree(workspace.builds / "floor")
         if args.history:
+            # What the paper pages cost: the cold build again without them.
+            report.without_pages = run_build(
+                "plugin", 0, workspace, keep, True, paper_pages=False
+            )
             report.warm = warm_builds(workspace, args.keep is not None, args.seed)
         for _ in range(args.runs):
             report.own.append(time_plugin_work(workspace, args.history))

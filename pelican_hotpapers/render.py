@@ -329,6 +329,8 @@ class Renderer:
         self._tz = ZoneInfo(settings.timezone)
         self._post_templates: dict[str, Template] = {}
         self._chart_drawers: dict[str, Callable[[charts.Chart], Markup]] = {}
+        # The posts of a day were written on a few dates.
+        self._long_dates: dict[dt.date, str] = {}
         # A day shows its one time of counting many times over.
         self.format_time = lru_cache(maxsize=256)(self.format_time)  # type: ignore[method-assign]
         self.env.filters["counts_time"] = self.format_time
@@ -339,8 +341,13 @@ class Renderer:
 
     def long_date(self, value: dt.datetime) -> str:
         """A date as X writes it under an embed: "January 11, 2021"."""
-        local = value.astimezone(self._tz)
-        return f"{local:%B} {local.day}, {local.year}"
+        date = value.astimezone(self._tz).date()
+        text = self._long_dates.get(date)
+        if text is None:
+            # The month's name is in the build's locale, as Pelican set it
+            # for this site (i18n_subsites builds others in one process).
+            text = self._long_dates[date] = f"{date:%B} {date.day}, {date.year}"
+        return text
 
     def post_template(self, source: str) -> Template:
         """The template that shows a post of ``source``, looked up once.
