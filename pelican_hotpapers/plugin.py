@@ -31,6 +31,7 @@ from pelican_hotpapers.memo import Rendered, RenderMemo, digest, memo_key
 from pelican_hotpapers.models import RankedDay
 from pelican_hotpapers.render import TEMPLATES_PATH, Marks, Renderer
 from pelican_hotpapers.settings import HotpapersSettings, SettingsError
+from pelican_hotpapers.timeline import slim
 
 logger = logging.getLogger(__name__)
 
@@ -480,7 +481,7 @@ def add_digest_articles(
                 if rendered is None:
                     rendered = Rendered(
                         fingerprint,
-                        found.ranked,
+                        slim(found.ranked),
                         renderer.render_digest(found, marks),
                         renderer.render_digest_summary(found),
                         context_key,

@@ -259,13 +259,16 @@ class Timeline:
         """The period's ranking, by the day's rules, each post counted once.
 
         ``ranked`` is the period's ranking remembered from an earlier build
-        of the same days, if there is one.
+        of the same days, if there is one. Only its entries are read: the
+        period as one day is made again from the days (see :func:`slim`).
         """
         dates = self.dates_in(period)
+        whole = period_day(period, [self.days[date].day for date in dates])
         if ranked is None:
-            days = [self.days[date].day for date in dates]
             limited = dataclasses.replace(options, max_papers=max_papers)
-            ranked = ranking.rank_day(period_day(period, days), limited)
+            ranked = ranking.rank_day(whole, limited)
+        else:
+            ranked = RankedDay(day=whole, entries=ranked.entries)
         entries = {
             entry.paper.arxiv_id: self._digest_entry(entry.paper.arxiv_id, period)
             for entry in ranked.entries
@@ -310,6 +313,18 @@ def _calendar(first: dt.date, count: int) -> tuple[dt.date, ...]:
     # Every paper of a day shares its window of days, and a site has few
     # charts' lengths: the dates are made once.
     return tuple(first + dt.timedelta(days=n) for n in range(count))
+
+
+def slim(ranked: RankedDay) -> RankedDay:
+    """A digest's ranking without the period's every post, for the render memo.
+
+    The period as one day holds every post of every day of the period, each
+    already held by its day: a memo of ten years would hold them all twice
+    more (weeks and months). :meth:`Timeline.digest` makes it again from the
+    days, which costs far less than ranking it again.
+    """
+    day = dataclasses.replace(ranked.day, entries=())
+    return RankedDay(day=day, entries=ranked.entries)
 
 
 def period_day(period: Period, days: Iterable[Day]) -> Day:

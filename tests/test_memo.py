@@ -350,3 +350,65 @@ def test_the_collector_gets_the_memo_back_when_the_build_ends(
     build(tmp_path, data_dir, **CACHED)
     assert frozen and frozen[0] > 0
     assert gc.get_freeze_count() == 0
+
+
+def test_a_digest_from_the_memo_carries_the_same_data_as_a_ranked_one(
+    tmp_path, monkeypatch
+):
+    """The memo keeps a digest's entries only; its period is made again."""
+    from pelican import signals
+
+    seen: list[dict[str, object]] = []
+
+    def digests_of(generator) -> None:
+        seen.append(
+            {
+                a.slug: a.hotpapers
+                for a in generator.articles
+                if hasattr(a, "hotpapers_digest")
+            }
+        )
+
+    counted_rank_day = CountingRank()
+    monkeypatch.setattr("pelican_hotpapers.ranking.rank_day", counted_rank_day)
+    signals.article_generator_finalized.connect(digests_of)
+    try:
+        data = tmp_path / "data"
+        cache.write_day(data, listing(D, "2101.00001", "2101.00002"))
+        cache.write_day(data, listing(D + dt.timedelta(1), "2101.00002"))
+        settings = {**CACHED, "HOTPAPERS_DIGESTS": ["week", "month"]}
+        build(tmp_path, data, **settings)
+        counted_rank_day.calls.clear()
+        build(tmp_path, data, **settings)
+    finally:
+        signals.article_generator_finalized.disconnect(digests_of)
+    assert counted_rank_day.calls == []  # nothing ranked again
+    cold, warm = seen
+    assert set(cold) == {"hot-papers-2021-W02", "hot-papers-2021-01"}
+    assert warm == cold
+    month = warm["hot-papers-2021-01"]
+    assert {e.paper.arxiv_id for e in month.day.entries} == {"2101.00001", "2101.00002"}
+    # The memo does not hold the period's posts a second time.
+    memo = RenderMemo.open(tmp_path / "cache", "", load=False)
+    memo.key = stored_key(tmp_path / "cache" / MEMO_FILE)
+    memo._load()
+    assert memo.old["month-2021-01"].ranked.day.entries == ()
+    assert memo.old["month-2021-01"].ranked.entries == month.entries
+
+
+def stored_key(path) -> str:
+    with closing(sqlite3.connect(path)) as db:
+        (key,) = db.execute("SELECT value FROM memo WHERE kind = 'key'").fetchone()
+    return bytes(key).decode()
+
+
+class CountingRank:
+    def __init__(self) -> None:
+        from pelican_hotpapers import ranking
+
+        self.original = ranking.rank_day
+        self.calls: list[object] = []
+
+    def __call__(self, day, options):
+        self.calls.append(day.date)
+        return self.original(day, options)
