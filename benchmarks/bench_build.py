@@ -1071,8 +1071,6 @@ class Report:
     own: list[OwnTimes] = field(default_factory=list)
     #: With --history: the cold build with the cache on, and the warm one.
     warm: tuple[BuildResult, BuildResult] | None = None
-    #: With --history: a cold build with HOTPAPERS_PAPER_PAGES = False.
-    without_pages: BuildResult | None = None
 
     def of(self, kind: str) -> list[BuildResult]:
         return [b for b in self.builds if b.kind == kind]
@@ -1080,7 +1078,7 @@ class Report:
     def summary(self) -> dict[str, Any]:
         days = self.data.days
         sites: dict[str, Any] = {}
-        for kind in KINDS:
+        for kind in (*KINDS, "nopages") if self.of("nopages") else KINDS:
             builds = self.of(kind)
             hooks = [b.hook_s for b in builds if b.hook_s is not None]
             cpu = [b.cpu_s for b in builds]
@@ -1140,7 +1138,6 @@ class Report:
             "builds": [asdict(b) for b in self.builds],
             "own": [{**asdict(o), "total_s": o.total_s} for o in self.own],
             "warm": [asdict(b) for b in self.warm] if self.warm else None,
-            "without_pages": asdict(self.without_pages) if self.without_pages else None,
             "summary": self.summary(),
             "targets": {
                 "ratio_plugin_markdown_at_365_max": TARGET_RATIO,
@@ -1269,13 +1266,13 @@ def print_summary(report: Report) -> None:
             f"digests, {b.paper_pages} paper pages, {b.json_files} JSON files "
             f"({b.output_files} files in all)"
         )
-    if report.without_pages is not None and plugin_builds:
-        b = report.without_pages
-        cost = summary["sites"]["plugin"]["median_cpu_s"] - b.cpu_s
+    if "nopages" in summary["sites"] and plugin_builds:
+        without = summary["sites"]["nopages"]["median_cpu_s"]
+        cost = summary["sites"]["plugin"]["median_cpu_s"] - without
         pages = plugin_builds[-1].paper_pages
         print(
             f"what the paper pages cost: the cold build without them takes CPU "
-            f"{b.cpu_s:.2f} s, so the {pages} pages cost {cost:.2f} s "
+            f"{without:.2f} s, so the {pages} pages cost {cost:.2f} s "
             f"({cost / max(pages, 1) * 1000:.2f} ms a page, "
             f"{cost / days * 1000:.2f} ms a day); their bodies alone "
             f"{own['paper_pages']:.3f} ms a day in-process"
@@ -1377,24 +1374,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         keep = args.keep is not None
         # The floor's memo is filled once, by a build that is not measured.
         run_build("plugin", 0, workspace, keep, args.history, True, name="floor")
+        # With --history, what the paper pages cost: the cold build again
+        # without them ("nopages"), in the same alternation.
+        kinds = (*KINDS, "nopages") if args.history else KINDS
         for run in range(1, args.runs + 1):
-            for kind in KINDS:
+            for kind in kinds:
                 if kind == "floor":
                     build = run_build(
                         "plugin", run, workspace, keep, args.history, True, "floor"
                     )
-                    build.kind = "floor"
+                elif kind == "nopages":
+                    name = f"{run}-nopages"
+                    build = run_build(
+                        "plugin",
+                        run,
+                        workspace,
+                        keep,
+                        True,
+                        name=name,
+                        paper_pages=False,
+                    )
+                    if not keep:
+                        shutil.rmtree(workspace.builds / name)
                 else:
                     build = run_build(kind, run, workspace, keep, args.history)
+                build.kind = kind
                 report.builds.append(build)
                 print_build(build)
         if not keep:
             shutil.rmtree(workspace.builds / "floor")
         if args.history:
-            # What the paper pages cost: the cold build again without them.
-            report.without_pages = run_build(
-                "plugin", 0, workspace, keep, True, paper_pages=False
-            )
             report.warm = warm_builds(workspace, args.keep is not None, args.seed)
         for _ in range(args.runs):
             report.own.append(time_plugin_work(workspace, args.history))
