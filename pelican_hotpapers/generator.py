@@ -7,6 +7,11 @@ whose hook left the build's :class:`~pelican_hotpapers.history.SiteHistory`
 in the shared context. Pages go through Pelican's writer, so RELATIVE_URLS,
 SITEURL, the theme's ``base.html`` and the ``content_written`` signal apply
 to them as to Pelican's own pages.
+
+With the render memo (see memo.py), a paper page's body is rendered again
+only when a day, digest or link it shows has changed, and a JSON file is
+made again only when its day, marks or links have; one that would come out
+the same is not written again either.
 """
 
 from __future__ import annotations
@@ -66,6 +71,8 @@ class HotpapersGenerator(Generator):
                 exc,
             )
             logger.debug("hotpapers: details", exc_info=True)
+        finally:
+            site.finish()
 
     def write_paper_pages(self, writer: Any, site: SiteHistory) -> None:
         template = self.get_template(PAPER_PAGE_TEMPLATE.removesuffix(".html"))
@@ -73,39 +80,59 @@ class HotpapersGenerator(Generator):
         siteurl = self.settings.get("SITEURL", "")
         renderer = site.renderer
         assert renderer is not None
+        memo = site.memo
+        # paper-history.html inlines the rules itself with HOTPAPERS_CSS =
+        # "inline"; a linked stylesheet goes in the page's head.
+        css = self.context.get(STYLESHEET_KEY)
         for arxiv_id, page in site.pages.items():
             prefix = (
                 path_to_url(get_relative_path(page.save_as)) if relative else siteurl
             )
-            history = site.paper_history(arxiv_id, prefix)
-            # paper-history.html inlines the rules itself with HOTPAPERS_CSS
-            # = "inline"; a linked stylesheet goes in the page's head.
-            css = self.context.get(STYLESHEET_KEY)
-            stylesheet = f"{prefix}/{css.save_as}" if css is not None else None
-            body = renderer.render_paper_page(history)
+            body = None
+            if memo is not None:
+                name = f"paper {arxiv_id}"
+                key = site.paper_page_key(arxiv_id, prefix)
+                body = memo.output(name, key)
+            if body is None:
+                body = renderer.render_paper_page(site.paper_history(arxiv_id, prefix))
+                if memo is not None:
+                    memo.put_output(name, key, body)
+            paper = site.timeline.papers[arxiv_id]
             writer.write_file(
                 page.save_as,
                 template,
                 self.context,
                 relative_urls=relative,
                 url=page.url,
-                paper=history.paper,
+                paper=paper,
                 hotpapers_page=page,
                 # Pelican's templates are not autoescaped: escaped here.
-                title=Markup(escape(history.paper.title)),
+                title=Markup(escape(paper.title)),
                 hotpapers_body=Markup(body),
-                hotpapers_stylesheet=stylesheet,
+                hotpapers_stylesheet=(
+                    f"{prefix}/{css.save_as}" if css is not None else None
+                ),
             )
         logger.info("hotpapers: wrote %d paper page(s)", len(site.pages))
 
     def write_json(self, site: SiteHistory) -> None:
         output = Path(self.output_path)
         siteurl = self.settings.get("SITEURL", "") or ""
+        memo = site.memo
         for ranked in site.timeline.days.values():
-            document = export.day_document(site, ranked, siteurl)
-            export.write_json(
-                output / export.day_json_path(ranked.date.isoformat()), document
-            )
+            path = output / export.day_json_path(ranked.date.isoformat())
+            if memo is not None:
+                # The memo keeps the size of the file it made: a file that
+                # is still there and that size is the one this build makes.
+                name = f"json {ranked.date.isoformat()}"
+                key = site.day_json_key(ranked, siteurl)
+                size = memo.output(name, key)
+                if size is not None and _size(path) == size:
+                    continue
+            data = export.encode(export.day_document(site, ranked, siteurl))
+            export.write_bytes(path, data)
+            if memo is not None:
+                memo.put_output(name, key, len(data))
         index = export.index_document(
             site,
             siteurl,
@@ -113,3 +140,10 @@ class HotpapersGenerator(Generator):
             top=site.settings.summary_papers,
         )
         export.write_json(output / export.JSON_FOLDER / export.INDEX_NAME, index)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pelican_hotpapers.memo import RenderMemo, digest
 from pelican_hotpapers.models import RankedDay
 from pelican_hotpapers.render import DayLink, DigestLink, Marks, PaperHistory, Renderer
 from pelican_hotpapers.settings import HotpapersSettings
@@ -73,6 +74,12 @@ class SiteHistory:
     digest_urls: dict[tuple[str, str], str] = field(default_factory=dict)
     digests: list[Digest] = field(default_factory=list)
     renderer: Renderer | None = None
+    #: The render memo, kept until the paper pages and JSON files are made,
+    #: and whether to save it then (CACHE_CONTENT).
+    memo: RenderMemo | None = None
+    save_memo: bool = False
+    #: The memo key of what other days add to each day (see day_marks).
+    context_keys: dict[dt.date, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -123,6 +130,44 @@ class SiteHistory:
             for entry in ranked.entries
         }
         return Marks(trends=trends, pages=self.page_links(ranked))
+
+    def marks_key(self, ranked: RankedDay, marks: Marks) -> str:
+        """The memo key of a day's marks, kept for the day's JSON file too."""
+        key = digest(marks.key().encode())
+        self.context_keys[ranked.date] = key
+        return key
+
+    def paper_page_key(self, arxiv_id: str, siteurl: str) -> str:
+        """The memo key of a paper page's body: what :meth:`paper_history` reads.
+
+        Its days' files (which hold its metadata, scores and posts), the
+        links to them and to its digests, and its rank in each digest; the
+        settings and templates are in the memo's own key.
+        """
+        parts = [siteurl]
+        for listing in self.timeline.listings[arxiv_id]:
+            date = listing.date
+            parts.append(f"{date} {self.fingerprints[date]} {self.day_urls.get(date)}")
+        for found, rank in self.timeline.in_digests.get(arxiv_id, ()):
+            period = found.period
+            url = self.digest_urls.get((period.kind, period.key))
+            parts.append(f"{period.kind} {period.key} {found.complete} {rank} {url}")
+        return digest("\n".join(parts).encode())
+
+    def day_json_key(self, ranked: RankedDay, siteurl: str) -> str:
+        """The memo key of a day's JSON file: its file, marks, links and SITEURL."""
+        date = ranked.date
+        return digest(
+            f"{self.fingerprints[date]} {self.context_keys.get(date)} "
+            f"{self.day_urls.get(date)} {siteurl}".encode()
+        )
+
+    def finish(self) -> None:
+        """Save the memo, once every output that it holds is made."""
+        if self.memo is not None:
+            if self.save_memo:
+                self.memo.save()
+            self.memo.release()
 
     def period_fingerprint(self, dates: Iterable[dt.date]) -> str:
         """What a digest's ranking depends on: the files of its days."""

@@ -16,26 +16,43 @@ links to paper pages. So each entry holds two keys: ``digest``, of the day's
 file (its ranked data is reused whenever the file is unchanged), and
 ``context_key``, of what the other days add to its page (its HTML is reused
 only when that is unchanged too). When a new day arrives, exactly the pages
-whose marks, charts or links change are rendered again.
+whose marks, charts or links change are rendered again. The other outputs
+(a paper page's body, a JSON file) are remembered the same way, by a key of
+everything they are made from (:meth:`RenderMemo.output`).
+
+The memo is a SQLite file with one row per day, digest and output, so a
+build that changed a few of them writes only those rows: rewriting the
+whole memo of ten years of days (a quarter of a gigabyte) would cost a warm
+build more than the rendering it saves. Thousands of days are also
+thousands of small objects to unpickle. They are pickled by their
+constructor's arguments, which loads about three times faster than the
+default for frozen dataclasses with slots.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import gc
 import hashlib
+import io
 import logging
 import os
 import pickle
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pelican_hotpapers import __version__
-from pelican_hotpapers.archive import write_atomically
+from pelican_hotpapers import __version__, models
 from pelican_hotpapers.models import RankedDay
 
 logger = logging.getLogger(__name__)
 
-MEMO_FILE = "hotpapers-rendered.pickle"
+MEMO_FILE = "hotpapers-memo.sqlite"
+#: The kinds of rows: the memo's key, a rendered day or digest, an output.
+_KEY, _RENDERED, _OUTPUT = "key", "rendered", "output"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +76,13 @@ class RenderMemo:
     old: dict[str, Rendered] = field(default_factory=dict)
     new: dict[str, Rendered] = field(default_factory=dict)
     changed: bool = False
+    #: Other outputs by name: the key of their inputs, and what to keep.
+    old_outputs: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    new_outputs: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    #: Whether the file on disk holds rows of this key (else they are stale).
+    _current: bool = False
+    #: Whether the loaded objects are frozen out of the collector's reach.
+    _frozen: bool = False
 
     @classmethod
     def open(
@@ -69,14 +93,45 @@ class RenderMemo:
         memo = cls(path, key)
         if load and path is not None and path.is_file():
             try:
-                with path.open("rb") as handle:
-                    stored_key, entries = pickle.load(handle)
+                memo._load()
             except Exception as exc:  # a broken cache only costs time
                 logger.debug("hotpapers: ignoring the render memo %s (%s)", path, exc)
-            else:
-                if stored_key == key and isinstance(entries, dict):
-                    memo.old = entries
+                memo.old, memo.old_outputs, memo._current = {}, {}, False
         return memo
+
+    def _load(self) -> None:
+        assert self.path is not None
+        with _connect(self.path) as db:
+            stored = db.execute(
+                "SELECT value FROM memo WHERE kind = ? AND name = ''", (_KEY,)
+            ).fetchone()
+            if stored is None or bytes(stored[0]) != self.key.encode():
+                return
+            self._current = True
+            rows = db.execute(
+                "SELECT kind, name, value FROM memo WHERE kind != ?", (_KEY,)
+            )
+            # The collector would walk the new objects again and again while
+            # they are made, and none of them is garbage. Frozen, it also
+            # leaves them alone for the rest of the build (a second, for ten
+            # years of days), until release().
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                for kind, name, value in rows:
+                    target = self.old if kind == _RENDERED else self.old_outputs
+                    target[name] = pickle.loads(value)
+                gc.freeze()
+                self._frozen = True
+            finally:
+                if enabled:
+                    gc.enable()
+
+    def release(self) -> None:
+        """Hand the loaded objects back to the collector, at the build's end."""
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
     def ranked(self, name: str, digest: str) -> RankedDay | None:
         """The ranked data of an unchanged file, whatever its page's context."""
@@ -101,17 +156,122 @@ class RenderMemo:
         self.new[name] = rendered
         self.changed = True
 
+    def output(self, name: str, key: str) -> Any | None:
+        """What was kept of an output whose inputs still have ``key``, or None."""
+        found = self.old_outputs.get(name)
+        if found is not None and found[0] == key:
+            self.new_outputs[name] = found
+            return found[1]
+        return None
+
+    def put_output(self, name: str, key: str, value: Any) -> None:
+        self.new_outputs[name] = (key, value)
+        self.changed = True
+
     def save(self) -> None:
-        """Write this build's days, atomically; a failure is only logged."""
+        """Write the rows this build changed; a failure is only logged."""
         if self.path is None:
             return
-        if not self.changed and self.new.keys() == self.old.keys():
-            return  # every day came from the memo: it is already on disk
-        data = pickle.dumps((self.key, self.new), protocol=pickle.HIGHEST_PROTOCOL)
+        if (
+            not self.changed
+            and self.new.keys() == self.old.keys()
+            and self.new_outputs.keys() == self.old_outputs.keys()
+        ):
+            return  # everything came from the memo: it is already on disk
         try:
-            write_atomically(self.path, data)
-        except OSError as exc:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._write()
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise  # a full disk or a lock: the old memo is kept
+                # Not a database at all: not a memo, so start a new one.
+                self.path.unlink()
+                self._current = False
+                self._write()
+        except (OSError, sqlite3.Error) as exc:
             logger.debug("hotpapers: could not save the render memo (%s)", exc)
+
+    def _write(self) -> None:
+        assert self.path is not None
+        with _connect(self.path) as db, db:  # one transaction: all or nothing
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS memo (kind TEXT NOT NULL, "
+                "name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (kind, name))"
+            )
+            if not self._current:  # rows of another key, or none
+                db.execute("DELETE FROM memo")
+                db.execute(
+                    "INSERT INTO memo VALUES (?, '', ?)", (_KEY, self.key.encode())
+                )
+                self.old, self.old_outputs, self._current = {}, {}, True
+            for kind, old, new in (
+                (_RENDERED, self.old, self.new),
+                (_OUTPUT, self.old_outputs, self.new_outputs),
+            ):
+                db.executemany(
+                    "DELETE FROM memo WHERE kind = ? AND name = ?",
+                    ((kind, name) for name in old.keys() - new.keys()),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
+                    (
+                        (kind, name, _dumps(value))
+                        for name, value in new.items()
+                        if old.get(name) is not value
+                    ),
+                )
+
+
+@contextlib.contextmanager
+def _connect(path: Path) -> Iterator[sqlite3.Connection]:
+    db = sqlite3.connect(path, timeout=60)
+    # A disposable cache need not wait for the disk: a transaction is still
+    # all or nothing if the build stops, and a memo that a power cut broke
+    # is ignored and made anew.
+    db.execute("PRAGMA synchronous = OFF")
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _dumps(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _BY_CONSTRUCTOR
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def _by_constructor(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+
+    def reduce(obj: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, tuple(getattr(obj, name) for name in names)
+
+    return reduce
+
+
+#: How the memo pickles the data classes it holds (see the module docstring).
+#: Each is rebuilt by its constructor, so none may have a ``__post_init__``.
+_BY_CONSTRUCTOR = {
+    cls: _by_constructor(cls)
+    for cls in (
+        models.Counts,
+        models.Link,
+        models.Paper,
+        models.Post,
+        models.Entry,
+        models.Day,
+        models.SourceCounts,
+        models.Flag,
+        models.CountedPost,
+        models.RankedEntry,
+        models.RankedDay,
+        Rendered,
+    )
+}
 
 
 def digest(data: bytes) -> str:

@@ -31,6 +31,7 @@ from pelican_hotpapers.memo import Rendered, RenderMemo, digest, memo_key
 from pelican_hotpapers.models import RankedDay
 from pelican_hotpapers.render import TEMPLATES_PATH, Marks, Renderer
 from pelican_hotpapers.settings import HotpapersSettings, SettingsError
+from pelican_hotpapers.timeline import slim
 
 logger = logging.getLogger(__name__)
 
@@ -310,10 +311,11 @@ def _day_article(
     renderer: Renderer,
     loaded: history.LoadedDay,
     memo: RenderMemo | None,
-    marks: Marks,
+    site: history.SiteHistory,
 ) -> Article:
     name = loaded.path.name
-    context_key = digest(repr(marks).encode())
+    marks = site.day_marks(loaded.ranked)
+    context_key = site.marks_key(loaded.ranked, marks)
     rendered = (
         memo.get(name, loaded.fingerprint, context_key) if memo is not None else None
     )
@@ -470,7 +472,7 @@ def add_digest_articles(
                     ranked=ranked,
                 )
                 marks = Marks(pages=site.page_links(found.ranked))
-                context_key = digest(repr(marks).encode())
+                context_key = digest(marks.key().encode())
                 rendered = (
                     memo.get(name, fingerprint, context_key)
                     if memo is not None
@@ -479,7 +481,7 @@ def add_digest_articles(
                 if rendered is None:
                     rendered = Rendered(
                         fingerprint,
-                        found.ranked,
+                        slim(found.ranked),
                         renderer.render_digest(found, marks),
                         renderer.render_digest_summary(found),
                         context_key,
@@ -565,12 +567,13 @@ def add_day_articles(generator: Any) -> None:
             loaded_days.append(loaded)
     site = history.SiteHistory.build(hp, loaded_days, generator.settings)
     site.renderer = renderer
+    site.memo = memo
+    site.save_memo = bool(generator.settings.get("CACHE_CONTENT"))
     site.register_pages(generator.context)
     for loaded in loaded_days:
         path = loaded.path
         try:
-            marks = site.day_marks(loaded.ranked)
-            article = _day_article(generator, hp, renderer, loaded, memo, marks)
+            article = _day_article(generator, hp, renderer, loaded, memo, site)
         except Exception as exc:  # one broken day or template must not end the build
             logger.error(
                 "hotpapers: the article for %s could not be made: %s: %s",
@@ -594,9 +597,9 @@ def add_day_articles(generator: Any) -> None:
         site.day_urls[loaded.ranked.date] = article.url
         added += 1
     added += add_digest_articles(generator, hp, renderer, memo, site, lists, taken)
+    # The generator of paper pages and JSON files saves the memo when it
+    # has added their outputs (HotpapersGenerator, site.finish()).
     generator.context[history.CONTEXT_KEY] = site
-    if memo is not None and generator.settings.get("CACHE_CONTENT"):
-        memo.save()
     if added and hp.css == "link":
         try:
             _add_stylesheet(generator, hp, renderer)

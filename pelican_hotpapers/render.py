@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +57,8 @@ CHART_TEMPLATES = {
     "full": "hotpapers/chart.html",
 }
 CHART_SIZES = {"sparkline": (84, 20), "full": (600, 150)}
+#: Our chart templates' markup, written in Python (see charts.py).
+CHART_MARKUP = {"sparkline": charts.sparkline_svg, "full": charts.full_svg}
 
 EMBED_SCRIPT_URL = "https://platform.twitter.com/widgets.js"
 #: The platforms' own scripts that enhance the static embeds, loaded only
@@ -67,18 +69,23 @@ EMBED_SCRIPTS = {
 }
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _LINK_SCHEMES = frozenset({"http", "https"})
-# URLs, @mentions and #hashtags in a post's text.
+# URLs, @mentions and #hashtags in a post's text: "http" in any case (and
+# U+017F, which Python's case-insensitive "s" matches too), an @ or a # not
+# after a letter, digit, "/" (nor "@", "#", "&"). Each alternative starts
+# with its own characters and looks behind only once there, so the regular
+# expression engine skips quickly over the rest of the text.
 _TOKEN_RE = re.compile(
-    r"(?P<url>(?i:https?)://[^\s<>\"'\u0000-\u001f\u007f]+)"
-    r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_][A-Za-z0-9_.-]{0,252})"
-    r"|(?<![\w#&/])#(?P<tag>\w{1,100})"
+    r"(?P<url>[hH][tT][tT][pP][sS\u017f]?://[^\s<>\"'\u0000-\u001f\u007f]+)"
+    r"|@(?<![\w@/]@)(?P<mention>[A-Za-z0-9_][A-Za-z0-9_.-]{0,252})"
+    r"|#(?<![\w#&/]#)(?P<tag>\w{1,100})"
 )
 _URL_START = re.compile(r"(?i:https?)://")
 # An http(s) URL without spaces, controls or a second scheme: safe as it is.
 _PLAIN_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]*\Z")
 # Where a mention or a hashtag leads, per source.
-_MENTION_URLS = {"x": "https://x.com/{}", "bluesky": "https://bsky.app/profile/{}"}
-_TAG_URLS = {"x": "https://x.com/hashtag/{}", "bluesky": "https://bsky.app/hashtag/{}"}
+_MENTION_URLS = {"x": "https://x.com/", "bluesky": "https://bsky.app/profile/"}
+_TAG_URLS = {"x": "https://x.com/hashtag/", "bluesky": "https://bsky.app/hashtag/"}
+_X_HANDLE = re.compile(r"\w+", re.ASCII)
 _TRAILING = ".,;:!?)]}'\""
 #: The most characters of a title that a summary shows (index pages, feeds).
 SUMMARY_TITLE_LIMIT = 120
@@ -133,14 +140,10 @@ def shorten(text: str, limit: int = SUMMARY_TITLE_LIMIT) -> str:
     return cut.rstrip() + "…"
 
 
-def _escape(text: str) -> str:
-    return str(escape(text))
-
-
 def _anchor(href: str, text: str) -> str:
     # Plain concatenation of escaped parts: Markup.format is several times
     # slower, and this runs for every link of every post.
-    return f'<a href="{_escape(href)}" rel="nofollow noopener">{_escape(text)}</a>'
+    return f'<a href="{escape(href)}" rel="nofollow noopener">{escape(text)}</a>'
 
 
 @lru_cache(maxsize=4096)
@@ -182,13 +185,15 @@ def post_text(post: Post) -> Markup:
     pos = 0
     text = post.text
     for match in pattern.finditer(text):
+        kind = match.lastgroup
         start, end = match.span()
-        literal = match.groupdict().get("literal")
-        if literal or match.group("url"):
-            token = literal or match.group("url")
+        if kind == "literal" or kind == "url":
+            token = match.group(kind)
             link = links.get(token)
-            stripped = token.rstrip(_TRAILING)
-            if link is None and stripped != token:
+            if link is None:
+                stripped = token.rstrip(_TRAILING)
+                if stripped == token:
+                    continue  # an address no service marked: left as text
                 # Punctuation after an address is the sentence's, unless the
                 # service's link covers it: "(see https://example.org/a_(b)).".
                 token = max(
@@ -201,28 +206,31 @@ def post_text(post: Post) -> Markup:
                     default=stripped,
                 )
                 link = links.get(token)
-            if link is None:
-                continue  # an address no service marked: left as text
+                if link is None:
+                    continue
             end = start + len(token)
             href = link_url(link.expanded_url)
             shown = link.display_url or link.expanded_url or token
             # A link we will not make is still shown, as text.
-            piece = _anchor(href, shown) if href else _escape(shown)
-        elif mention_url and match.group("mention"):
+            piece = _anchor(href, shown) if href else escape(shown)
+        elif kind == "mention" and mention_url:
             handle = match.group("mention").rstrip(".-")
             if post.source == "x":  # X handles hold letters, digits and _ only
-                handle = re.match(r"\w+", handle, re.ASCII).group()
+                handle = _X_HANDLE.match(handle).group()  # type: ignore[union-attr]
             end = start + 1 + len(handle)
-            piece = _anchor(mention_url.format(handle), f"@{handle}")
-        elif tag_url and match.group("tag"):
+            # A handle and a hashtag hold no character that HTML escapes.
+            piece = (
+                f'<a href="{mention_url}{handle}" rel="nofollow noopener">@{handle}</a>'
+            )
+        elif kind == "tag" and tag_url:
             tag = match.group("tag")
-            piece = _anchor(tag_url.format(tag), f"#{tag}")
+            piece = f'<a href="{tag_url}{tag}" rel="nofollow noopener">#{tag}</a>'
         else:
             continue
-        out.append(_escape(text[pos:start]))
+        out.append(escape(text[pos:start]))
         out.append(piece)
         pos = end
-    out.append(_escape(text[pos:]))
+    out.append(escape(text[pos:]))
     html = "".join(out)
     if "\r" in html:
         html = html.replace("\r\n", "\n").replace("\r", "\n")
@@ -235,12 +243,28 @@ class Marks:
     """What a list shows beside each paper from other days.
 
     ``trends`` are the papers' trend marks on a day's list; ``pages`` the
-    links to the papers that have a page. Both are plain data, so that their
-    ``repr`` can key the render memo.
+    links to the papers that have a page. Both are plain data, and
+    :meth:`key` spells them out for the render memo.
     """
 
     trends: Mapping[str, Trend] = field(default_factory=dict)
     pages: Mapping[str, str] = field(default_factory=dict)
+
+    def key(self) -> str:
+        """Everything the marks show, as text: the render memo's key of a page.
+
+        Made from the numbers themselves, which is several times quicker
+        than the ``repr`` of every day of every sparkline.
+        """
+        parts = []
+        for arxiv_id, trend in self.trends.items():
+            points = trend.points
+            first = points[0][0].isoformat() if points else ""
+            scores = ",".join("" if v is None else repr(v) for _, v in points)
+            parts.append(f"{arxiv_id} {trend.day_on_list} {first} {scores}")
+        parts.append("")
+        parts.extend(f"{arxiv_id} {link}" for arxiv_id, link in self.pages.items())
+        return "\n".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +328,9 @@ class Renderer:
         self.env.filters["score"] = charts.number
         self._tz = ZoneInfo(settings.timezone)
         self._post_templates: dict[str, Template] = {}
+        self._chart_drawers: dict[str, Callable[[charts.Chart], Markup]] = {}
+        # The posts of a day were written on a few dates.
+        self._long_dates: dict[dt.date, str] = {}
         # A day shows its one time of counting many times over.
         self.format_time = lru_cache(maxsize=256)(self.format_time)  # type: ignore[method-assign]
         self.env.filters["counts_time"] = self.format_time
@@ -314,8 +341,13 @@ class Renderer:
 
     def long_date(self, value: dt.datetime) -> str:
         """A date as X writes it under an embed: "January 11, 2021"."""
-        local = value.astimezone(self._tz)
-        return f"{local:%B} {local.day}, {local.year}"
+        date = value.astimezone(self._tz).date()
+        text = self._long_dates.get(date)
+        if text is None:
+            # The month's name is in the build's locale, as Pelican set it
+            # for this site (i18n_subsites builds others in one process).
+            text = self._long_dates[date] = f"{date:%B} {date.day}, {date.year}"
+        return text
 
     def post_template(self, source: str) -> Template:
         """The template that shows a post of ``source``, looked up once.
@@ -342,9 +374,27 @@ class Renderer:
         drawn = charts.line_chart(points, title, width=width, height=height)
         if drawn is None:
             return Markup("")
-        template = self.env.get_template(CHART_TEMPLATES[size])
-        # The template's output is autoescaped: safe to embed as it is.
-        return Markup(template.render(chart=drawn, hotpapers=self.settings).strip())
+        draw = self._chart_drawers.get(size)
+        if draw is None:
+            draw = self._chart_drawers[size] = self._chart_drawer(size)
+        return draw(drawn)
+
+    def _chart_drawer(self, size: str) -> Callable[[charts.Chart], Markup]:
+        """The package's markup in Python, unless the site overrides the template.
+
+        See charts.py: the same bytes as our template, without a template
+        call per chart.
+        """
+        name = CHART_TEMPLATES[size]
+        template = self.env.get_template(name)
+        if Path(template.filename or "") == TEMPLATES_PATH / name:
+            return CHART_MARKUP[size]
+
+        def render(chart: charts.Chart) -> Markup:
+            # The template's output is autoescaped: safe to embed as it is.
+            return Markup(template.render(chart=chart, hotpapers=self.settings).strip())
+
+        return render
 
     def _context(self, ranked: RankedDay, marks: Marks | None = None) -> dict[str, Any]:
         return {

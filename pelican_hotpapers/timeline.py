@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pelican_hotpapers import ranking
 from pelican_hotpapers.models import Day, Entry, Paper, Post, RankedDay
@@ -191,14 +192,19 @@ class Timeline:
 
     def points(self, arxiv_id: str, first: dt.date, last: dt.date) -> Points:
         """The paper's listed score on each calendar day from ``first`` to ``last``."""
-        dates = self._listing_dates.get(arxiv_id, [])
-        listings = self.listings.get(arxiv_id, [])
-        start = bisect.bisect_left(dates, first)
-        stop = bisect.bisect_right(dates, last)
-        scores = {listing.date: listing.score for listing in listings[start:stop]}
         count = (last - first).days + 1
-        days = (first + dt.timedelta(days=n) for n in range(count))
-        return tuple((day, scores.get(day)) for day in days)
+        scores: list[float | None] = [None] * count
+        dates = self._listing_dates.get(arxiv_id)
+        if dates:
+            start = bisect.bisect_left(dates, first)
+            stop = bisect.bisect_right(dates, last)
+            for listing in self.listings[arxiv_id][start:stop]:
+                scores[(listing.date - first).days] = listing.score
+        return tuple(zip(_calendar(first, count), scores, strict=True))
+
+    def day_on_list(self, arxiv_id: str, date: dt.date) -> int:
+        """How many of the paper's listed days are ``date`` or earlier."""
+        return bisect.bisect_right(self._listing_dates.get(arxiv_id, ()), date)
 
     def trend(self, arxiv_id: str, date: dt.date, window: int) -> Trend:
         """The paper's mark on ``date``'s list: its Nth day, and recent scores.
@@ -206,10 +212,10 @@ class Timeline:
         Only days up to ``date`` count, so a day's marks never change when a
         later day arrives.
         """
-        dates = self._listing_dates.get(arxiv_id, [])
-        day_on_list = bisect.bisect_right(dates, date)
         first = date - dt.timedelta(days=window - 1)
-        return Trend(day_on_list, self.points(arxiv_id, first, date))
+        return Trend(
+            self.day_on_list(arxiv_id, date), self.points(arxiv_id, first, date)
+        )
 
     def life(self, arxiv_id: str) -> Points:
         """The paper's score on every day from its first listing to its last."""
@@ -253,13 +259,16 @@ class Timeline:
         """The period's ranking, by the day's rules, each post counted once.
 
         ``ranked`` is the period's ranking remembered from an earlier build
-        of the same days, if there is one.
+        of the same days, if there is one. Only its entries are read: the
+        period as one day is made again from the days (see :func:`slim`).
         """
         dates = self.dates_in(period)
+        whole = period_day(period, [self.days[date].day for date in dates])
         if ranked is None:
-            days = [self.days[date].day for date in dates]
             limited = dataclasses.replace(options, max_papers=max_papers)
-            ranked = ranking.rank_day(period_day(period, days), limited)
+            ranked = ranking.rank_day(whole, limited)
+        else:
+            ranked = RankedDay(day=whole, entries=ranked.entries)
         entries = {
             entry.paper.arxiv_id: self._digest_entry(entry.paper.arxiv_id, period)
             for entry in ranked.entries
@@ -297,6 +306,25 @@ class Timeline:
             for post in entry.posts:
                 posts[(post.source, post.id)] = post
         return sorted(posts.values(), key=ranking.post_sort_key)[:limit]
+
+
+@lru_cache(maxsize=1024)
+def _calendar(first: dt.date, count: int) -> tuple[dt.date, ...]:
+    # Every paper of a day shares its window of days, and a site has few
+    # charts' lengths: the dates are made once.
+    return tuple(first + dt.timedelta(days=n) for n in range(count))
+
+
+def slim(ranked: RankedDay) -> RankedDay:
+    """A digest's ranking without the period's every post, for the render memo.
+
+    The period as one day holds every post of every day of the period, each
+    already held by its day: a memo of ten years would hold them all twice
+    more (weeks and months). :meth:`Timeline.digest` makes it again from the
+    days, which costs far less than ranking it again.
+    """
+    day = dataclasses.replace(ranked.day, entries=())
+    return RankedDay(day=day, entries=ranked.entries)
 
 
 def period_day(period: Period, days: Iterable[Day]) -> Day:

@@ -46,8 +46,12 @@ def test_quick_benchmark_runs_and_both_sites_build_every_day(tmp_path):
 
     report = json.loads(result_path.read_text(encoding="utf-8"))
     builds = report["builds"]
-    assert sorted(b["kind"] for b in builds) == ["markdown", "plugin"]
+    # The floor is the plugin site again with its render memo warm.
+    assert sorted(b["kind"] for b in builds) == ["floor", "markdown", "plugin"]
     assert all(b["articles"] == DAYS for b in builds), builds
+    assert all(b["cpu_s"] > 0 for b in builds), builds
+    summary = report["summary"]
+    assert summary["floor_ratio_cpu"] > 0 and summary["ratio_cpu"] > 0
     assert all(b["errors"] == 0 for b in builds), builds
     assert report["data"]["days"] == DAYS
     assert report["data"]["papers"] >= 6 * DAYS

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jinja2 import DictLoader
 
 from pelican_hotpapers.charts import line_chart, number
+from pelican_hotpapers.render import (
+    CHART_MARKUP,
+    CHART_SIZES,
+    CHART_TEMPLATES,
+    Renderer,
+)
+from pelican_hotpapers.settings import HotpapersSettings
 
 D = dt.date(2021, 1, 11)
 
@@ -33,3 +46,45 @@ def test_one_point_and_no_points():
 def test_numbers_are_whole_when_whole():
     assert number(3.0) == "3"
     assert number(2.5) == "2.50"
+
+
+# --- The default markup, written in Python -----------------------------------
+
+#: Titles that a theme or a caller might pass: markup, quotes, entities.
+TITLES = st.sampled_from(
+    ("Daily score", "<b>\"x\" & 'y'</b>", "&amp; <script>", "Ünïcødé ✓")
+)
+SCORES = st.one_of(
+    st.none(),
+    st.integers(min_value=0, max_value=10**6),
+    st.floats(min_value=0, max_value=1e6, allow_nan=False).map(lambda v: round(v, 2)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    scores=st.lists(SCORES, min_size=1, max_size=40),
+    title=TITLES,
+    size=st.sampled_from(tuple(CHART_TEMPLATES)),
+)
+def test_the_python_markup_is_the_templates_byte_for_byte(scores, title, size):
+    """charts.py writes our chart templates' markup: the two never drift apart."""
+    renderer = Renderer(HotpapersSettings.from_pelican({}, Path.cwd()))
+    points = tuple((D + dt.timedelta(n), score) for n, score in enumerate(scores))
+    width, height = CHART_SIZES[size]
+    chart = line_chart(points, title, width=width, height=height)
+    template = renderer.env.get_template(CHART_TEMPLATES[size])
+    expected = template.render(chart=chart, hotpapers=renderer.settings).strip()
+    assert str(CHART_MARKUP[size](chart)) == expected
+    assert str(renderer.chart(points, title, size)) == expected
+
+
+@pytest.mark.parametrize("size", tuple(CHART_TEMPLATES))
+def test_a_theme_chart_template_still_wins(size):
+    loader = DictLoader({CHART_TEMPLATES[size]: "<i>{{ chart.description }}</i>"})
+    renderer = Renderer(HotpapersSettings.from_pelican({}, Path.cwd()), loader)
+    points = ((D, 5.0), (D + dt.timedelta(1), None))
+    assert str(renderer.chart(points, "<Daily>", size)) == (
+        "<i>&lt;Daily&gt;, 2021-01-11 to 2021-01-12: 2021-01-11: 5; "
+        "not listed on the other days.</i>"
+    )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import os
+import sqlite3
+from contextlib import closing
 
 import pytest
 
 from pelican_hotpapers import archive, render
 from pelican_hotpapers.memo import MEMO_FILE, RenderMemo, memo_key
 
-from .factories import make_day
+from .factories import make_day, make_entry
 from .sites import build, soup
 
 CACHED = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
@@ -95,34 +99,44 @@ def test_a_memo_read_but_not_written_without_cache_content(
 def test_a_memo_that_cannot_be_saved_leaves_the_old_one_and_no_litter(
     tmp_path, data_dir, rendered_days, monkeypatch
 ):
+    """The memo is written in one SQLite transaction: a full disk leaves the
+    old memo as it was, and the build goes on."""
     build(tmp_path, data_dir, **CACHED)
     cache_folder = tmp_path / "cache"
     before = (cache_folder / MEMO_FILE).read_bytes()
     listing = sorted(p.name for p in cache_folder.iterdir())
     archive.write_day(data_dir, make_day(dt.date(2021, 1, 13)))
+    real_connect = sqlite3.connect
 
-    def full_disk(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    class FullDisk:
+        """A connection whose writes of rows fail as on a full disk."""
 
-    monkeypatch.setattr("pelican_hotpapers.archive.os.replace", full_disk)
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __getattr__(self, name: str):
+            return getattr(self.db, name)
+
+        def __enter__(self):
+            self.db.__enter__()
+            return self
+
+        def __exit__(self, *exc_info):
+            return self.db.__exit__(*exc_info)
+
+        def executemany(self, sql: str, rows):
+            if sql.startswith("INSERT"):
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.db.executemany(sql, rows)
+
+    def full_disk_on_write(*args, **kwargs):
+        return FullDisk(real_connect(*args, **kwargs))
+
+    monkeypatch.setattr("pelican_hotpapers.memo.sqlite3.connect", full_disk_on_write)
     out = build(tmp_path, data_dir, **CACHED)
     assert (out / "hot-papers-2021-01-13.html").exists()
     assert (cache_folder / MEMO_FILE).read_bytes() == before
     assert sorted(p.name for p in cache_folder.iterdir()) == listing
-
-
-def test_the_memo_is_flushed_to_disk(tmp_path, data_dir, monkeypatch):
-    synced: list[int] = []
-    original = archive.os.fsync
-
-    def spy(fd: int) -> None:
-        synced.append(fd)
-        original(fd)
-
-    monkeypatch.setattr("pelican_hotpapers.archive.os.fsync", spy)
-    build(tmp_path, data_dir, **CACHED)
-    assert synced  # the memo file and its folder
-    assert (tmp_path / "cache" / MEMO_FILE).exists()
 
 
 def test_a_broken_memo_only_costs_time(tmp_path, data_dir, rendered_days):
@@ -244,3 +258,216 @@ def test_digests_come_from_the_memo_until_one_of_their_days_changes(
     seen.clear()
     build(tmp_path, data, **settings)
     assert sorted(seen) == ["2021-01", "2021-W03"]
+
+
+@pytest.fixture
+def rendered_papers(monkeypatch) -> list[str]:
+    """The arXiv ids whose paper page body every build of the test renders."""
+    seen: list[str] = []
+    original = render.Renderer.render_paper_page
+
+    def counting(self, history, *args, **kwargs):
+        seen.append(history.paper.arxiv_id)
+        return original(self, history, *args, **kwargs)
+
+    monkeypatch.setattr(render.Renderer, "render_paper_page", counting)
+    return seen
+
+
+def written(output) -> dict[str, bytes]:
+    """Every paper page and JSON file of a build, by path."""
+    files = [*output.glob("papers/*.html"), *output.glob("hotpapers/*.json")]
+    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(files)}
+
+
+def test_paper_pages_render_again_exactly_when_what_they_show_changes(
+    tmp_path, rendered_papers
+):
+    data = tmp_path / "data"
+    archive.write_day(data, listing(D, "2101.00001"))
+    archive.write_day(data, listing(D + dt.timedelta(2), "2101.00001"))
+    archive.write_day(data, listing(D + dt.timedelta(5), "2101.00002"))
+    settings = {**CACHED, "HOTPAPERS_DIGESTS": ["month"]}
+    build(tmp_path, data, **settings)
+    assert rendered_papers == ["2101.00001"]
+
+    rendered_papers.clear()
+    build(tmp_path, data, **settings)
+    assert rendered_papers == []
+
+    # An unrelated paper on a new day: the page of 2101.00001 is the same.
+    archive.write_day(data, listing(D + dt.timedelta(6), "2101.00003"))
+    rendered_papers.clear()
+    build(tmp_path, data, **settings)
+    assert rendered_papers == []
+
+    # 2101.00002 is listed again and gets its page; it now leads the month,
+    # so 2101.00001's rank in the month's digest changes, and its page too.
+    busy = make_entry("2101.00002", ((60, 0),) * 4)
+    archive.write_day(data, make_day(D + dt.timedelta(7), entries=(busy,)))
+    rendered_papers.clear()
+    out = build(tmp_path, data, **settings)
+    assert sorted(rendered_papers) == ["2101.00001", "2101.00002"]
+
+    # What the memo gives is what a build from nothing makes.
+    (tmp_path / "cold").mkdir()
+    fresh = build(tmp_path / "cold", data, **{**settings, "CACHE_CONTENT": False})
+    assert written(out) == written(fresh)
+    assert "papers/2101.00002.html" in written(out)
+
+
+def test_json_files_are_made_and_written_again_only_when_they_change(tmp_path):
+    data = tmp_path / "data"
+    archive.write_day(data, listing(D, "2101.00001"))
+    archive.write_day(data, listing(D + dt.timedelta(2), "2101.00001"))
+    out = build(tmp_path, data, **CACHED)
+    json_of = out / "hotpapers"
+
+    def stamps() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in json_of.glob("????-*.json")}
+
+    before = stamps()
+    build(tmp_path, data, **CACHED)
+    assert stamps() == before
+
+    # A day filled in between changes the marks of the day after it only.
+    archive.write_day(data, listing(D + dt.timedelta(1), "2101.00001"))
+    out = build(tmp_path, data, **CACHED)
+    after = stamps()
+    assert after["2021-01-11.json"] == before["2021-01-11.json"]
+    assert after["2021-01-13.json"] != before["2021-01-13.json"]
+    assert set(after) == {"2021-01-11.json", "2021-01-12.json", "2021-01-13.json"}
+    (tmp_path / "cold").mkdir()
+    fresh = build(tmp_path / "cold", data)
+    assert written(out) == written(fresh)
+
+    # A file that is not what the memo made is made again.
+    (json_of / "2021-01-11.json").write_text("{}", encoding="utf-8")
+    build(tmp_path, data, **CACHED)
+    assert written(out) == written(fresh)
+
+
+def test_without_the_memo_a_json_file_that_comes_out_the_same_is_not_written(
+    tmp_path, data_dir
+):
+    out = build(tmp_path, data_dir)
+    path = out / "hotpapers" / "2021-01-11.json"
+    path.touch()  # an mtime that a rewrite would change
+    stamp = path.stat().st_mtime_ns
+    os.utime(path, ns=(stamp - 10**9, stamp - 10**9))
+    build(tmp_path, data_dir)
+    assert path.stat().st_mtime_ns == stamp - 10**9
+    index = (out / "hotpapers" / "index.json").read_bytes()
+    archive.write_day(data_dir, make_day(dt.date(2021, 1, 13)))
+    build(tmp_path, data_dir)
+    assert (out / "hotpapers" / "index.json").read_bytes() != index
+
+
+def test_a_build_writes_only_the_memo_rows_it_changed(tmp_path):
+    """A warm build of ten years must not rewrite a quarter gigabyte of memo."""
+    data = tmp_path / "data"
+    for n in range(3):
+        archive.write_day(data, listing(D + dt.timedelta(n), f"2101.0000{n + 1}"))
+    build(tmp_path, data, **CACHED)
+    path = tmp_path / "cache" / MEMO_FILE
+
+    def rows() -> dict[str, int]:
+        with closing(sqlite3.connect(path)) as db:
+            return dict(db.execute("SELECT name, rowid FROM memo"))
+
+    before = rows()
+    assert {"2021-01-11.json", "2021-01-13.json"} <= before.keys()
+    archive.write_day(data, listing(D + dt.timedelta(5), "2101.00009"))
+    build(tmp_path, data, **CACHED)
+    after = rows()
+    # A replaced row gets a new rowid; the days that did not change keep theirs.
+    assert {name: after[name] for name in before} == before
+    assert after.keys() - before.keys() == {
+        "2021-01-16.json",
+        "json 2021-01-16",
+    }
+
+    # A day that is gone leaves the memo with its outputs.
+    (data / "2021-01-16.json").unlink()
+    build(tmp_path, data, **CACHED)
+    assert rows() == before
+
+
+def test_the_collector_gets_the_memo_back_when_the_build_ends(
+    tmp_path, data_dir, monkeypatch
+):
+    """The memo's objects are frozen out of the collector's way only meanwhile."""
+    frozen: list[int] = []
+    build(tmp_path, data_dir, **CACHED)
+    original = RenderMemo._load
+
+    def load(self):
+        original(self)
+        frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(RenderMemo, "_load", load)
+    build(tmp_path, data_dir, **CACHED)
+    assert frozen and frozen[0] > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_digest_from_the_memo_carries_the_same_data_as_a_ranked_one(
+    tmp_path, monkeypatch
+):
+    """The memo keeps a digest's entries only; its period is made again."""
+    from pelican import signals
+
+    seen: list[dict[str, object]] = []
+
+    def digests_of(generator) -> None:
+        seen.append(
+            {
+                a.slug: a.hotpapers
+                for a in generator.articles
+                if hasattr(a, "hotpapers_digest")
+            }
+        )
+
+    counted_rank_day = CountingRank()
+    monkeypatch.setattr("pelican_hotpapers.ranking.rank_day", counted_rank_day)
+    signals.article_generator_finalized.connect(digests_of)
+    try:
+        data = tmp_path / "data"
+        archive.write_day(data, listing(D, "2101.00001", "2101.00002"))
+        archive.write_day(data, listing(D + dt.timedelta(1), "2101.00002"))
+        settings = {**CACHED, "HOTPAPERS_DIGESTS": ["week", "month"]}
+        build(tmp_path, data, **settings)
+        counted_rank_day.calls.clear()
+        build(tmp_path, data, **settings)
+    finally:
+        signals.article_generator_finalized.disconnect(digests_of)
+    assert counted_rank_day.calls == []  # nothing ranked again
+    cold, warm = seen
+    assert set(cold) == {"hot-papers-2021-W02", "hot-papers-2021-01"}
+    assert warm == cold
+    month = warm["hot-papers-2021-01"]
+    assert {e.paper.arxiv_id for e in month.day.entries} == {"2101.00001", "2101.00002"}
+    # The memo does not hold the period's posts a second time.
+    memo = RenderMemo.open(tmp_path / "cache", "", load=False)
+    memo.key = stored_key(tmp_path / "cache" / MEMO_FILE)
+    memo._load()
+    assert memo.old["month-2021-01"].ranked.day.entries == ()
+    assert memo.old["month-2021-01"].ranked.entries == month.entries
+
+
+def stored_key(path) -> str:
+    with closing(sqlite3.connect(path)) as db:
+        (key,) = db.execute("SELECT value FROM memo WHERE kind = 'key'").fetchone()
+    return bytes(key).decode()
+
+
+class CountingRank:
+    def __init__(self) -> None:
+        from pelican_hotpapers import ranking
+
+        self.original = ranking.rank_day
+        self.calls: list[object] = []
+
+    def __call__(self, day, options):
+        self.calls.append(day.date)
+        return self.original(day, options)
