@@ -1282,7 +1282,8 @@ def print_summary(report: Report) -> None:
         ratio = warm.cpu_s / cold.cpu_s
         print(
             f"warm build (render memo on, one new day added): CPU {warm.cpu_s:.2f} s "
-            f"against {cold.cpu_s:.2f} s cold with the cache on = {ratio:.2f} "
+            f"against {cold.cpu_s:.2f} s cold with the cache on (peak RSS "
+            f"{cold.max_rss_mb:.1f} MB) = {ratio:.2f} "
             f"(wall {warm.wall_s:.2f} s against {cold.wall_s:.2f} s = "
             f"{warm.wall_s / cold.wall_s:.2f}); warm peak RSS "
             f"{warm.max_rss_mb:.1f} MB"

@@ -51,6 +51,8 @@ from pelican_hotpapers.models import RankedDay
 logger = logging.getLogger(__name__)
 
 MEMO_FILE = "hotpapers-memo.sqlite"
+#: The memo of 0.1, one pickle: removed when the new memo is saved.
+OLD_MEMO_FILE = "hotpapers-rendered.pickle"
 #: The kinds of rows: the memo's key, a rendered day or digest, an output.
 _KEY, _RENDERED, _OUTPUT = "key", "rendered", "output"
 
@@ -180,6 +182,8 @@ class RenderMemo:
             return  # everything came from the memo: it is already on disk
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # up to a quarter gigabyte
+                (self.path.parent / OLD_MEMO_FILE).unlink()
             try:
                 self._write()
             except sqlite3.DatabaseError as exc:

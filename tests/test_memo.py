@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import os
@@ -11,7 +12,9 @@ from contextlib import closing
 import pytest
 
 from pelican_hotpapers import archive, render
-from pelican_hotpapers.memo import MEMO_FILE, RenderMemo, memo_key
+from pelican_hotpapers.memo import MEMO_FILE, OLD_MEMO_FILE, RenderMemo, memo_key
+from pelican_hotpapers.render import Marks
+from pelican_hotpapers.timeline import Trend
 
 from .factories import make_day, make_entry
 from .sites import build, soup
@@ -471,3 +474,42 @@ class CountingRank:
     def __call__(self, day, options):
         self.calls.append(day.date)
         return self.original(day, options)
+
+
+def test_the_memo_of_0_1_is_removed_when_the_new_one_is_saved(tmp_path, data_dir):
+    old = tmp_path / "cache" / OLD_MEMO_FILE
+    old.parent.mkdir()
+    old.write_bytes(b"a pickle of every day")
+    build(tmp_path, data_dir, **CACHED)
+    assert not old.exists()
+    assert (tmp_path / "cache" / MEMO_FILE).exists()
+
+
+def test_the_marks_key_changes_with_everything_the_marks_show():
+    trend = Trend(2, ((D, 60), (D + dt.timedelta(1), None)))
+    marks = Marks(trends={"2101.00001": trend}, pages={"2101.00001": "{filename}/a"})
+    others = [
+        Marks(trends={"2101.00001": Trend(3, trend.points)}, pages=marks.pages),
+        Marks(
+            trends={"2101.00001": Trend(2, ((D, 61), (D + dt.timedelta(1), None)))},
+            pages=marks.pages,
+        ),
+        Marks(
+            trends={"2101.00001": Trend(2, ((D, 60), (D + dt.timedelta(1), 5)))},
+            pages=marks.pages,
+        ),
+        Marks(
+            trends={"2101.00001": Trend(2, ((D - dt.timedelta(1), 60), (D, None)))},
+            pages=marks.pages,
+        ),
+        Marks(trends={"2101.00002": trend}, pages=marks.pages),
+        Marks(trends=marks.trends, pages={"2101.00001": "{filename}/b"}),
+        Marks(trends=marks.trends),
+    ]
+    keys = {marks.key(), *(other.key() for other in others)}
+    assert len(keys) == len(others) + 1
+    same = Marks(trends=dict(marks.trends), pages=dict(marks.pages))
+    assert same.key() == marks.key()
+    # A new field of Marks or Trend must be added to Marks.key().
+    assert [f.name for f in dataclasses.fields(Marks)] == ["trends", "pages"]
+    assert [f.name for f in dataclasses.fields(Trend)] == ["day_on_list", "points"]
