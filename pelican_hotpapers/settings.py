@@ -61,7 +61,6 @@ class SettingsError(ValueError):
 
     def __init__(self, name: str, problem: str) -> None:
         self.name = name
-        self.problem = problem
         super().__init__(f"{name} {problem}")
 
 

@@ -950,3 +950,190 @@ def test_a_source_added_with_one_registry_line_fetches_a_day(
     messages = [r.getMessage() for r in caplog.records]
     assert any("Toy: 3 posts read, 2 papers" in m for m in messages)
     assert not any("HOTPAPERS_TOY" in m for m in messages)  # known settings
+
+
+# --- fetch_day's result, with stand-ins for the services -----------------------
+
+
+class StubSource:
+    """A source that answers from a list, or fails as it is told."""
+
+    unit = "posts"
+
+    def __init__(self, name, posts=(), failure=None, reads=None, blind=None):
+        self.name = name
+        self.service = f"{name} API"
+        self.posts = tuple(posts)
+        self.failure = failure
+        self.reads = len(self.posts) if reads is None else reads
+        self.blind = blind
+        self.asked = 0
+
+    def unavailable(self, start, now):
+        return self.blind
+
+    def search_posts(self, start, end, now=None):
+        from pelican_hotpapers.sources.base import SearchResult
+
+        self.asked += 1
+        if self.failure is not None:
+            raise self.failure
+        return SearchResult(self.posts, self.reads, 1)
+
+
+class StubArxiv:
+    name = "arxiv"
+
+    def __init__(self, failure=None):
+        self.failure = failure
+        self.asked: list[list[str]] = []
+
+    def fetch_papers(self, ids):
+        from .factories import make_paper
+
+        self.asked.append(list(ids))
+        if self.failure is not None:
+            raise self.failure
+        return {arxiv_id: make_paper(arxiv_id) for arxiv_id in ids}
+
+
+def stub_fetcher(tmp_path, sources, arxiv=None):
+    return fetch.Fetcher(sources, arxiv or StubArxiv(), tmp_path, ZoneInfo("UTC"))
+
+
+def rate_limited(message="rate limit reached"):
+    from pelican_hotpapers.sources.x import XRateLimitError
+
+    return XRateLimitError(message)
+
+
+DAY = dt.date(2021, 1, 11)
+NOW = dt.datetime(2021, 1, 13, 12, tzinfo=UTC)
+
+
+def test_fetch_day_returns_the_day_the_reads_and_the_failures(tmp_path):
+    from pelican_hotpapers.sources import SourceError
+
+    from .factories import make_post
+
+    down = SourceError("the search failed with HTTP 500", service="bluesky API")
+    x = StubSource("x", [make_post(("2101.00001",))], reads=40)
+    sky = StubSource("bluesky", failure=down)
+    hn = StubSource("hackernews", [make_post(("2101.00002",), source="hackernews")])
+
+    result = stub_fetcher(tmp_path, [x, sky, hn]).fetch_day(DAY, NOW)
+
+    assert result.reads == {"x": 40, "hackernews": 1}
+    assert result.failures == {"bluesky": down}
+    assert result.asked == {"x", "bluesky", "hackernews"}
+    assert result.failure_text() == "bluesky API: the search failed with HTTP 500"
+    day = result.day
+    assert day is not None and day.date == DAY
+    assert (day.sources, day.failed_sources) == (("x", "hackernews"), ("bluesky",))
+    assert [e.paper.arxiv_id for e in day.entries] == ["2101.00001", "2101.00002"]
+
+
+def test_no_day_when_arxiv_fails_but_the_reads_are_kept(tmp_path):
+    from pelican_hotpapers.sources.arxiv import ArxivError
+
+    from .factories import make_post
+
+    down = ArxivError("the query failed with HTTP 503")
+    x = StubSource("x", [make_post(("2101.00001",))], reads=7)
+
+    result = stub_fetcher(tmp_path, [x], StubArxiv(down)).fetch_day(DAY, NOW)
+
+    assert result.day is None
+    assert result.reads == {"x": 7}
+    assert result.failures == {"arxiv": down}
+    assert result.asked == {"x"}  # arXiv is not a source of posts
+
+
+def test_no_day_and_no_arxiv_request_when_no_source_answers(tmp_path):
+    from pelican_hotpapers.sources import SourceError
+
+    failure = SourceError("down", service="x API")
+    arxiv = StubArxiv()
+    blind = StubSource("hackernews", blind="it cannot see the day")
+
+    result = stub_fetcher(
+        tmp_path, [StubSource("x", failure=failure), blind], arxiv
+    ).fetch_day(DAY, NOW)
+
+    assert (result.day, result.reads, result.failures) == (None, {}, {"x": failure})
+    assert arxiv.asked == [] and blind.asked == 0
+
+
+def test_a_rate_limited_source_is_not_asked_again_in_the_run(tmp_path):
+    from .factories import make_post
+
+    x = StubSource("x", failure=rate_limited())
+    hn = StubSource("hackernews", [make_post(("2101.00001",), source="hackernews")])
+    fetcher = stub_fetcher(tmp_path, [x, hn])
+
+    first = fetcher.fetch_day(DAY, NOW)
+    second = fetcher.fetch_day(DAY + dt.timedelta(days=1), NOW)
+
+    assert x.asked == 1
+    assert first.failures["x"].rate_limited
+    skipped = second.failures["x"]
+    assert skipped.service == "x API"
+    assert (
+        skipped.message == "its rate limit was reached earlier in this run; try later"
+    )
+    assert second.day is not None and second.day.failed_sources == ("x",)
+
+
+def test_an_outcome_says_why_and_what_was_read(tmp_path):
+    from pelican_hotpapers.sources import SourceError
+
+    from .factories import make_post
+
+    down = SourceError("the search failed with HTTP 500", service="Bluesky API")
+    x = StubSource("x", [make_post(("2101.00001",))], reads=12)
+    hn = StubSource("hackernews", [], reads=3)
+    hn.unit = "stories"
+    fetcher = stub_fetcher(tmp_path, [x, StubSource("bluesky", failure=down), hn])
+
+    outcome = fetcher.fetch_and_store(DayPlan(DAY, "missing"), NOW)
+
+    path = archive.day_path(tmp_path, DAY)
+    assert outcome.status == "partial" and outcome.failed
+    assert outcome.message == (
+        "Bluesky API: the search failed with HTTP 500 (the day is partial: X: 12 "
+        f"posts, HN: 3 stories read, 1 papers; wrote {path})"
+    )
+    assert (outcome.reads, outcome.papers) == ({"x": 12, "hackernews": 3}, 1)
+    assert outcome.asked == {"x", "bluesky", "hackernews"}
+
+
+def test_a_failed_outcome_names_arxiv_over_a_source(tmp_path):
+    from pelican_hotpapers.sources import SourceError
+    from pelican_hotpapers.sources.arxiv import ArxivError
+
+    from .factories import make_post
+
+    x = StubSource("x", [make_post(("2101.00001",))])
+    sky = StubSource("bluesky", failure=SourceError("down", service="Bluesky API"))
+    arxiv = StubArxiv(ArxivError("the query failed with HTTP 503"))
+
+    outcome = stub_fetcher(tmp_path, [sky, x], arxiv).fetch_and_store(
+        DayPlan(DAY, "missing"), NOW
+    )
+
+    assert outcome.status == "failed" and outcome.failed
+    assert outcome.message == "arXiv API: the query failed with HTTP 503"
+    assert outcome.reads == {"x": 1}
+    assert not archive.day_path(tmp_path, DAY).exists()
+
+
+def test_a_day_no_source_can_see_is_skipped_unasked(tmp_path):
+    blind = StubSource("x", blind="the day is older than X's 7 days")
+
+    outcome = stub_fetcher(tmp_path, [blind]).fetch_and_store(
+        DayPlan(DAY, "missing"), NOW
+    )
+
+    assert (outcome.status, outcome.failed) == ("skipped", False)
+    assert outcome.message == "is out of reach: the day is older than X's 7 days"
+    assert blind.asked == 0

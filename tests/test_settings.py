@@ -873,3 +873,106 @@ def test_a_negative_infinite_or_odd_source_weight_is_refused(tmp_path, value, wo
         load(tmp_path, HOTPAPERS_SOURCE_WEIGHTS=value)
     assert caught.value.name == "HOTPAPERS_SOURCE_WEIGHTS"
     assert words in str(caught.value)
+
+
+# --- what each check says -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HOTPAPERS_MIN_PAPER_SCORE", "50", "must be a whole number, not '50'"),
+        ("HOTPAPERS_MIN_PAPER_SCORE", -1, "must be at least 0, not -1"),
+        ("HOTPAPERS_MAX_PAPERS", "3", "must be a whole number or None, not '3'"),
+        ("HOTPAPERS_EMBED_SCRIPT", "yes", "must be True or False, not 'yes'"),
+        ("HOTPAPERS_HTTP_TIMEOUT", "3", "must be a number, not '3'"),
+        ("HOTPAPERS_HTTP_TIMEOUT", 0, "must be a finite number of at least 0.001"),
+        (
+            "HOTPAPERS_X_API_URL",
+            "ftp://example.org/",
+            "must be an http(s) URL, not 'ftp://example.org/'",
+        ),
+        (
+            "HOTPAPERS_X_TOKEN_ENV",
+            "a b",
+            "must be the NAME of an environment variable (such as X_BEARER_TOKEN), "
+            "not a token or password itself",
+        ),
+        ("HOTPAPERS_CATEGORY", "", "must be a non-empty string, not ''"),
+        ("HOTPAPERS_TAGS", "arXiv", "must be a list of strings, not 'arXiv'"),
+        ("HOTPAPERS_TAGS", ["a", 3], "must hold non-empty strings, not 3"),
+        (
+            "HOTPAPERS_STATUS",
+            "secret",
+            "must be one of published, hidden, draft, not 'secret'",
+        ),
+        ("HOTPAPERS_DIGESTS", ["day"], "holds 'day'; the digests are week, month"),
+        ("HOTPAPERS_DIGEST_SLUG", "hot", "must contain {period}, not 'hot'"),
+        (
+            "HOTPAPERS_TITLE",
+            "Hot {day}",
+            "must be a format string using only {date}, not 'Hot {day}' ('day')",
+        ),
+        (
+            "HOTPAPERS_PAPER_SAVE_AS",
+            "..\\{slug}.html",
+            "must be a path inside OUTPUT_PATH, such as 'papers/{slug}.html'",
+        ),
+        (
+            "HOTPAPERS_PAPER_SAVE_AS",
+            "\\{slug}.html",
+            "must be a path inside OUTPUT_PATH, such as 'papers/{slug}.html'",
+        ),
+        (
+            "HOTPAPERS_CATEGORIES",
+            ["CS LG"],
+            "holds 'CS LG', which is not an arXiv category such as 'cs.LG', "
+            "'hep-th' or 'cs.*'",
+        ),
+        (
+            "HOTPAPERS_SOURCE_WEIGHTS",
+            3,
+            "must be a dict such as {'x': 1, 'hackernews': 0.5}",
+        ),
+        ("HOTPAPERS_AUTHOR", " ", "must be a non-empty string"),
+        ("HOTPAPERS_DATA_PATH", 3, "must be a folder path, not 3"),
+    ],
+)
+def test_each_check_says_what_is_wrong(tmp_path, name, value, message):
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, **{name: value})
+    assert str(caught.value) == f"{name} {message}"
+
+
+def test_a_data_path_that_cannot_be_expanded_says_so(tmp_path):
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_DATA_PATH="~no-such-user-hotpapers/days")
+    assert str(caught.value).startswith("HOTPAPERS_DATA_PATH cannot be expanded: ")
+
+
+def test_an_unknown_setting_is_named_in_the_owners_words(tmp_path, hotpapers_log):
+    load(tmp_path, HOTPAPERS_TYPO=3)
+    assert [r.getMessage() for r in hotpapers_log.records] == [
+        "hotpapers: HOTPAPERS_TYPO is not a pelican-hotpapers setting and is "
+        "ignored (misspelt?)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("HOTPAPERS_TITLE", "Hot Papers", "Hot Papers"),  # {date} is not required
+        ("HOTPAPERS_X_API_URL", "http://127.0.0.1:9/2/", "http://127.0.0.1:9/2"),
+        ("HOTPAPERS_HN_API_URL", "https://example.org/", "https://example.org/"),
+        ("HOTPAPERS_PAPER_SAVE_AS", "p\\{slug}.html", "p\\{slug}.html"),
+    ],
+)
+def test_values_that_look_odd_but_are_fine(tmp_path, name, value, expected):
+    assert values_of(load(tmp_path, **{name: value}))[name] == expected
+
+
+def test_an_empty_pelican_folder_setting_is_not_a_folder(tmp_path, monkeypatch):
+    """PATH = "" is no folder at all: the data folder is not 'inside' it."""
+    monkeypatch.chdir(tmp_path)
+    hp = load(tmp_path, HOTPAPERS_DATA_PATH=str(tmp_path / "days"), PATH="")
+    assert hp.data_path == tmp_path / "days"
