@@ -1595,3 +1595,48 @@ def test_post_times_are_stored_in_utc_and_absurd_ones_ignored(created, expected)
     assert parsed == expected
     if parsed is not None:
         assert parsed.utcoffset() == dt.timedelta(0)
+
+
+class PDSDownOnce(FakePDS):
+    """A PDS whose first createSession fails with HTTP 503."""
+
+    created = 0
+
+    def create_session(self, request: Request) -> Response:
+        self.created += 1
+        if self.created == 1:
+            return xrpc_error(503, "InternalServerError", "try again")
+        return super().create_session(request)
+
+
+def test_a_session_that_fails_once_is_created_on_the_retry(httpserver):
+    """createSession is a POST; retrying it is safe, so the Session may."""
+    PDSDownOnce(httpserver)
+
+    result = search(make_source(httpserver, retries=2))
+
+    assert result.reads == 0
+    assert paths_seen(httpserver) == [CREATE, CREATE, SEARCH]
+
+
+def test_from_options_logs_in_with_the_password_from_the_environment(httpserver):
+    FakePDS(httpserver)
+    options = BlueskyOptions(pds_url=httpserver.url_for("/"))
+    source = BlueskySource.from_options(
+        options,
+        HttpOptions(retries=0),
+        environ={"BLUESKY_HANDLE": HANDLE, "BLUESKY_APP_PASSWORD": PASSWORD},
+    )
+
+    assert source is not None
+    search(source)
+    assert paths_seen(httpserver) == [CREATE, SEARCH]
+
+
+@pytest.mark.parametrize("cursor", ["", 7, None, ["c2"]])
+def test_only_a_text_cursor_asks_for_another_page(cursor):
+    from pelican_hotpapers.sources.bluesky import parse_page
+
+    page = {"posts": [], "cursor": cursor} if cursor is not None else {"posts": []}
+    assert parse_page(page).cursor is None
+    assert parse_page({"posts": [], "cursor": "c2"}).cursor == "c2"

@@ -193,6 +193,10 @@ def test_a_dns_failure_is_named_without_the_address(monkeypatch) -> None:
             "the host name could not be resolved (DNS failure)",
         ),
         (
+            requests.ConnectionError("[Errno -2] Name or service not known"),
+            "the host name could not be resolved (DNS failure)",
+        ),
+        (
             requests.exceptions.RetryError("too many 503 error responses"),
             "the service kept failing after retries",
         ),
@@ -235,3 +239,59 @@ def test_an_answer_is_cleaned_of_what_no_page_may_hold(httpserver: HTTPServer):
     response = session_module.send(session, "GET", httpserver.url_for("/q"), XError)
 
     assert session_module.answer_json(response, XError) == {"t\ufffd": ["a\ufffdb"]}
+
+
+def retry_of(session: requests.Session, prefix: str = "https://") -> Retry:
+    return session.get_adapter(prefix + "example.org").max_retries
+
+
+@pytest.mark.parametrize(
+    ("http", "backoff_max"),
+    [
+        (HttpOptions(retries=4, backoff=2.0, rate_limit_max_wait=120), 16.0),
+        (HttpOptions(retries=0, backoff=0.05), 1.0),
+    ],
+)
+def test_the_session_carries_the_policy_of_the_settings(http, backoff_max) -> None:
+    session = make_session(http)
+
+    assert session.timeout == http.timeout
+    assert session.headers["User-Agent"] == session_module.USER_AGENT
+    for prefix in ("http://", "https://"):
+        retry = retry_of(session, prefix)
+        assert isinstance(retry, session_module.RateLimitRetry)
+        assert retry.total == http.retries
+        assert (retry.backoff_factor, retry.backoff_max) == (http.backoff, backoff_max)
+        assert retry.max_wait == http.rate_limit_max_wait
+        assert retry.min_backoff == 0
+        assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
+        assert retry.allowed_methods == frozenset({"GET"})
+        assert retry.respect_retry_after_header is True
+        assert retry.raise_on_status is False
+
+
+def test_a_source_may_bound_the_wait_and_the_pause_and_retry_posts() -> None:
+    retry = retry_of(
+        make_session(
+            HttpOptions(rate_limit_max_wait=900),
+            max_wait=60,
+            min_backoff=3,
+            allowed_methods=frozenset({"GET", "POST"}),
+        )
+    )
+    assert (retry.max_wait, retry.min_backoff) == (60, 3)
+    assert retry.allowed_methods == frozenset({"GET", "POST"})
+
+
+def test_arxivs_session_keeps_arxivs_pace_and_a_short_wait() -> None:
+    from pelican_hotpapers.sources.arxiv import (
+        ARXIV_MAX_WAIT,
+        ArxivOptions,
+        ArxivSource,
+    )
+
+    source = ArxivSource(ArxivOptions(delay=4.0), HttpOptions(retries=2))
+    retry = retry_of(source.session)
+    assert (retry.total, retry.max_wait, retry.min_backoff) == (2, ARXIV_MAX_WAIT, 4.0)
+    assert source.session.headers["User-Agent"].startswith(session_module.USER_AGENT)
+    assert " arxiv.py/" in source.session.headers["User-Agent"]

@@ -40,6 +40,8 @@ from .remote import closed_port, requests_seen, split_options
 FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
 TOKEN = "AAAAtest-bearer-S3CR3T-token%2Fvalue"
 RECENT = "/2/tweets/search/recent"
+#: How long before the request the search window must end (X asks for 10 s).
+MARGIN = dt.timedelta(seconds=30)
 ALL = "/2/tweets/search/all"
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -1169,3 +1171,56 @@ def test_recorded_tweepy_page_served_with_its_headers(httpserver):
 
     assert (result.reads, result.pages, result.capped) == (10, 1, True)
     assert result.posts == ()
+
+
+def test_a_day_that_has_only_just_begun_is_not_searched(httpserver):
+    """X refuses an end_time within 10 s of the request: the end keeps 30 s."""
+    serve_pages(httpserver, {None: page([])})
+    source = make_source(httpserver)
+    start = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+
+    with pytest.raises(XError) as caught:
+        source.search_posts(start, start + dt.timedelta(days=1), now=start + MARGIN)
+
+    assert str(caught.value) == (
+        "X API: the day has only just begun; there is nothing to search yet"
+    )
+    assert httpserver.log == []
+    # A second later there is a second to search.
+    later = start + MARGIN + dt.timedelta(seconds=1)
+    assert source.search_posts(start, start + dt.timedelta(days=1), now=later)
+
+
+@pytest.mark.parametrize(
+    ("headers", "when"),
+    [
+        ({}, ""),
+        ({"x-rate-limit-reset": "soon"}, ""),
+        ({"x-rate-limit-reset": "1767225600"}, " until 2026-01-01 00:00 UTC"),
+    ],
+)
+def test_a_rate_limit_says_when_x_reopens_if_it_says(httpserver, headers, when):
+    httpserver.expect_request(RECENT).respond_with_response(
+        json_response({}, status=429, **headers)
+    )
+
+    with pytest.raises(XRateLimitError) as caught:
+        search(make_source(httpserver, retries=0, rate_limit_max_wait=0))
+
+    assert caught.value.message == (
+        f"rate limit reached (HTTP 429); X asks to wait{when}, longer than "
+        "HOTPAPERS_RATE_LIMIT_MAX_WAIT allows or after all retries"
+    )
+
+
+def test_from_options_sends_the_token_from_the_environment(httpserver):
+    serve_pages(httpserver, {None: page([])})
+    options = XOptions(api_url=httpserver.url_for("/2"))
+    source = XSource.from_options(
+        options, HttpOptions(retries=0), environ={"X_BEARER_TOKEN": TOKEN}
+    )
+
+    assert source is not None
+    search(source)
+    (request,) = requests_seen(httpserver)
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"

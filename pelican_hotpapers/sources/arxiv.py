@@ -162,9 +162,8 @@ class ArxivSource:
         for prefix, adapter in session.adapters.items():
             self.session.mount(prefix, adapter)
         self.session.hooks["response"].append(_check_feed)
-        self.client = arxiv.Client(
-            page_size=self.batch_size, delay_seconds=options.delay, num_retries=0
-        )
+        # page_size is set for each batch (see _fetch_batch).
+        self.client = arxiv.Client(delay_seconds=options.delay, num_retries=0)
         # The endpoint is a public attribute; the Session is not (see above).
         self.client.query_url_format = options.api_url + "?{}"
         self.client._session = self.session

@@ -249,12 +249,10 @@ def make_session(
     _quiet_our_retry_warnings()
     session = PolicySession(http.timeout)
     session.headers["User-Agent"] = USER_AGENT
-    retries = http.retries
+    # One count for every kind of failure: urllib3's connect, read and status
+    # counts fall back to it.
     retry = RateLimitRetry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
+        total=http.retries,
         backoff_factor=http.backoff,
         backoff_max=max(http.backoff * 8, 1.0),
         status_forcelist=RETRY_STATUSES,
