@@ -24,7 +24,7 @@ from pelican_hotpapers.arxiv_ids import CATEGORY_FILTER_RE
 from pelican_hotpapers.options import SETTING, Setting, setting, settings_of
 from pelican_hotpapers.sources import SOURCE_CLASSES
 from pelican_hotpapers.sources.arxiv import ArxivOptions
-from pelican_hotpapers.sources.session import HttpOptions
+from pelican_hotpapers.sources.base import HttpOptions
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,14 @@ one line here, and optionally its template ``post-NAME.html``: the settings,
 the command line and the pages read everything else from the class.
 """
 
-from pelican_hotpapers.sources.base import SearchResult, SocialSource
+from pelican_hotpapers.sources.base import (
+    HttpOptions,
+    SearchResult,
+    SocialSource,
+    SourceError,
+)
 from pelican_hotpapers.sources.bluesky import BlueskySource
 from pelican_hotpapers.sources.hackernews import HackerNewsSource
-from pelican_hotpapers.sources.session import HttpOptions, SourceError
 from pelican_hotpapers.sources.x import XSource
 
 SOURCE_CLASSES: dict[str, type[SocialSource]] = {

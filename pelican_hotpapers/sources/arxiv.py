@@ -35,31 +35,32 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
-from typing import Any
-
-import arxiv
-import requests
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from pelican_hotpapers.arxiv_ids import normalise_arxiv_id
 from pelican_hotpapers.models import Paper
 from pelican_hotpapers.options import setting
-from pelican_hotpapers.sources.session import (
-    USER_AGENT,
-    HttpOptions,
-    PolicySession,
-    SourceError,
-    describe_request_error,
-    make_session,
-)
+from pelican_hotpapers.sources.base import HttpOptions, SourceError
+
+if TYPE_CHECKING:
+    import arxiv
+    import requests
+
+# arxiv.py, requests and lxml are imported when arXiv is first asked: a
+# build that fetches nothing (most builds) pays nothing for them.
 
 logger = logging.getLogger(__name__)
 
-try:
-    _ARXIV_PY = metadata.version("arxiv")
-except metadata.PackageNotFoundError:  # pragma: no cover - vendored copies
-    _ARXIV_PY = "unknown"
+
+@cache
+def _arxiv_py_version() -> str:
+    try:
+        return metadata.version("arxiv")
+    except metadata.PackageNotFoundError:  # pragma: no cover - vendored copies
+        return "unknown"
+
 
 SERVICE = "arXiv API"
 #: The most ids one request asks for.
@@ -99,6 +100,10 @@ class _IncompleteFeed(Exception):
 def _check_feed(response: requests.Response, *args: Any, **kwargs: Any) -> None:
     if response.status_code != 200:
         return
+    # Imported on the first answer: a build that fetches nothing should not
+    # pay for lxml.
+    from lxml import etree
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
         root = etree.fromstring(response.content, parser=parser)
@@ -108,18 +113,6 @@ def _check_feed(response: requests.Response, *args: Any, **kwargs: Any) -> None:
         ) from None
     if root is None or root.tag != _ATOM_FEED:
         raise _IncompleteFeed("the answer is not an Atom feed (an HTML page?)")
-
-
-class _ArxivSession(PolicySession):
-    """Our policy Session, keeping our User-Agent over arxiv.py's own."""
-
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        headers = kwargs.get("headers")
-        if headers:
-            kwargs["headers"] = {
-                k: v for k, v in headers.items() if k.lower() != "user-agent"
-            }
-        return super().request(method, url, **kwargs)
 
 
 def is_withdrawn(result: arxiv.Result) -> bool:
@@ -153,12 +146,22 @@ class ArxivSource:
     ) -> None:
         self.base_url = options.api_url
         self.batch_size = min(batch_size, BATCH_SIZE)
+        import arxiv
+
+        from pelican_hotpapers.sources.session import (
+            USER_AGENT,
+            OwnAgentSession,
+            make_session,
+        )
+
         # Retries keep arXiv's pace too, and never wait out a Retry-After
         # longer than a minute in the middle of a build.
         session = make_session(http, max_wait=ARXIV_MAX_WAIT, min_backoff=options.delay)
-        self.session = _ArxivSession(http.timeout)
+        self.session = OwnAgentSession(http.timeout)
         self.session.headers.update(session.headers)
-        self.session.headers["User-Agent"] = f"{USER_AGENT} arxiv.py/{_ARXIV_PY}"
+        self.session.headers["User-Agent"] = (
+            f"{USER_AGENT} arxiv.py/{_arxiv_py_version()}"
+        )
         for prefix, adapter in session.adapters.items():
             self.session.mount(prefix, adapter)
         self.session.hooks["response"].append(_check_feed)
@@ -198,6 +201,11 @@ class ArxivSource:
         return papers
 
     def _fetch_batch(self, batch: list[str], split: bool = True) -> dict[str, Paper]:
+        import arxiv
+        import requests
+
+        from pelican_hotpapers.sources.session import describe_request_error
+
         search = arxiv.Search(id_list=batch, max_results=len(batch))
         # arxiv.py sends the client's page_size (a public attribute) as the
         # query's max_results: a batch asks for exactly its ids.

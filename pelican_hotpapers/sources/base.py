@@ -21,21 +21,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pelican_hotpapers.models import Post
-from pelican_hotpapers.sources.session import (
-    ErrorType,
-    HttpOptions,
-    SourceError,
-    answer_json,
-    make_session,
-    send,
-)
+from pelican_hotpapers.options import setting
+
+if TYPE_CHECKING:
+    import requests
+
+    from pelican_hotpapers.sources.session import PolicySession
 
 #: What a source module uses, in one place: ``from pelican_hotpapers.sources
 #: import base``, then ``base.collect_pages``, ``base.send``... The HTTP parts
-#: live in :mod:`.session`.
+#: live in :mod:`.session`, which imports requests: a build that fetches
+#: nothing (most builds) never imports it, and pays nothing for it.
 __all__ = [
     "Cursor",
     "HttpOptions",
@@ -51,6 +50,89 @@ __all__ = [
     "parse_time",
     "send",
 ]
+
+
+class SourceError(Exception):
+    """A remote service could not give a complete answer.
+
+    Each source's errors are a subclass that names its service for the site
+    owner: ``class XError(SourceError, service="X API")``. The message must
+    never hold a credential. ``rate_limited`` is true for a rate limit longer
+    than the site owner will wait: the service is not asked again in the
+    same run.
+    """
+
+    service = "a service"
+    rate_limited = False
+
+    def __init_subclass__(
+        cls,
+        *,
+        service: str | None = None,
+        rate_limited: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if service is not None:
+            cls.service = service
+        if rate_limited is not None:
+            cls.rate_limited = rate_limited
+
+    def __init__(self, message: str, *, service: str | None = None) -> None:
+        if service is not None:
+            self.service = service
+        self.message = message
+        super().__init__(f"{self.service}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    """The request policy every source shares: the HOTPAPERS_HTTP_* settings."""
+
+    timeout: float = setting("HOTPAPERS_HTTP_TIMEOUT", 30.0, "number", minimum=0.001)
+    retries: int = setting("HOTPAPERS_HTTP_RETRIES", 3, "int", minimum=0)
+    backoff: float = setting("HOTPAPERS_HTTP_BACKOFF", 1.0, "number", minimum=0)
+    rate_limit_max_wait: float = setting(
+        "HOTPAPERS_RATE_LIMIT_MAX_WAIT", 900, "number", minimum=0
+    )
+
+
+#: Makes a source's own error from a message ("X API: ..." for XError).
+ErrorType = Callable[[str], SourceError]
+
+
+def make_session(
+    http: HttpOptions = HttpOptions(),
+    *,
+    max_wait: float | None = None,
+    min_backoff: float = 0.0,
+    allowed_methods: frozenset[str] = frozenset({"GET"}),
+) -> PolicySession:
+    """A Session with our User-Agent and ``http``'s policy (see :mod:`.session`)."""
+    from pelican_hotpapers.sources import session
+
+    return session.make_session(
+        http,
+        max_wait=max_wait,
+        min_backoff=min_backoff,
+        allowed_methods=allowed_methods,
+    )
+
+
+def send(
+    session: requests.Session, method: str, url: str, error: ErrorType, **kwargs: Any
+) -> requests.Response:
+    """The answer, whatever its status, or ``error`` saying why none came."""
+    from pelican_hotpapers.sources.session import send
+
+    return send(session, method, url, error, **kwargs)
+
+
+def answer_json(response: requests.Response, error: ErrorType) -> Any:
+    """The answer as JSON, every string cleaned of what no page may hold."""
+    from pelican_hotpapers.sources.session import answer_json
+
+    return answer_json(response, error)
 
 
 def parse_time(value: Any) -> dt.datetime | None:

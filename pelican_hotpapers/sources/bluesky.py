@@ -37,16 +37,17 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import requests
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post, clean_text
 from pelican_hotpapers.options import setting
 from pelican_hotpapers.sources import base
 from pelican_hotpapers.sources.base import as_text, count, parse_time
+
+if TYPE_CHECKING:
+    import requests
 
 SERVICE = "Bluesky API"
 PAGE_LIMIT = 100

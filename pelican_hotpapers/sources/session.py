@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -34,7 +32,24 @@ from urllib3.util.retry import Retry
 
 from pelican_hotpapers import __version__
 from pelican_hotpapers.models import clean_json
-from pelican_hotpapers.options import setting
+
+# The policy's plain parts live in base, which a build that fetches nothing
+# imports without requests; they are named here too, where they always were.
+from pelican_hotpapers.sources.base import ErrorType, HttpOptions, SourceError
+
+__all__ = [
+    "USER_AGENT",
+    "ErrorType",
+    "HttpOptions",
+    "OwnAgentSession",
+    "PolicySession",
+    "RateLimitRetry",
+    "SourceError",
+    "answer_json",
+    "describe_request_error",
+    "make_session",
+    "send",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,51 +59,6 @@ USER_AGENT = (
     + requests.utils.default_user_agent()
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class SourceError(Exception):
-    """A remote service could not give a complete answer.
-
-    Each source's errors are a subclass that names its service for the site
-    owner: ``class XError(SourceError, service="X API")``. The message must
-    never hold a credential. ``rate_limited`` is true for a rate limit longer
-    than the site owner will wait: the service is not asked again in the
-    same run.
-    """
-
-    service = "a service"
-    rate_limited = False
-
-    def __init_subclass__(
-        cls,
-        *,
-        service: str | None = None,
-        rate_limited: bool | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init_subclass__(**kwargs)
-        if service is not None:
-            cls.service = service
-        if rate_limited is not None:
-            cls.rate_limited = rate_limited
-
-    def __init__(self, message: str, *, service: str | None = None) -> None:
-        if service is not None:
-            self.service = service
-        self.message = message
-        super().__init__(f"{self.service}: {message}")
-
-
-@dataclass(frozen=True, slots=True)
-class HttpOptions:
-    """The request policy every source shares: the HOTPAPERS_HTTP_* settings."""
-
-    timeout: float = setting("HOTPAPERS_HTTP_TIMEOUT", 30.0, "number", minimum=0.001)
-    retries: int = setting("HOTPAPERS_HTTP_RETRIES", 3, "int", minimum=0)
-    backoff: float = setting("HOTPAPERS_HTTP_BACKOFF", 1.0, "number", minimum=0)
-    rate_limit_max_wait: float = setting(
-        "HOTPAPERS_RATE_LIMIT_MAX_WAIT", 900, "number", minimum=0
-    )
 
 
 class RateLimitRetry(Retry):
@@ -234,6 +204,22 @@ class PolicySession(requests.Session):
         return super().request(method, url, **kwargs)
 
 
+class OwnAgentSession(PolicySession):
+    """A policy Session that keeps our User-Agent over a library's own.
+
+    arxiv.py sends its own User-Agent header with each request; the service
+    should see ours (which names arxiv.py too).
+    """
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        headers = kwargs.get("headers")
+        if headers:
+            kwargs["headers"] = {
+                k: v for k, v in headers.items() if k.lower() != "user-agent"
+            }
+        return super().request(method, url, **kwargs)
+
+
 def make_session(
     http: HttpOptions = HttpOptions(),
     *,
@@ -266,10 +252,6 @@ def make_session(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
-
-
-#: Makes a source's own error from a message ("X API: ..." for XError).
-ErrorType = Callable[[str], SourceError]
 
 
 def send(
