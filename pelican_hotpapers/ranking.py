@@ -100,6 +100,8 @@ def category_matches(category: str, pattern: str) -> bool:
 
 def paper_is_wanted(paper: Paper, options: RankingOptions) -> bool:
     """Apply the category include and exclude lists to any of a paper's categories."""
+    if not options.categories and not options.exclude_categories:
+        return True
     categories = paper.categories or (
         (paper.primary_category,) if paper.primary_category else ()
     )
@@ -112,18 +114,34 @@ def paper_is_wanted(paper: Paper, options: RankingOptions) -> bool:
     )
 
 
+def total_counts(posts: Iterable[Post]) -> Counts:
+    """The posts' counts added up (``Entry.counts``, without an Entry)."""
+    reposts = likes = quotes = replies = 0
+    for post in posts:
+        counts = post.counts
+        reposts += counts.reposts
+        likes += counts.likes
+        quotes += counts.quotes
+        replies += counts.replies
+    return Counts(reposts, likes, quotes, replies)
+
+
 def source_counts(posts: Iterable[Post]) -> tuple[SourceCounts, ...]:
     """A paper's counts per source, in the order of SOURCE_CLASSES."""
-    totals: dict[str, tuple[Counts, int]] = {}
+    by_source: dict[str, list[Post]] = {}
     for post in posts:
-        counts, number = totals.get(post.source, (Counts(), 0))
-        totals[post.source] = (counts + post.counts, number + 1)
-    order = {name: n for n, name in enumerate(SOURCE_CLASSES)}
-    return tuple(
-        SourceCounts(source, counts, number)
-        for source, (counts, number) in sorted(
-            totals.items(), key=lambda item: (order.get(item[0], len(order)), item[0])
+        by_source.setdefault(post.source, []).append(post)
+    if len(by_source) > 1:
+        order = {name: n for n, name in enumerate(SOURCE_CLASSES)}
+        by_source = dict(
+            sorted(
+                by_source.items(),
+                key=lambda item: (order.get(item[0], len(order)), item[0]),
+            )
         )
+    return tuple(
+        SourceCounts(source, total_counts(group), len(group))
+        for source, group in by_source.items()
     )
 
 
@@ -258,7 +276,7 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
         )
     counted.sort(key=_post_order)
     score = sum(item.counted for item in counted)
-    counts = Entry(entry.paper, tuple(posts)).counts
+    counts = total_counts(posts)
     return _Scored(
         paper=entry.paper,
         counted=tuple(counted),
@@ -400,7 +418,7 @@ class _RobustScorer:
         counted = sorted(best.values(), key=_post_order)
         score = sum(item.counted for item in counted)
         listed = [item.post for item in (*counted, *repeated)]
-        counts = Entry(entry.paper, tuple(listed)).counts
+        counts = total_counts(listed)
         return _Scored(
             paper=entry.paper,
             counted=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 
@@ -486,6 +487,23 @@ def test_mixed_sources_score_and_counts_per_source():
         ("hackernews", 0, 210),
     ]
     assert [p.label for p in entry.by_source] == ["X", "Bluesky", "HN"]
+
+
+def test_counts_per_source_follow_the_sources_order_whatever_the_posts_order():
+    x, sky, hn = _mixed_entry().posts
+    x2 = make_post(("2101.02831",), reposts=1, likes=2, id="9")
+    x2 = dataclasses.replace(x2, counts=Counts(reposts=1, likes=2, quotes=3, replies=4))
+    entry = Entry(paper=make_paper("2101.02831"), posts=(hn, x2, sky, x))
+    [ranked] = rank_day(make_day(entries=(entry,)), sum_options()).entries
+    assert [
+        (p.source, p.post_count, p.counts.reposts, p.counts.likes)
+        for p in ranked.by_source
+    ] == [("x", 2, 121, 302), ("bluesky", 1, 40, 95), ("hackernews", 1, 0, 210)]
+    assert ranked.counts == entry.counts
+    assert (ranked.counts.quotes, ranked.counts.replies) == (
+        sum(p.counts.quotes for p in entry.posts),
+        sum(p.counts.replies for p in entry.posts),
+    )
 
 
 def test_source_weights_change_the_score_and_the_order():
