@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,13 +277,44 @@ def clean_json(value: Any) -> Any:
 
     Applied where text enters: a day file read from disk, an API answer.
     """
-    if isinstance(value, str):
-        return clean_text(value)
+    return _rebuild_json(value, _clean_leaf)
+
+
+def _clean_leaf(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _rebuild_json(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """A copy of parsed JSON with ``leaf`` applied to every key and scalar.
+
+    A loop, not a recursion: ``json.loads`` reads JSON nested some hundreds
+    of levels deep, which a recursive walk of its result cannot.
+    """
+    if not isinstance(value, list | dict):
+        return leaf(value)
+    root = _shallow_copy(value, leaf)
+    pending = [root]
+    while pending:
+        container = pending.pop()
+        keys = (
+            container.keys() if isinstance(container, dict) else range(len(container))
+        )
+        for key in keys:
+            item = container[key]
+            if isinstance(item, list | dict):
+                container[key] = copy = _shallow_copy(item, leaf)
+                pending.append(copy)
+            else:
+                container[key] = leaf(item)
+    return root
+
+
+def _shallow_copy(
+    value: list[Any] | dict[Any, Any], leaf: Callable[[Any], Any]
+) -> list[Any] | dict[Any, Any]:
     if isinstance(value, list):
-        return [clean_json(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_json(key): clean_json(item) for key, item in value.items()}
-    return value
+        return list(value)
+    return {leaf(key): item for key, item in value.items()}
 
 
 # --- JSON mapping -----------------------------------------------------------

@@ -543,3 +543,16 @@ def test_a_version_1_file_is_migrated_to_version_2(tmp_path: Path) -> None:
     written = json.loads(archive.write_day(tmp_path / "new", day).read_text("utf-8"))
     assert written["schema_version"] == SCHEMA_VERSION == 3
     assert written["failed_sources"] == []
+
+
+def test_text_nested_deep_in_an_unknown_field_is_cleaned_without_a_crash(
+    tmp_path: Path,
+) -> None:
+    """Deep enough for json.loads, too deep for a recursive walk of its result."""
+    data = valid_dict()
+    data["entries"][0]["paper"]["title"] = "a\x00b"
+    text = json.dumps(data)
+    nested = "[" * 800 + '"\\u0000"' + "]" * 800
+    path = tmp_path / "2021-01-11.json"
+    path.write_text(text[:-1] + f', "notes": {nested}}}', encoding="utf-8")
+    assert archive.read_day(path).entries[0].paper.title == "a\ufffdb"
