@@ -13,6 +13,7 @@ changes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -273,7 +274,10 @@ _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 
 def clean_text(text: str) -> str:
     """``text`` with every character that cannot appear in a page replaced by U+FFFD."""
-    return _UNSAFE_CHARS.sub("\ufffd", text)
+    return _replace_unsafe(text)
+
+
+_replace_unsafe = functools.partial(_UNSAFE_CHARS.sub, "\ufffd")
 
 
 def clean_json(value: Any) -> Any:
@@ -281,44 +285,48 @@ def clean_json(value: Any) -> Any:
 
     Applied where text enters: a day file read from disk, an API answer.
     """
-    return _rebuild_json(value, _clean_leaf)
+    # The regular expression's own method, one call a string: the walk of a
+    # day whose text is escaped takes no longer than the recursion it was.
+    return _rebuild_json(value, _replace_unsafe)
 
 
-def _clean_leaf(value: Any) -> Any:
-    return clean_text(value) if isinstance(value, str) else value
+def _same(value: Any) -> Any:
+    return value
 
 
-def _rebuild_json(value: Any, leaf: Callable[[Any], Any]) -> Any:
-    """A copy of parsed JSON with ``leaf`` applied to every key and scalar.
+def _rebuild_json(
+    value: Any,
+    text: Callable[[str], Any],
+    real: Callable[[float], Any] = _same,
+) -> Any:
+    """A copy of parsed JSON with ``text`` applied to every string, keys
+    too, and ``real`` to every float.
 
     A loop, not a recursion: ``json.loads`` reads JSON nested some hundreds
     of levels deep, which a recursive walk of its result cannot.
     """
-    if not isinstance(value, list | dict):
-        return leaf(value)
-    root = _shallow_copy(value, leaf)
-    pending = [root]
+    root = [None]
+    pending: list[tuple[Any, Any]] = [([value], root)]
     while pending:
-        container = pending.pop()
-        keys = (
-            container.keys() if isinstance(container, dict) else range(len(container))
-        )
-        for key in keys:
-            item = container[key]
-            if isinstance(item, list | dict):
-                container[key] = copy = _shallow_copy(item, leaf)
-                pending.append(copy)
-            else:
-                container[key] = leaf(item)
-    return root
+        source, target = pending.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(key, str):
+                key = text(key)
+            if isinstance(item, str):
+                item = text(item)
+            elif isinstance(item, float):
+                item = real(item)
+            elif isinstance(item, list | dict):
+                child = _empty_like(item)
+                pending.append((item, child))
+                item = child
+            target[key] = item
+    return root[0]
 
 
-def _shallow_copy(
-    value: list[Any] | dict[Any, Any], leaf: Callable[[Any], Any]
-) -> list[Any] | dict[Any, Any]:
-    if isinstance(value, list):
-        return list(value)
-    return {leaf(key): item for key, item in value.items()}
+def _empty_like(container: list[Any] | dict[Any, Any]) -> list[Any] | dict[Any, Any]:
+    return [None] * len(container) if isinstance(container, list) else {}
 
 
 # --- JSON mapping -----------------------------------------------------------
@@ -523,14 +531,13 @@ def day_from_dict(data: Mapping[str, Any]) -> Day:
         parsed = msgspec.convert(data, DayJSON)
     except msgspec.ValidationError:
         # JSON Schema counts 5.0 and 1e3 as integers; msgspec only 5 and 1000.
-        parsed = msgspec.convert(_rebuild_json(data, _whole_number_as_int), DayJSON)
+        whole = _rebuild_json(data, _same, _whole_number_as_int)
+        parsed = msgspec.convert(whole, DayJSON)
     return _day_from_json(parsed)
 
 
-def _whole_number_as_int(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+def _whole_number_as_int(value: float) -> float | int:
+    return int(value) if value.is_integer() else value
 
 
 def _day_from_json(day: DayJSON) -> Day:

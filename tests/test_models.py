@@ -74,3 +74,4 @@ def test_clean_json_reaches_text_nested_as_deep_as_json_allows() -> None:
         (inner,) = inner
     assert inner == "a\ufffdb"
     assert nested[0] is not cleaned["k\ufffd"][0]  # a copy: the input is kept
+    assert [clean_json(v) for v in ("a\x1b", 1.5, None)] == ["a\ufffd", 1.5, None]
