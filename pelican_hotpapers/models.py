@@ -1,20 +1,25 @@
 """Plain data for papers, posts and days, and their one JSON mapping.
 
 These classes are the plugin's vocabulary: sources produce them, ranking
-orders them, the archive stores them and the templates show them. The
-``*_to_dict`` / ``*_from_dict`` functions here are the only place that knows
-the field names of the day files, so the file format and the Python objects
-cannot drift apart. The JSON is a public contract described by
-``schema/day.schema.json``; bump :data:`SCHEMA_VERSION` when it changes.
+orders them, the archive stores them and the templates show them. This
+module is the only place that knows the field names of the day files: the
+``*_to_dict`` functions write them, and the ``*JSON`` structs with
+:func:`decode_day` and :func:`day_from_dict` read them, so the file format
+and the Python objects cannot drift apart. The JSON is a public contract
+described by ``schema/day.schema.json``; bump :data:`SCHEMA_VERSION` when it
+changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 SCHEMA_VERSION = 3
 
@@ -269,7 +274,10 @@ _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 
 def clean_text(text: str) -> str:
     """``text`` with every character that cannot appear in a page replaced by U+FFFD."""
-    return _UNSAFE_CHARS.sub("\ufffd", text)
+    return _replace_unsafe(text)
+
+
+_replace_unsafe = functools.partial(_UNSAFE_CHARS.sub, "\ufffd")
 
 
 def clean_json(value: Any) -> Any:
@@ -277,13 +285,48 @@ def clean_json(value: Any) -> Any:
 
     Applied where text enters: a day file read from disk, an API answer.
     """
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, list):
-        return [clean_json(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_json(key): clean_json(item) for key, item in value.items()}
+    # The regular expression's own method, one call a string: the walk of a
+    # day whose text is escaped takes no longer than the recursion it was.
+    return _rebuild_json(value, _replace_unsafe)
+
+
+def _same(value: Any) -> Any:
     return value
+
+
+def _rebuild_json(
+    value: Any,
+    text: Callable[[str], Any],
+    real: Callable[[float], Any] = _same,
+) -> Any:
+    """A copy of parsed JSON with ``text`` applied to every string, keys
+    too, and ``real`` to every float.
+
+    A loop, not a recursion: ``json.loads`` reads JSON nested some hundreds
+    of levels deep, which a recursive walk of its result cannot.
+    """
+    root = [None]
+    pending: list[tuple[Any, Any]] = [([value], root)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(key, str):
+                key = text(key)
+            if isinstance(item, str):
+                item = text(item)
+            elif isinstance(item, float):
+                item = real(item)
+            elif isinstance(item, list | dict):
+                child = _empty_like(item)
+                pending.append((item, child))
+                item = child
+            target[key] = item
+    return root[0]
+
+
+def _empty_like(container: list[Any] | dict[Any, Any]) -> list[Any] | dict[Any, Any]:
+    return [None] * len(container) if isinstance(container, list) else {}
 
 
 # --- JSON mapping -----------------------------------------------------------
@@ -313,15 +356,6 @@ def counts_to_dict(counts: Counts) -> dict[str, int]:
     }
 
 
-def counts_from_dict(data: Mapping[str, Any]) -> Counts:
-    return Counts(
-        reposts=int(data.get("reposts", 0)),
-        likes=int(data.get("likes", 0)),
-        quotes=int(data.get("quotes", 0)),
-        replies=int(data.get("replies", 0)),
-    )
-
-
 def paper_to_dict(paper: Paper) -> dict[str, Any]:
     return {
         "arxiv_id": paper.arxiv_id,
@@ -332,19 +366,6 @@ def paper_to_dict(paper: Paper) -> dict[str, Any]:
         "categories": list(paper.categories),
         "published": paper.published.isoformat() if paper.published else None,
     }
-
-
-def paper_from_dict(data: Mapping[str, Any]) -> Paper:
-    published = data.get("published")
-    return Paper(
-        arxiv_id=data["arxiv_id"],
-        title=data["title"],
-        authors=tuple(data.get("authors", ())),
-        abstract=data.get("abstract", ""),
-        primary_category=data.get("primary_category", ""),
-        categories=tuple(data.get("categories", ())),
-        published=dt.date.fromisoformat(published) if published else None,
-    )
 
 
 def post_to_dict(post: Post) -> dict[str, Any]:
@@ -372,31 +393,6 @@ def post_to_dict(post: Post) -> dict[str, Any]:
     }
 
 
-def post_from_dict(data: Mapping[str, Any]) -> Post:
-    return Post(
-        source=data["source"],
-        id=str(data["id"]),
-        url=data["url"],
-        author_name=data.get("author_name", ""),
-        author_handle=data.get("author_handle", ""),
-        text=data.get("text", ""),
-        lang=data.get("lang", ""),
-        created_at=_datetime_from_json(data["created_at"]),
-        counts=counts_from_dict(data.get("counts", {})),
-        arxiv_ids=tuple(data.get("arxiv_ids", ())),
-        links=tuple(
-            Link(
-                url=link["url"],
-                expanded_url=link["expanded_url"],
-                display_url=link.get("display_url", ""),
-            )
-            for link in data.get("links", ())
-        ),
-        author_id=str(data.get("author_id") or ""),
-        author_followers=data.get("author_followers"),
-    )
-
-
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
     # counts and score are written for the convenience of other readers of
     # the files; on reading they are recomputed from the posts.
@@ -406,13 +402,6 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "score": entry.score,
         "posts": [post_to_dict(post) for post in entry.posts],
     }
-
-
-def entry_from_dict(data: Mapping[str, Any]) -> Entry:
-    return Entry(
-        paper=paper_from_dict(data["paper"]),
-        posts=tuple(post_from_dict(post) for post in data.get("posts", ())),
-    )
 
 
 def day_to_dict(day: Day) -> dict[str, Any]:
@@ -426,13 +415,182 @@ def day_to_dict(day: Day) -> dict[str, Any]:
     }
 
 
+# --- Reading a day file -------------------------------------------------------
+#
+# msgspec decodes a day file into the structs below and checks it in the same
+# pass; the structs are then made into the classes above. They are
+# schema/day.schema.json written as Python types, one per definition, with
+# its required fields, patterns and minimums: tests/test_models.py holds
+# msgspec's JSON Schema of them to the published file, and tests/test_archive.py
+# holds both to the same verdicts on thousands of altered days.
+
+_Count = Annotated[int, msgspec.Meta(ge=0)]
+_Source = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]*$")]
+# msgspec cannot check uniqueItems: _day_from_json does.
+_Sources = Annotated[
+    tuple[_Source, ...], msgspec.Meta(extra_json_schema={"uniqueItems": True})
+]
+_ArxivId = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^([0-9]{4}\.[0-9]{4,5}|[a-z]+(-[a-z]+)?/[0-9]{7})$"),
+]
+_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_Date = Annotated[str, msgspec.Meta(pattern=_DATE_PATTERN)]
+# Dates and times stay text until Python's fromisoformat reads them, as it
+# always has: msgspec's own reader takes fewer forms (no "13:59Z" without
+# seconds) and rounds a time to the microsecond where Python cuts it.
+_DayDate = Annotated[
+    str, msgspec.Meta(pattern=_DATE_PATTERN, extra_json_schema={"format": "date"})
+]
+_DateTime = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
+        r"(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    ),
+]
+
+
+# gc=False: the structs hold no cycles, so the collector need not track the
+# thousands of them a build makes and drops.
+class CountsJSON(msgspec.Struct, kw_only=True, gc=False):
+    reposts: _Count
+    likes: _Count
+    quotes: _Count = 0
+    replies: _Count = 0
+
+
+class LinkJSON(msgspec.Struct, kw_only=True, gc=False):
+    url: str
+    expanded_url: str
+    display_url: str = ""
+
+
+class PaperJSON(msgspec.Struct, kw_only=True, gc=False):
+    arxiv_id: _ArxivId
+    title: str
+    authors: tuple[str, ...] = ()
+    abstract: str = ""
+    primary_category: str = ""
+    categories: tuple[str, ...] = ()
+    published: _Date | None = None
+
+
+class PostJSON(msgspec.Struct, kw_only=True, gc=False):
+    source: _Source
+    id: Annotated[str, msgspec.Meta(min_length=1)]
+    url: str
+    author_name: str = ""
+    author_handle: str = ""
+    author_id: str = ""
+    author_followers: _Count | None = None
+    text: str = ""
+    lang: str = ""
+    created_at: _DateTime
+    counts: CountsJSON
+    arxiv_ids: tuple[_ArxivId, ...] = ()
+    links: tuple[LinkJSON, ...] = ()
+
+
+class EntryJSON(msgspec.Struct, kw_only=True, gc=False):
+    paper: PaperJSON
+    # Written for other readers of the files: checked, but not read, as
+    # Entry derives them from the posts.
+    counts: CountsJSON | msgspec.UnsetType = msgspec.UNSET
+    score: _Count | msgspec.UnsetType = msgspec.UNSET
+    posts: tuple[PostJSON, ...]
+
+
+class DayJSON(msgspec.Struct, kw_only=True, gc=False):
+    """A day file of the current version, as JSON types."""
+
+    schema_version: Literal[SCHEMA_VERSION]
+    date: _DayDate
+    counts_taken_at: _DateTime
+    sources: _Sources
+    failed_sources: _Sources
+    entries: tuple[EntryJSON, ...]
+
+
+_DAY_DECODER = msgspec.json.Decoder(DayJSON)
+
+
+def decode_day(raw: bytes) -> Day:
+    """The day in a file's bytes, decoded and checked in one pass.
+
+    The quick way for a file of the current version. Raises ValueError (as
+    msgspec's errors are) for any other: ``archive.parse_day`` then reads
+    it with ``json`` and :func:`day_from_dict`, and says what is wrong.
+    """
+    return _day_from_json(_DAY_DECODER.decode(raw))
+
+
 def day_from_dict(data: Mapping[str, Any]) -> Day:
+    """A day from parsed JSON of the current version. Raises ValueError."""
+    try:
+        parsed = msgspec.convert(data, DayJSON)
+    except msgspec.ValidationError:
+        # JSON Schema counts 5.0 and 1e3 as integers; msgspec only 5 and 1000.
+        whole = _rebuild_json(data, _same, _whole_number_as_int)
+        parsed = msgspec.convert(whole, DayJSON)
+    return _day_from_json(parsed)
+
+
+def _whole_number_as_int(value: float) -> float | int:
+    return int(value) if value.is_integer() else value
+
+
+def _day_from_json(day: DayJSON) -> Day:
+    for name in ("sources", "failed_sources"):
+        sources = getattr(day, name)
+        if len(set(sources)) < len(sources):
+            raise ValueError(f"{name} names a source twice")
     return Day(
-        date=dt.date.fromisoformat(data["date"]),
-        counts_taken_at=_datetime_from_json(data["counts_taken_at"]),
-        sources=tuple(data.get("sources", ())),
-        entries=tuple(entry_from_dict(entry) for entry in data.get("entries", ())),
-        failed_sources=tuple(data.get("failed_sources", ())),
+        date=dt.date.fromisoformat(day.date),
+        counts_taken_at=_datetime_from_json(day.counts_taken_at),
+        sources=day.sources,
+        entries=tuple(_entry_from_json(entry) for entry in day.entries),
+        failed_sources=day.failed_sources,
+    )
+
+
+def _entry_from_json(entry: EntryJSON) -> Entry:
+    return Entry(
+        paper=_paper_from_json(entry.paper),
+        posts=tuple(_post_from_json(post) for post in entry.posts),
+    )
+
+
+def _paper_from_json(paper: PaperJSON) -> Paper:
+    return Paper(
+        arxiv_id=paper.arxiv_id,
+        title=paper.title,
+        authors=paper.authors,
+        abstract=paper.abstract,
+        primary_category=paper.primary_category,
+        categories=paper.categories,
+        published=dt.date.fromisoformat(paper.published) if paper.published else None,
+    )
+
+
+def _post_from_json(post: PostJSON) -> Post:
+    counts = post.counts
+    return Post(
+        source=post.source,
+        id=post.id,
+        url=post.url,
+        author_name=post.author_name,
+        author_handle=post.author_handle,
+        text=post.text,
+        lang=post.lang,
+        created_at=_datetime_from_json(post.created_at),
+        counts=Counts(counts.reposts, counts.likes, counts.quotes, counts.replies),
+        arxiv_ids=post.arxiv_ids,
+        links=tuple(
+            Link(link.url, link.expanded_url, link.display_url) for link in post.links
+        ),
+        author_id=post.author_id,
+        author_followers=post.author_followers,
     )
 
 

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import json
 import logging
+import operator
 import os
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pelican_hotpapers import archive
 from pelican_hotpapers.archive import DayFileError
-from pelican_hotpapers.models import SCHEMA_VERSION, Entry, clean_text, day_to_dict
+from pelican_hotpapers.models import (
+    SCHEMA_VERSION,
+    Day,
+    Entry,
+    clean_json,
+    clean_text,
+    day_from_dict,
+    day_to_dict,
+    decode_day,
+)
 
+from .conftest import EXAMPLE_SITE
 from .factories import make_day, make_entry, make_paper, make_post
+from .hostile import _VECTORS
 
 JAN_11 = dt.date(2021, 1, 11)
 
@@ -543,3 +560,373 @@ def test_a_version_1_file_is_migrated_to_version_2(tmp_path: Path) -> None:
     written = json.loads(archive.write_day(tmp_path / "new", day).read_text("utf-8"))
     assert written["schema_version"] == SCHEMA_VERSION == 3
     assert written["failed_sources"] == []
+
+
+# --- the quick reader and the published schema agree -------------------------
+#
+# A file of the current version is decoded and checked in one pass by msgspec
+# (models.decode_day); any other, and any file that pass refuses, is read with
+# json, migrated and mapped by models.day_from_dict, and the published schema
+# names what is wrong. Both must take exactly the files that the schema takes,
+# with the reads it leaves to the reader (dates that exist, the file's name),
+# and give the same day.
+
+SCHEMA_PATH = Path("2021-01-11.json")
+
+
+def schema_verdict(raw: bytes) -> dt.date | None:
+    """The date of a file that the published schema takes, as the plugin
+    has always read it (json, cleaned, migrated, fastjsonschema, then the
+    dates and times parsed); None for a file it refuses."""
+    try:
+        data = archive.validate_day_dict(
+            clean_json(json.loads(raw.decode("utf-8"))), SCHEMA_PATH
+        )
+        times = [data["counts_taken_at"]]
+        for entry in data["entries"]:
+            times += [post["created_at"] for post in entry["posts"]]
+            if entry["paper"].get("published"):
+                dt.date.fromisoformat(entry["paper"]["published"])
+        for text in times:
+            dt.datetime.fromisoformat(text)
+        return dt.date.fromisoformat(data["date"])
+    except (ValueError, RecursionError, DayFileError):
+        return None
+
+
+def quick_read(raw: bytes) -> Day | None:
+    """The day from models.decode_day, for a file that parse_day gives it."""
+    if archive._may_hold_unsafe_text(raw):
+        return None  # its text is cleaned on the slow way
+    try:
+        return decode_day(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def slow_read(raw: bytes) -> Day | None:
+    """The day from models.day_from_dict alone, without the schema's check."""
+    try:
+        data = clean_json(json.loads(raw.decode("utf-8")))
+        return day_from_dict(archive._migrate(data, SCHEMA_PATH))
+    except (ValueError, RecursionError, DayFileError):
+        return None
+
+
+def assert_readers_agree(raw: bytes) -> Day | None:
+    """The three readers against the schema; the day, if the file is valid.
+
+    The file is named for 2021-01-11: parse_day refuses another date, as the
+    readers of the bytes alone cannot.
+    """
+    date = schema_verdict(raw)
+    valid = date == JAN_11
+    try:
+        day = archive.parse_day(SCHEMA_PATH, raw)
+    except DayFileError as exc:
+        assert not valid, f"a valid file refused: {exc}"
+        message = str(exc)
+        assert message.startswith(f"{SCHEMA_PATH}: ") and "\n" not in message
+        day = None
+    else:
+        assert valid, "a file the schema refuses was read"
+    quick = quick_read(raw)
+    slow = slow_read(raw)
+    if quick is not None:
+        assert date is not None, "the one-pass reader took a file wrongly"
+        assert quick == slow
+    if slow is not None:
+        assert date is not None, "day_from_dict took a file wrongly"
+    if date is not None:
+        assert slow is not None, "day_from_dict refused a valid file"
+    if valid:
+        assert slow == day
+    return day
+
+
+def varied_day_dict() -> dict:
+    """A valid day with every optional field both set and left out."""
+    full = make_post(
+        ("hep-th/9901001", "2101.02831"),
+        author_id="101",
+        author_followers=12345,
+        created_at=dt.datetime(
+            2021, 1, 11, 23, 59, 59, 123456, tzinfo=dt.timezone(dt.timedelta(hours=1))
+        ),
+    )
+    bluesky = make_post(source="bluesky", id="at://did:plc:abc/app.bsky.feed.post/1")
+    day = make_day(
+        entries=(
+            Entry(make_paper("hep-th/9901001", published=None), (full, bluesky)),
+            Entry(make_paper("2101.02831", authors=(), categories=()), (full,)),
+        ),
+        sources=("x", "bluesky"),
+        failed_sources=("hackernews",),
+    )
+    data = day_to_dict(day)
+    bare = data["entries"][1]
+    del bare["counts"], bare["score"]
+    for key in ("authors", "abstract", "primary_category", "categories", "published"):
+        del bare["paper"][key]
+    post = bare["posts"][0]
+    for key in ("author_name", "author_handle", "author_id", "author_followers"):
+        del post[key]
+    for key in ("text", "lang", "arxiv_ids"):
+        del post[key]
+    del post["counts"]["quotes"], post["counts"]["replies"]
+    del post["links"][0]["display_url"]
+    return data
+
+
+#: Values put in place of every value of a valid day, one at a time: every
+#: JSON type, the edges of each pattern and of the integers, and the dates
+#: and times that only a reader (not the schema's patterns) can tell apart.
+ODD_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    7,
+    5.0,
+    1e3,
+    1.5,
+    1e20,
+    2**64,
+    float("nan"),
+    "",
+    "x",
+    "X",
+    "x x",
+    "bluesky",
+    "2101.02831",
+    "2101.2831x",
+    "2101.02831v2",
+    "hep-th/9901001",
+    "2021-01-11",
+    "2021-01-12",
+    "2021-02-30",
+    "2021-13-45",
+    "2021-01-11\n",
+    "2021-01-12T13:59Z",
+    "2021-01-12T13:59:29",
+    "2021-01-12T13:59:29+00:00",
+    "2021-01-12T13:59:29.1234567+00:00",
+    "2021-01-12T13:59:29+05:60",
+    "2021-01-12T13:59:29+24:00",
+    "2021-01-12 13:59:29+00:00",
+    [],
+    [""],
+    ["x"],
+    ["x", "x"],
+    ["x", "bluesky"],
+    {},
+    {"reposts": 1, "likes": 1},
+    {"url": "u", "expanded_url": "e"},
+]
+
+
+def paths_in(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths_in(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from paths_in(item, (*path, index))
+
+
+def mutations(data: dict):
+    """Every day that one change to ``data`` makes, with a name for it."""
+    for path in paths_in(data):
+        if not path:
+            continue
+        *head, last = path
+        for value in ODD_VALUES:
+            changed = copy.deepcopy(data)
+            parent = functools.reduce(operator.getitem, head, changed)
+            parent[last] = value
+            yield f"{path} = {value!r}", changed
+        changed = copy.deepcopy(data)
+        parent = functools.reduce(operator.getitem, head, changed)
+        del parent[last]
+        yield f"del {path}", changed
+        if isinstance(parent, list):
+            changed = copy.deepcopy(data)
+            parent = functools.reduce(operator.getitem, head, changed)
+            parent.append(parent[last])
+            yield f"{path} twice", changed
+    for path in paths_in(data):
+        node = functools.reduce(operator.getitem, path, data)
+        if isinstance(node, dict):
+            changed = copy.deepcopy(data)
+            functools.reduce(operator.getitem, path, changed)["unknown"] = [1, {}]
+            yield f"{path} + unknown", changed
+
+
+def test_every_one_change_to_a_day_is_judged_as_the_schema_judges_it() -> None:
+    data = varied_day_dict()
+    assert assert_readers_agree(json.dumps(data).encode()) is not None
+    judged = {True: 0, False: 0}
+    for name, changed in mutations(data):
+        raw = json.dumps(changed, ensure_ascii=False).encode("utf-8")
+        try:
+            day = assert_readers_agree(raw)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: {exc}") from None
+        judged[day is not None] += 1
+    # Both kinds in numbers: a check that took or refused everything would
+    # tell nothing.
+    assert judged[True] > 500 and judged[False] > 2000, judged
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_several_changes_at_once_are_judged_as_the_schema_judges_them(data) -> None:
+    day = varied_day_dict()
+    for _ in range(data.draw(st.integers(2, 4), label="changes")):
+        path = data.draw(st.sampled_from([p for p in paths_in(day) if p]))
+        *head, last = path
+        parent = functools.reduce(operator.getitem, head, day)
+        value = data.draw(st.sampled_from([*ODD_VALUES, "delete"]), label="value")
+        if value == "delete":
+            del parent[last]
+        else:
+            parent[last] = copy.deepcopy(value)
+    assert_readers_agree(json.dumps(day, ensure_ascii=False).encode("utf-8"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The last of two equal keys counts, in either reader.
+        '"likes": -1, "likes": 50',
+        '"likes": 50, "likes": -1',
+        '"likes": 50, "likes": 5.0',
+        '"likes": 50, "likes": "50"',
+    ],
+)
+def test_a_repeated_key_is_judged_as_the_schema_judges_it(text: str) -> None:
+    raw = json.dumps(valid_dict()).replace('"likes": 50', text, 1).encode()
+    assert text.encode() in raw
+    day = assert_readers_agree(raw)
+    assert (day is not None) == text.endswith(("50", "5.0"))
+
+
+def hostile_day_dict(strings: list[str]) -> dict:
+    """A valid day whose every free-text field holds one of ``strings``."""
+    data = valid_dict()
+    for n, text in enumerate(strings):
+        entry = copy.deepcopy(data["entries"][0])
+        entry["paper"].update(
+            arxiv_id=f"2101.{n + 10:05d}",
+            title=text,
+            authors=[text],
+            abstract=text,
+            primary_category=text,
+            categories=[text],
+        )
+        for post in entry["posts"]:
+            for key in ("url", "author_name", "author_handle", "author_id", "text"):
+                post[key] = text
+            post.update(lang=text, id=text or "1", arxiv_ids=[])
+            post["links"] = [{"url": text, "expanded_url": text, "display_url": text}]
+        data["entries"].append(entry)
+    return data
+
+
+@pytest.mark.parametrize("ascii", [True, False])
+def test_hostile_strings_are_read_alike_by_both_readers(ascii: bool) -> None:
+    # A lone surrogate can be written as an escape, never as UTF-8.
+    strings = [
+        text for text in _VECTORS if ascii or not re.search("[\ud800-\udfff]", text)
+    ]
+    raw = json.dumps(hostile_day_dict(strings), ensure_ascii=ascii).encode("utf-8")
+    day = assert_readers_agree(raw)
+    assert day is not None
+    shown = [entry.paper.title for entry in day.entries[len(valid_dict()["entries"]) :]]
+    assert shown == [clean_text(text) for text in strings]
+    assert len(strings) == len(_VECTORS) - (not ascii)
+
+
+@pytest.mark.parametrize("ascii", [True, False])
+def test_text_to_clean_never_takes_the_quick_way(ascii: bool) -> None:
+    """Only the slow way cleans what it reads, so each string that needs it
+    must keep its file off the quick way; and files we write take it."""
+    checked = 0
+    for text in [*_VECTORS, "\\", "\\u", "\\\b", "\ufffd", "\uff01", "日本"]:
+        try:
+            raw = json.dumps({"t": text}, ensure_ascii=ascii).encode("utf-8")
+        except UnicodeEncodeError:
+            continue  # a lone surrogate is never UTF-8, only an escape
+        if clean_text(text) != text or (ascii and not text.isascii()):
+            assert archive._may_hold_unsafe_text(raw), text
+            checked += 1
+        elif not ascii:
+            assert not archive._may_hold_unsafe_text(raw), text
+    assert checked >= 4
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted((EXAMPLE_SITE / "hotpapers").glob("*.json")),
+        Path(__file__).parent / "data" / "ranking-corpus.json",
+        Path(__file__).parent / "data" / "day-v1.json",
+    ],
+    ids=lambda path: path.name,
+)
+def test_stored_days_are_read_alike_by_both_readers(path: Path) -> None:
+    raw = path.read_bytes()
+    day = archive.parse_day(path.with_name("x.json"), raw)
+    assert day == slow_read(raw)
+    assert schema_verdict(raw) == day.date
+
+
+def test_a_day_we_wrote_is_read_in_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = make_day()
+    path = archive.write_day(tmp_path, day)
+
+    def fail(*args: object) -> None:
+        raise AssertionError("read the slow way")
+
+    monkeypatch.setattr(archive, "_parse_day_slowly", fail)
+    assert archive.read_day(path) == day
+    # Any other file goes the slow way: here, one of version 2.
+    data = day_to_dict(day)
+    data["schema_version"] = 2
+    with pytest.raises(AssertionError, match="slow way"):
+        archive.read_day(write_json(path, data))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(5.0, 5), (1e3, 1000), (1e20, 10**20), (2**64, 2**64)]
+)
+def test_a_whole_number_is_a_count_however_it_is_written(
+    tmp_path: Path, value: float, expected: int
+) -> None:
+    """JSON Schema counts 5.0 and 1e3 as integers, as Python's json reads them."""
+    data = valid_dict()
+    post = data["entries"][0]["posts"][0]
+    post["counts"]["likes"] = value
+    post["author_followers"] = value
+    data["entries"][0]["score"] = value
+    path = write_json(tmp_path / "2021-01-11.json", data)
+    read = archive.read_day(path).entries[0].posts[0]
+    assert read.counts.likes == expected and type(read.counts.likes) is int
+    assert read.author_followers == expected and type(read.author_followers) is int
+
+
+def test_text_nested_deep_in_an_unknown_field_is_cleaned_without_a_crash(
+    tmp_path: Path,
+) -> None:
+    """Deep enough for json.loads, too deep for a recursive walk of its result."""
+    data = valid_dict()
+    data["entries"][0]["paper"]["title"] = "a\x00b"
+    text = json.dumps(data)
+    nested = "[" * 800 + '"\\u0000"' + "]" * 800
+    path = tmp_path / "2021-01-11.json"
+    path.write_text(text[:-1] + f', "notes": {nested}}}', encoding="utf-8")
+    assert archive.read_day(path).entries[0].paper.title == "a\ufffdb"

@@ -1,0 +1,77 @@
+"""The data classes' JSON mapping: the typed structs that read a day file."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import msgspec
+
+from pelican_hotpapers import models
+from pelican_hotpapers.models import clean_json
+
+#: Words of a JSON Schema that say nothing about which files are valid.
+NOT_RULES = {
+    "title",
+    "description",
+    "default",
+    "$schema",
+    "$id",
+    "definitions",
+    "$defs",
+}
+
+
+def rules(node: dict, definitions: dict) -> dict:
+    """What a schema asks of a file, in one spelling: references resolved,
+    ``const`` as a one-value ``enum``, ``oneOf`` of disjoint types as
+    ``anyOf``, lists of alternatives and of required names sorted."""
+    if "$ref" in node:
+        return rules(definitions[node["$ref"].rsplit("/", 1)[-1]], definitions)
+    found = {}
+    for key, value in node.items():
+        if key in NOT_RULES or (key == "additionalProperties" and value is True):
+            continue
+        if key == "const":
+            key, value = "enum", [value]
+        elif key in ("anyOf", "oneOf"):
+            alternatives = (rules(item, definitions) for item in value)
+            key, value = "anyOf", sorted(alternatives, key=json.dumps)
+        elif key == "properties":
+            value = {name: rules(item, definitions) for name, item in value.items()}
+        elif key == "items":
+            value = rules(value, definitions)
+        elif key == "required":
+            value = sorted(value)
+        found[key] = value
+    return found
+
+
+def test_the_structs_ask_what_the_published_schema_asks() -> None:
+    """The structs are the schema as Python types: msgspec's JSON Schema of
+    them has the same fields, types, required names, patterns and minimums
+    as the file users read. A field or a rule added to one and not the other
+    fails here."""
+    text = resources.files("pelican_hotpapers").joinpath("schema/day.schema.json")
+    published = json.loads(text.read_text(encoding="utf-8"))
+    ours = msgspec.json.schema(models.DayJSON)
+    expected = rules(published, published["definitions"])
+    assert rules(ours, ours["$defs"]) == expected
+    post = expected["properties"]["entries"]["items"]["properties"]["posts"]["items"]
+    assert post["properties"]["counts"]["properties"]["likes"] == {
+        "type": "integer",
+        "minimum": 0,
+    }
+    assert expected["properties"]["sources"]["uniqueItems"] is True
+
+
+def test_clean_json_reaches_text_nested_as_deep_as_json_allows() -> None:
+    nested = json.loads("[" * 800 + '"a\\u0000b"' + "]" * 800)
+    cleaned = clean_json({"k\x01": nested, "n": 1.5, "s": ["\ud800", None, True]})
+    assert cleaned["n"] == 1.5 and cleaned["s"] == ["\ufffd", None, True]
+    inner = cleaned["k\ufffd"]
+    for _ in range(800):
+        (inner,) = inner
+    assert inner == "a\ufffdb"
+    assert nested[0] is not cleaned["k\ufffd"][0]  # a copy: the input is kept
+    assert [clean_json(v) for v in ("a\x1b", 1.5, None)] == ["a\ufffd", 1.5, None]
