@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
-from filelock import FileLock
-from filelock import Timeout as FileLockTimeout
 
 from pelican_hotpapers.models import (
     SCHEMA_VERSION,
@@ -338,6 +336,11 @@ def fetch_lock(data_path: str | os.PathLike[str], timeout: float) -> Iterator[Pa
     Raises :class:`DataFolderBusy` if the lock is not free within ``timeout``
     seconds.
     """
+    # Imported here: only a fetch locks, and a build that reads the days
+    # should not pay for importing filelock.
+    from filelock import FileLock
+    from filelock import Timeout as FileLockTimeout
+
     folder = Path(data_path)
     path = folder / LOCK_NAME
     try:

@@ -1,10 +1,11 @@
 """A build that fetches nothing imports none of the fetching libraries.
 
 requests (with urllib3 and its helpers), BeautifulSoup (with soupsieve),
-lxml and arxiv.py took about a seventh of a second to import, which a build
-then spent on nothing: most builds read stored days and never ask a
-service. The build runs in a fresh interpreter, so that what this test
-process already imported does not hide an import.
+lxml, arxiv.py and filelock (for the fetch's lock) took about a seventh of
+a second to import, which a build then spent on nothing: most builds read
+stored days and never ask a service. The build runs in a fresh
+interpreter, so that what this test process already imported does not
+hide an import.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ import textwrap
 
 from .conftest import EXAMPLE_SITE
 
-FETCHING_LIBRARIES = ("requests", "urllib3", "bs4", "soupsieve", "lxml", "arxiv")
+FETCHING_LIBRARIES = (
+    "requests",
+    "urllib3",
+    "bs4",
+    "soupsieve",
+    "lxml",
+    "arxiv",
+    "filelock",
+)
 
 BUILD = textwrap.dedent(
     """
