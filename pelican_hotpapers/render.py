@@ -13,6 +13,7 @@ templates) is assembled from escaped parts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -92,10 +93,13 @@ _LINK_SCHEMES = frozenset({"http", "https"})
 # URLs, @mentions and #hashtags in a post's text: "http" in any case (and
 # U+017F, which Python's case-insensitive "s" matches too), an @ or a # not
 # after a letter, digit, "/" (nor "@", "#", "&"). Each alternative starts
-# with its own characters and looks behind only once there, so the regular
-# expression engine skips quickly over the rest of the text.
+# with one plain character (h, H, @ or #) and looks behind only once there,
+# so the regular expression engine skips quickly over the rest of the text:
+# a group or a character class first would make it try every alternative at
+# every character. A URL is the whole match, in no group (lastgroup None).
+_URL_TAIL = r"[tT][tT][pP][sS\u017f]?://[^\s<>\"'\u0000-\u001f\u007f]+"
 _TOKEN_RE = re.compile(
-    r"(?P<url>[hH][tT][tT][pP][sS\u017f]?://[^\s<>\"'\u0000-\u001f\u007f]+)"
+    rf"h{_URL_TAIL}|H{_URL_TAIL}"
     r"|@(?<![\w@/]@)(?P<mention>[A-Za-z0-9_][A-Za-z0-9_.-]{0,252})"
     r"|#(?<![\w#&/]#)(?P<tag>\w{1,100})"
 )
@@ -180,8 +184,9 @@ def _token_re(literals: tuple[str, ...]) -> re.Pattern[str]:
     # Links whose text is not a URL (Bluesky's shortened "arxiv.org/abs/…"),
     # longest first, then the general tokens. X's t.co links are URLs, which
     # the general pattern finds: most posts need no pattern of their own.
+    # Like a URL, a literal is the whole match, in no group.
     alternatives = "|".join(re.escape(literal) for literal in literals)
-    return re.compile(f"(?P<literal>{alternatives})|{_TOKEN_RE.pattern}")
+    return re.compile(f"{alternatives}|{_TOKEN_RE.pattern}")
 
 
 def post_text(post: Post) -> Markup:
@@ -197,10 +202,11 @@ def post_text(post: Post) -> Markup:
     else is shown as text.
     """
     links = {link.url: link for link in post.links if link.url}
-    literals = tuple(
-        sorted((u for u in links if not _URL_START.match(u)), key=len, reverse=True)
-    )
-    pattern = _token_re(literals) if literals else _TOKEN_RE
+    pattern = _TOKEN_RE
+    if links:
+        literals = [url for url in links if not _URL_START.match(url)]
+        if literals:
+            pattern = _token_re(tuple(sorted(literals, key=len, reverse=True)))
     mention_url = _MENTION_URLS.get(post.source)
     tag_url = _TAG_URLS.get(post.source)
     out: list[str] = []
@@ -209,8 +215,8 @@ def post_text(post: Post) -> Markup:
     for match in pattern.finditer(text):
         kind = match.lastgroup
         start, end = match.span()
-        if kind == "literal" or kind == "url":
-            token = match.group(kind)
+        if kind is None:  # a URL, or the text of a link
+            token = match.group()
             link = links.get(token)
             if link is None:
                 stripped = token.rstrip(_TRAILING)
@@ -252,8 +258,11 @@ def post_text(post: Post) -> Markup:
         out.append(escape_text(text[pos:start]))
         out.append(piece)
         pos = end
-    out.append(escape_text(text[pos:]))
-    html = "".join(out)
+    if out:
+        out.append(escape_text(text[pos:]))
+        html = "".join(out)
+    else:
+        html = escape_text(text)
     if "\r" in html:
         html = html.replace("\r\n", "\n").replace("\r", "\n")
     # Every piece above is escaped text or an anchor built from escaped parts.
@@ -356,7 +365,7 @@ class Renderer:
         self._markup: DefaultMarkup | None = None
         # Whether each page's templates are all ours.
         self._ours: dict[tuple[str, ...], bool] = {}
-        self._chart_drawers: dict[str, Callable[[charts.Chart], Markup]] = {}
+        self._chart_drawers: dict[str, Callable[[Points, str], Markup]] = {}
         # The posts of a day were written on a few dates.
         self._long_dates: dict[dt.date, str] = {}
         # A day shows its one time of counting many times over.
@@ -398,31 +407,36 @@ class Renderer:
 
     def chart(self, points: Points, title: str, size: str = "sparkline") -> Markup:
         """An inline SVG chart of daily scores, through its template."""
-        width, height = CHART_SIZES[size]
-        drawn = charts.line_chart(points, title, width=width, height=height)
-        if drawn is None:
-            return Markup("")
         draw = self._chart_drawers.get(size)
         if draw is None:
             draw = self._chart_drawers[size] = self._chart_drawer(size)
-        return draw(drawn)
+        return draw(points, title)
 
-    def _chart_drawer(self, size: str) -> Callable[[charts.Chart], Markup]:
+    def _chart_drawer(self, size: str) -> Callable[[Points, str], Markup]:
         """The package's markup in Python, unless the site overrides the template.
 
         See charts.py: the same bytes as our template, without a template
         call per chart.
         """
+        width, height = CHART_SIZES[size]
         name = CHART_TEMPLATES[size]
         if self._is_ours(name):
-            return CHART_MARKUP[size]
-        template = self.env.get_template(name)
+            if size == "sparkline":
+                return functools.partial(charts.sparkline, width=width, height=height)
+            write = CHART_MARKUP[size]
+        else:
+            template = self.env.get_template(name)
 
-        def render(chart: charts.Chart) -> Markup:
-            # The template's output is autoescaped: safe to embed as it is.
-            return Markup(template.render(chart=chart, hotpapers=self.settings).strip())
+            def write(chart: charts.Chart) -> Markup:
+                # The template's output is autoescaped: safe to embed as it is.
+                context = {"chart": chart, "hotpapers": self.settings}
+                return Markup(template.render(context).strip())
 
-        return render
+        def draw(points: Points, title: str) -> Markup:
+            chart = charts.line_chart(points, title, width=width, height=height)
+            return write(chart) if chart is not None else Markup("")
+
+        return draw
 
     def _context(self, ranked: RankedDay, marks: Marks | None = None) -> dict[str, Any]:
         return {
