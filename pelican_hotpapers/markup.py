@@ -105,6 +105,11 @@ class DefaultMarkup:
         }
         #: What writes the posts of each source whose template is ours.
         self.post_writers: dict[str, PostWriter] = {}
+        # Digests and paper pages show again posts that a day showed: each
+        # post's text, linked, is kept for them (a fifth of their cost).
+        history = settings.history
+        self._keep_texts = bool(history.digests) or history.paper_pages
+        self._texts: dict[Post, str] = {}
 
     # --- day.html, digest.html -------------------------------------------------
 
@@ -361,8 +366,13 @@ class DefaultMarkup:
         return f'<p class="hotpapers-flags">{spans}</p>'
 
     def _text(self, post: Post) -> str:
-        lang = f' lang="{escape_text(post.lang)}"' if post.lang else ""
-        return f'<p{lang} dir="auto">{self._post_text(post)}</p>\n'
+        text = self._texts.get(post)
+        if text is None:
+            lang = f' lang="{escape_text(post.lang)}"' if post.lang else ""
+            text = f'<p{lang} dir="auto">{self._post_text(post)}</p>\n'
+            if self._keep_texts:
+                self._texts[post] = text
+        return text
 
     def _time(self, post: Post) -> str:
         created = post.created_at

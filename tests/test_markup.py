@@ -416,3 +416,21 @@ def test_a_broken_theme_template_fails_as_it_always_has():
     ranked = next(iter(site.timeline.days.values()))
     with pytest.raises(Exception, match="Expected an expression"):
         renderer.render_day(ranked, site.day_marks(ranked))
+
+
+@pytest.mark.parametrize(
+    ("pelican", "kept"),
+    [
+        ({"HOTPAPERS_PAPER_PAGES": False}, False),
+        ({}, True),
+        ({"HOTPAPERS_PAPER_PAGES": False, "HOTPAPERS_DIGESTS": ["week"]}, True),
+    ],
+)
+def test_post_texts_are_kept_only_for_pages_that_show_them_again(pelican, kept):
+    """Digests and paper pages show a day's posts again; without either, a
+    site of ten years would hold every post's text for nothing."""
+    renderer = Renderer(HotpapersSettings.from_pelican(pelican, Path.cwd()))
+    day = rank_day(toy_day("x"), renderer.settings.ranking)
+    html = renderer.render_day(day)
+    assert bool(renderer._markup._texts) is kept
+    assert renderer.render_day(day) == html
