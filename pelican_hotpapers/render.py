@@ -30,7 +30,7 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     Template,
-    TemplateError,
+    TemplateNotFound,
     select_autoescape,
 )
 from markupsafe import Markup
@@ -49,6 +49,7 @@ TEMPLATE_PREFIX = "!hotpapers"
 DAY_TEMPLATE = "hotpapers/day.html"
 SUMMARY_TEMPLATE = "hotpapers/summary.html"
 POST_TEMPLATE = "hotpapers/post.html"
+POST_GENERIC_TEMPLATE = "hotpapers/post-generic.html"
 DIGEST_TEMPLATE = "hotpapers/digest.html"
 DIGEST_SUMMARY_TEMPLATE = "hotpapers/digest-summary.html"
 PAPER_HISTORY_TEMPLATE = "hotpapers/paper-history.html"
@@ -400,7 +401,7 @@ class Renderer:
                 template = post
             else:
                 template = self.env.select_template(
-                    [f"hotpapers/post-{source}.html", "hotpapers/post-generic.html"]
+                    [f"hotpapers/post-{source}.html", POST_GENERIC_TEMPLATE]
                 )
             self._post_templates[source] = template
         return template
@@ -447,16 +448,21 @@ class Renderer:
         }
 
     def _is_ours(self, name: str) -> bool:
-        """Whether ``name`` is found in the package, not in the theme.
+        """Whether the loader finds ``name`` in the package, not in the theme.
 
-        A template that does not load counts as the theme's, so that
-        rendering through the templates reports the error as it always has.
+        Asks the loader where the file is, without compiling it: our own
+        templates need no compiling while markup.py writes their pages. A
+        template that cannot be found or read counts as the theme's, so that
+        rendering through the templates reports it as it always has.
         """
+        return self._found_at(name) == TEMPLATES_PATH / name
+
+    def _found_at(self, name: str) -> Path | None:
         try:
-            template = self.env.get_template(name)
-        except TemplateError:
-            return False
-        return Path(template.filename or "") == TEMPLATES_PATH / name
+            _, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        except (TemplateNotFound, OSError, UnicodeError):
+            return None
+        return Path(filename or "")
 
     def _markup_for(self, page: tuple[str, ...]) -> DefaultMarkup | None:
         """The markup written in Python, while the templates of ``page`` are ours."""
@@ -475,7 +481,8 @@ class Renderer:
         return self._markup
 
     def _writes_posts(self, markup: DefaultMarkup, posts: Iterable[Post]) -> bool:
-        """Whether the template of each post's source is one of ours.
+        """Whether each post's template is one of ours, as :meth:`post_template`
+        would choose it (``post.html`` itself is among every page's templates).
 
         Learns each source once: its writer goes in ``markup.post_writers``.
         """
@@ -484,9 +491,12 @@ class Renderer:
             source = post.source
             if source in writers:
                 continue
-            template = self.post_template(source)
-            writer = markup.post_templates.get(template.name or "")
-            if writer is None or not self._is_ours(template.name or ""):
+            for name in (f"hotpapers/post-{source}.html", POST_GENERIC_TEMPLATE):
+                found = self._found_at(name)
+                if found is not None:
+                    break
+            writer = markup.post_templates.get(name)
+            if writer is None or found != TEMPLATES_PATH / name:
                 return False
             writers[source] = writer
         return True

@@ -434,3 +434,27 @@ def test_post_texts_are_kept_only_for_pages_that_show_them_again(pelican, kept):
     html = renderer.render_day(day)
     assert bool(renderer._markup._texts) is kept
     assert renderer.render_day(day) == html
+
+
+def test_a_site_that_overrides_nothing_compiles_none_of_our_templates(monkeypatch):
+    """Compiling them took 60 ms a build, for templates markup.py writes.
+
+    Only the stylesheet is, when it is inline: markup.py puts in what it renders.
+    """
+    renderer = Renderer(
+        HotpapersSettings.from_pelican(
+            {"HOTPAPERS_DIGESTS": ["week", "month"], "HOTPAPERS_CSS": "inline"},
+            Path.cwd(),
+        )
+    )
+    site = example_site(renderer)
+
+    compile_css = renderer.env.compile
+
+    def compile_(source, name=None, *args, **kwargs):
+        assert name == CSS_TEMPLATE, f"{name} was compiled"
+        return compile_css(source, name, *args, **kwargs)
+
+    monkeypatch.setattr(renderer.env, "compile", compile_)
+    for html in through_renderer(renderer, site).values():
+        assert html
