@@ -10,6 +10,7 @@ override takes effect.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from pathlib import Path
@@ -458,3 +459,59 @@ def test_a_site_that_overrides_nothing_compiles_none_of_our_templates(monkeypatc
     monkeypatch.setattr(renderer.env, "compile", compile_)
     for html in through_renderer(renderer, site).values():
         assert html
+
+
+def quiet_days() -> list[Day]:
+    """Two days on which one paper stays under the list, but not over the week."""
+    paper = Paper("2101.00009", "Quiet but steady", categories=("cs.LG",))
+    days = []
+    for offset in range(2):
+        post = Post(
+            source="x",
+            id=str(offset),
+            url=f"https://x.com/a/status/{offset}",
+            author_name="A",
+            author_handle=f"a{offset}",
+            text="A paper",
+            created_at=dt.datetime(2021, 1, 11 + offset, tzinfo=dt.UTC),
+            counts=Counts(reposts=15, likes=15),
+        )
+        days.append(
+            Day(
+                date=dt.date(2021, 1, 11 + offset),
+                counts_taken_at=dt.datetime(2021, 1, 13, tzinfo=dt.UTC),
+                sources=("x",),
+                entries=(Entry(paper, (post,)),),
+            )
+        )
+    return days
+
+
+def test_what_no_build_of_the_example_shows_is_written_as_the_templates_write_it():
+    renderer = site_renderer(0)
+    site = make_site(renderer, quiet_days())
+    (week, *_) = site.digests
+    # A paper on no day's list, but in the week's: its posts add up.
+    assert week.ranked.entries
+    assert not week.entry(week.ranked.entries[0].paper.arxiv_id).listings
+    # A digest that knows nothing of a paper's days, and a day whose marks
+    # link a paper page but give no trend mark.
+    unknown = dataclasses.replace(week, entries={})
+    example = example_site(renderer)
+    ranked = next(iter(example.timeline.days.values()))
+    pages_only = Marks(pages={e.paper.arxiv_id: "p.html?a&b" for e in ranked.entries})
+    for found, marks in ((week, Marks()), (unknown, Marks())):
+        context = renderer._context(found.ranked, marks)
+        template = renderer.env.get_template(DIGEST_TEMPLATE)
+        expected = template.render(context, digest=found, period=found.period)
+        assert renderer.render_digest(found, marks) == expected
+    expected = renderer.env.get_template(DAY_TEMPLATE).render(
+        renderer._context(ranked, pages_only)
+    )
+    assert renderer.render_day(ranked, pages_only) == expected
+    assert "All its days" in expected
+
+
+@pytest.mark.parametrize("size", ["sparkline", "full"])
+def test_no_points_draw_no_chart(size):
+    assert site_renderer(0).chart((), "Daily score", size) == ""
