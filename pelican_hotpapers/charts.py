@@ -17,11 +17,14 @@ equal: the templates stay the reference, and an override still wins.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from markupsafe import Markup, escape
 
+from pelican_hotpapers.markup import escape_text
 from pelican_hotpapers.timeline import Points
 
 
@@ -98,35 +101,60 @@ def line_chart(
     """
     if not points:
         return None
-    xs, commands, flat = _columns(len(points), width, height, pad)
-    listed = [(index, date, value) for index, (date, value) in enumerate(points)]
-    listed = [item for item in listed if item[2] is not None]
-    top = max((value for _, _, value in listed), default=0) or 1.0
-    inner_h = height - 2 * pad
-    bottom = pad + inner_h  # y of a score of 0
-    path = list(flat)
-    marks: list[Mark] = []
-    for index, date, value in listed:
-        y = pad + inner_h * (1 - value / top) if value else bottom
-        if value:
-            path[index] = commands[index] + _coordinate(y)
-        marks.append(Mark(xs[index], round(y, 1), date, value))
-    numbers = "; ".join(f"{m.date.isoformat()}: {number(m.value)}" for m in marks)
-    first, last = points[0][0], points[-1][0]
-    span_text = first.isoformat() if first == last else f"{first.isoformat()} to {last}"
-    description = f"{title}, {span_text}: {numbers or 'not listed'}"
-    if len(marks) < len(points):
-        description += "; not listed on the other days"
+    line, marks, max_value, description, baseline = _plot(
+        points, title, width, height, pad
+    )
     return Chart(
         width=width,
         height=height,
-        line=" ".join(path),
-        marks=tuple(marks),
-        max_value=top if any(m.value for m in marks) else 0.0,
-        first=first,
-        last=last,
-        description=description + ".",
-        baseline=round(bottom, 1),
+        line=line,
+        marks=tuple(Mark(*mark) for mark in marks),
+        max_value=max_value,
+        first=points[0][0],
+        last=points[-1][0],
+        description=description,
+        baseline=baseline,
+    )
+
+
+def _plot(
+    points: Points, title: str, width: int, height: int, pad: float
+) -> tuple[str, list[tuple[float, float, dt.date, float]], float, str, float]:
+    """What a :class:`Chart` of ``points`` holds, as plain values: its line,
+    its marks (x, y, date, value), highest value, description and baseline."""
+    xs, commands, flat = _columns(len(points), width, height, pad)
+    listed = [
+        (index, date, value)
+        for index, (date, value) in enumerate(points)
+        if value is not None
+    ]
+    top = max([value for _, _, value in listed], default=0) or 1.0
+    inner_h = height - 2 * pad
+    bottom = pad + inner_h  # y of a score of 0
+    path = list(flat)
+    marks = []
+    numbers = []
+    above_zero = False
+    for index, date, value in listed:
+        if value:
+            above_zero = True
+            y = pad + inner_h * (1 - value / top)
+            path[index] = commands[index] + _coordinate(y)
+        else:
+            y = bottom
+        marks.append((xs[index], round(y, 1), date, value))
+        numbers.append(f"{date.isoformat()}: {number(value)}")
+    first, last = points[0][0], points[-1][0]
+    span_text = first.isoformat() if first == last else f"{first.isoformat()} to {last}"
+    description = f"{title}, {span_text}: {'; '.join(numbers) or 'not listed'}"
+    if len(marks) < len(points):
+        description += "; not listed on the other days"
+    return (
+        " ".join(path),
+        marks,
+        top if above_zero else 0.0,
+        description + ".",
+        round(bottom, 1),
     )
 
 
@@ -135,14 +163,45 @@ def line_chart(
 # writes it (str() of the number), so that the output is the template's.
 
 
+def sparkline(
+    points: Points, title: str, *, width: int, height: int, pad: float = 2.0
+) -> Markup:
+    """``sparkline_svg(line_chart(...))``, without making the Chart.
+
+    A day's list draws a sparkline beside every paper; the objects cost
+    about as much as the markup.
+    """
+    if not points:
+        return Markup("")
+    line, marks, _, description, baseline = _plot(points, title, width, height, pad)
+    return _sparkline_markup(width, height, line, marks, description, baseline)
+
+
 def sparkline_svg(chart: Chart) -> Markup:
     """``hotpapers/chart-sparkline.html`` of the package, rendered."""
-    label = escape(chart.description)
-    width, height, baseline = chart.width, chart.height, chart.baseline
-    marks = "".join(
-        f'<circle class="hotpapers-chart-mark" cx="{mark.x}" cy="{mark.y}" r="2" '
+    return _sparkline_markup(
+        chart.width,
+        chart.height,
+        chart.line,
+        [(mark.x, mark.y) for mark in chart.marks],
+        chart.description,
+        chart.baseline,
+    )
+
+
+def _sparkline_markup(
+    width: int,
+    height: int,
+    line: str,
+    marks: Iterable[tuple[Any, ...]],
+    description: str,
+    baseline: float,
+) -> Markup:
+    label = escape_text(description)
+    circles = "".join(
+        f'<circle class="hotpapers-chart-mark" cx="{mark[0]}" cy="{mark[1]}" r="2" '
         'fill="currentColor"/>'
-        for mark in chart.marks
+        for mark in marks
     )
     return Markup(
         f'<svg class="hotpapers-chart hotpapers-sparkline" role="img" '
@@ -151,8 +210,8 @@ def sparkline_svg(chart: Chart) -> Markup:
         f'<title>{label}</title><line class="hotpapers-chart-baseline" x1="0" '
         f'y1="{baseline}" x2="{width}" y2="{baseline}" stroke="currentColor" '
         f'stroke-opacity=".25" stroke-width="1"/><path class="hotpapers-chart-line" '
-        f'd="{escape(chart.line)}" fill="none" stroke="currentColor" '
-        f'stroke-width="1.5" stroke-linejoin="round"/>{marks}</svg>'
+        f'd="{escape_text(line)}" fill="none" stroke="currentColor" '
+        f'stroke-width="1.5" stroke-linejoin="round"/>{circles}</svg>'
     )
 
 

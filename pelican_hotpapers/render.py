@@ -5,16 +5,17 @@ looks in the theme's loader first, so a theme's own ``hotpapers/day.html``
 wins, and it can still extend ours as ``!hotpapers/hotpapers/day.html``.
 
 Autoescape is always on here, whatever the site's JINJA_ENVIRONMENT says:
-every title, name and post we show was written by a stranger. The few pieces
-of markup we build in Python (links inside a post's text) are assembled from
-escaped parts.
+every title, name and post we show was written by a stranger. The markup we
+build in Python (links inside a post's text, and markup.py's copy of our own
+templates) is assembled from escaped parts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,12 +30,14 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     Template,
+    TemplateNotFound,
     select_autoescape,
 )
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from pelican_hotpapers import charts
 from pelican_hotpapers.arxiv_ids import CATEGORY_RE
+from pelican_hotpapers.markup import DefaultMarkup, escape_text
 from pelican_hotpapers.models import Paper, Post, RankedDay, source_label
 from pelican_hotpapers.settings import HotpapersSettings
 from pelican_hotpapers.timeline import Digest, Listing, Points, Trend
@@ -46,9 +49,28 @@ TEMPLATE_PREFIX = "!hotpapers"
 DAY_TEMPLATE = "hotpapers/day.html"
 SUMMARY_TEMPLATE = "hotpapers/summary.html"
 POST_TEMPLATE = "hotpapers/post.html"
+POST_GENERIC_TEMPLATE = "hotpapers/post-generic.html"
 DIGEST_TEMPLATE = "hotpapers/digest.html"
 DIGEST_SUMMARY_TEMPLATE = "hotpapers/digest-summary.html"
 PAPER_HISTORY_TEMPLATE = "hotpapers/paper-history.html"
+CSS_TEMPLATE = "hotpapers/hotpapers.css"
+#: The templates that make up each page (beside the post templates of its
+#: sources, and hotpapers.css when it is inline): while a theme overrides
+#: none of them, the page is written by markup.py (see there).
+DAY_PAGE = (
+    DAY_TEMPLATE,
+    "hotpapers/stylesheet.html",
+    "hotpapers/paper.html",
+    "hotpapers/trend.html",
+    "hotpapers/categories.html",
+    POST_TEMPLATE,
+)
+DIGEST_PAGE = (DIGEST_TEMPLATE, *DAY_PAGE[1:])
+PAPER_HISTORY_PAGE = (
+    PAPER_HISTORY_TEMPLATE,
+    "hotpapers/categories.html",
+    POST_TEMPLATE,
+)
 #: The page around it, in the theme: extends the theme's base.html.
 PAPER_PAGE_TEMPLATE = "hotpapers/paper-page.html"
 #: The chart templates, by size: a sparkline beside a paper, a full chart.
@@ -72,10 +94,13 @@ _LINK_SCHEMES = frozenset({"http", "https"})
 # URLs, @mentions and #hashtags in a post's text: "http" in any case (and
 # U+017F, which Python's case-insensitive "s" matches too), an @ or a # not
 # after a letter, digit, "/" (nor "@", "#", "&"). Each alternative starts
-# with its own characters and looks behind only once there, so the regular
-# expression engine skips quickly over the rest of the text.
+# with one plain character (h, H, @ or #) and looks behind only once there,
+# so the regular expression engine skips quickly over the rest of the text:
+# a group or a character class first would make it try every alternative at
+# every character. A URL is the whole match, in no group (lastgroup None).
+_URL_TAIL = r"[tT][tT][pP][sS\u017f]?://[^\s<>\"'\u0000-\u001f\u007f]+"
 _TOKEN_RE = re.compile(
-    r"(?P<url>[hH][tT][tT][pP][sS\u017f]?://[^\s<>\"'\u0000-\u001f\u007f]+)"
+    rf"h{_URL_TAIL}|H{_URL_TAIL}"
     r"|@(?<![\w@/]@)(?P<mention>[A-Za-z0-9_][A-Za-z0-9_.-]{0,252})"
     r"|#(?<![\w#&/]#)(?P<tag>\w{1,100})"
 )
@@ -143,7 +168,9 @@ def shorten(text: str, limit: int = SUMMARY_TITLE_LIMIT) -> str:
 def _anchor(href: str, text: str) -> str:
     # Plain concatenation of escaped parts: Markup.format is several times
     # slower, and this runs for every link of every post.
-    return f'<a href="{escape(href)}" rel="nofollow noopener">{escape(text)}</a>'
+    return (
+        f'<a href="{escape_text(href)}" rel="nofollow noopener">{escape_text(text)}</a>'
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -158,8 +185,9 @@ def _token_re(literals: tuple[str, ...]) -> re.Pattern[str]:
     # Links whose text is not a URL (Bluesky's shortened "arxiv.org/abs/…"),
     # longest first, then the general tokens. X's t.co links are URLs, which
     # the general pattern finds: most posts need no pattern of their own.
+    # Like a URL, a literal is the whole match, in no group.
     alternatives = "|".join(re.escape(literal) for literal in literals)
-    return re.compile(f"(?P<literal>{alternatives})|{_TOKEN_RE.pattern}")
+    return re.compile(f"{alternatives}|{_TOKEN_RE.pattern}")
 
 
 def post_text(post: Post) -> Markup:
@@ -175,10 +203,11 @@ def post_text(post: Post) -> Markup:
     else is shown as text.
     """
     links = {link.url: link for link in post.links if link.url}
-    literals = tuple(
-        sorted((u for u in links if not _URL_START.match(u)), key=len, reverse=True)
-    )
-    pattern = _token_re(literals) if literals else _TOKEN_RE
+    pattern = _TOKEN_RE
+    if links:
+        literals = [url for url in links if not _URL_START.match(url)]
+        if literals:
+            pattern = _token_re(tuple(sorted(literals, key=len, reverse=True)))
     mention_url = _MENTION_URLS.get(post.source)
     tag_url = _TAG_URLS.get(post.source)
     out: list[str] = []
@@ -187,8 +216,8 @@ def post_text(post: Post) -> Markup:
     for match in pattern.finditer(text):
         kind = match.lastgroup
         start, end = match.span()
-        if kind == "literal" or kind == "url":
-            token = match.group(kind)
+        if kind is None:  # a URL, or the text of a link
+            token = match.group()
             link = links.get(token)
             if link is None:
                 stripped = token.rstrip(_TRAILING)
@@ -212,7 +241,7 @@ def post_text(post: Post) -> Markup:
             href = link_url(link.expanded_url)
             shown = link.display_url or link.expanded_url or token
             # A link we will not make is still shown, as text.
-            piece = _anchor(href, shown) if href else escape(shown)
+            piece = _anchor(href, shown) if href else escape_text(shown)
         elif kind == "mention" and mention_url:
             handle = match.group("mention").rstrip(".-")
             if post.source == "x":  # X handles hold letters, digits and _ only
@@ -227,11 +256,14 @@ def post_text(post: Post) -> Markup:
             piece = f'<a href="{tag_url}{tag}" rel="nofollow noopener">#{tag}</a>'
         else:
             continue
-        out.append(escape(text[pos:start]))
+        out.append(escape_text(text[pos:start]))
         out.append(piece)
         pos = end
-    out.append(escape(text[pos:]))
-    html = "".join(out)
+    if out:
+        out.append(escape_text(text[pos:]))
+        html = "".join(out)
+    else:
+        html = escape_text(text)
     if "\r" in html:
         html = html.replace("\r\n", "\n").replace("\r", "\n")
     # Every piece above is escaped text or an anchor built from escaped parts.
@@ -303,7 +335,10 @@ class Renderer:
     """Renders days with one compiled set of templates.
 
     Build one per site build: Jinja compiles each template once and the
-    compiled form is reused for every day.
+    compiled form is reused for every day. While none of the templates that
+    make up a page is the theme's, the page is written by
+    :class:`~pelican_hotpapers.markup.DefaultMarkup` instead: the same bytes,
+    at a third of the cost.
     """
 
     def __init__(
@@ -328,7 +363,10 @@ class Renderer:
         self.env.filters["score"] = charts.number
         self._tz = ZoneInfo(settings.timezone)
         self._post_templates: dict[str, Template] = {}
-        self._chart_drawers: dict[str, Callable[[charts.Chart], Markup]] = {}
+        self._markup: DefaultMarkup | None = None
+        # Whether each page's templates are all ours.
+        self._ours: dict[tuple[str, ...], bool] = {}
+        self._chart_drawers: dict[str, Callable[[Points, str], Markup]] = {}
         # The posts of a day were written on a few dates.
         self._long_dates: dict[dt.date, str] = {}
         # A day shows its one time of counting many times over.
@@ -363,38 +401,43 @@ class Renderer:
                 template = post
             else:
                 template = self.env.select_template(
-                    [f"hotpapers/post-{source}.html", "hotpapers/post-generic.html"]
+                    [f"hotpapers/post-{source}.html", POST_GENERIC_TEMPLATE]
                 )
             self._post_templates[source] = template
         return template
 
     def chart(self, points: Points, title: str, size: str = "sparkline") -> Markup:
         """An inline SVG chart of daily scores, through its template."""
-        width, height = CHART_SIZES[size]
-        drawn = charts.line_chart(points, title, width=width, height=height)
-        if drawn is None:
-            return Markup("")
         draw = self._chart_drawers.get(size)
         if draw is None:
             draw = self._chart_drawers[size] = self._chart_drawer(size)
-        return draw(drawn)
+        return draw(points, title)
 
-    def _chart_drawer(self, size: str) -> Callable[[charts.Chart], Markup]:
+    def _chart_drawer(self, size: str) -> Callable[[Points, str], Markup]:
         """The package's markup in Python, unless the site overrides the template.
 
         See charts.py: the same bytes as our template, without a template
         call per chart.
         """
+        width, height = CHART_SIZES[size]
         name = CHART_TEMPLATES[size]
-        template = self.env.get_template(name)
-        if Path(template.filename or "") == TEMPLATES_PATH / name:
-            return CHART_MARKUP[size]
+        if self._is_ours(name):
+            if size == "sparkline":
+                return functools.partial(charts.sparkline, width=width, height=height)
+            write = CHART_MARKUP[size]
+        else:
+            template = self.env.get_template(name)
 
-        def render(chart: charts.Chart) -> Markup:
-            # The template's output is autoescaped: safe to embed as it is.
-            return Markup(template.render(chart=chart, hotpapers=self.settings).strip())
+            def write(chart: charts.Chart) -> Markup:
+                # The template's output is autoescaped: safe to embed as it is.
+                context = {"chart": chart, "hotpapers": self.settings}
+                return Markup(template.render(context).strip())
 
-        return render
+        def draw(points: Points, title: str) -> Markup:
+            chart = charts.line_chart(points, title, width=width, height=height)
+            return write(chart) if chart is not None else Markup("")
+
+        return draw
 
     def _context(self, ranked: RankedDay, marks: Marks | None = None) -> dict[str, Any]:
         return {
@@ -404,25 +447,100 @@ class Renderer:
             "marks": marks or Marks(),
         }
 
+    def _is_ours(self, name: str) -> bool:
+        """Whether the loader finds ``name`` in the package, not in the theme.
+
+        Asks the loader where the file is, without compiling it: our own
+        templates need no compiling while markup.py writes their pages. A
+        template that cannot be found or read counts as the theme's, so that
+        rendering through the templates reports it as it always has.
+        """
+        return self._found_at(name) == TEMPLATES_PATH / name
+
+    def _found_at(self, name: str) -> Path | None:
+        try:
+            _, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        except (TemplateNotFound, OSError, UnicodeError):
+            return None
+        return Path(filename or "")
+
+    def _markup_for(self, page: tuple[str, ...]) -> DefaultMarkup | None:
+        """The markup written in Python, while the templates of ``page`` are ours."""
+        ours = self._ours.get(page)
+        if ours is None:
+            names = (*page, CSS_TEMPLATE) if self.settings.inline_css else page
+            ours = self._ours[page] = all(map(self._is_ours, names))
+        if not ours:
+            return None
+        if self._markup is None:
+            inline = self.settings.inline_css
+            css = self.env.get_template(CSS_TEMPLATE).render() if inline else ""
+            self._markup = DefaultMarkup(
+                self.settings, self.env.filters, self.chart, EMBED_SCRIPTS, css
+            )
+        return self._markup
+
+    def _writes_posts(self, markup: DefaultMarkup, posts: Iterable[Post]) -> bool:
+        """Whether each post's template is one of ours, as :meth:`post_template`
+        would choose it (``post.html`` itself is among every page's templates).
+
+        Learns each source once: its writer goes in ``markup.post_writers``.
+        """
+        writers = markup.post_writers
+        for post in posts:
+            source = post.source
+            if source in writers:
+                continue
+            for name in (f"hotpapers/post-{source}.html", POST_GENERIC_TEMPLATE):
+                found = self._found_at(name)
+                if found is not None:
+                    break
+            writer = markup.post_templates.get(name)
+            if writer is None or found != TEMPLATES_PATH / name:
+                return False
+            writers[source] = writer
+        return True
+
+    def _list_markup(
+        self, page: tuple[str, ...], ranked: RankedDay
+    ) -> DefaultMarkup | None:
+        markup = self._markup_for(page)
+        if markup is None:
+            return None
+        posts = (post for entry in ranked.entries for post in entry.posts)
+        return markup if self._writes_posts(markup, posts) else None
+
     def render_day(self, ranked: RankedDay, marks: Marks | None = None) -> str:
         """The body of a day's article; ``marks`` come from the other days."""
+        markup = self._list_markup(DAY_PAGE, ranked)
+        if markup is not None:
+            return markup.day(ranked, marks or Marks())
         template = self.env.get_template(DAY_TEMPLATE)
         return template.render(self._context(ranked, marks))
 
     def render_digest(self, digest: Digest, marks: Marks | None = None) -> str:
         """The body of a week's or a month's article."""
+        markup = self._list_markup(DIGEST_PAGE, digest.ranked)
+        if markup is not None:
+            return markup.digest(digest, marks or Marks())
         template = self.env.get_template(DIGEST_TEMPLATE)
         return template.render(
             self._context(digest.ranked, marks), digest=digest, period=digest.period
         )
 
     def render_digest_summary(self, digest: Digest) -> str:
+        markup = self._markup_for((DIGEST_SUMMARY_TEMPLATE,))
+        if markup is not None:
+            return markup.digest_summary(digest)
         template = self.env.get_template(DIGEST_SUMMARY_TEMPLATE)
         context = self._context(digest.ranked)
         return template.render(context, digest=digest, period=digest.period).strip()
 
     def render_paper_page(self, history: PaperHistory) -> str:
         """The body of a paper's page: its days, digests, chart and best posts."""
+        markup = self._markup_for(PAPER_HISTORY_PAGE)
+        if markup is not None and self._writes_posts(markup, history.posts):
+            return markup.paper_history(history)
         template = self.env.get_template(PAPER_HISTORY_TEMPLATE)
         return template.render(
             paper=history.paper, history=history, hotpapers=self.settings
@@ -430,6 +548,9 @@ class Renderer:
 
     def render_summary(self, ranked: RankedDay) -> str:
         """A short HTML summary naming the top papers, for indexes and feeds."""
+        markup = self._markup_for((SUMMARY_TEMPLATE,))
+        if markup is not None:
+            return markup.summary(ranked)
         template = self.env.get_template(SUMMARY_TEMPLATE)
         return template.render(self._context(ranked)).strip()
 
