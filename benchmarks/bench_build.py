@@ -958,7 +958,9 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     start = time.perf_counter()
     days = [archive.read_day(path) for path in archive.day_files(hp.data_path)]
     loaded = time.perf_counter()
-    ranked = [ranking.rank_day(day, hp.ranking) for day in days]
+    # One ranker for the days and the digests, as a build has.
+    ranker = ranking.Ranker(hp.ranking)
+    ranked = [ranker.rank(day) for day in days]
     ranked_at = time.perf_counter()
     renderer = Renderer(hp)
     site = SiteHistory.build(
@@ -975,7 +977,11 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     for kind in hp.history.digests:
         for period in timeline.periods(kind):
             digest = timeline.digest(
-                period, hp.ranking, hp.history.digest_max_papers, site.today
+                period,
+                hp.ranking,
+                hp.history.digest_max_papers,
+                site.today,
+                ranker=ranker,
             )
             timeline.record(digest)
             site.digests.append(digest)

@@ -281,7 +281,7 @@ def _open_memo(generator: Any, hp: HotpapersSettings) -> RenderMemo | None:
 
 
 def _load_day(
-    path: Path, hp: HotpapersSettings, memo: RenderMemo | None
+    path: Path, ranker: ranking.Ranker, memo: RenderMemo | None
 ) -> history.LoadedDay | None:
     """Read and rank one day file, or take its ranking from the memo."""
     try:
@@ -301,7 +301,7 @@ def _load_day(
         except archive.DayFileError as exc:
             logger.error("hotpapers: skipping day file %s", exc)
             return None
-        ranked = ranking.rank_day(day, hp.ranking)
+        ranked = ranker.rank(day)
     return history.LoadedDay(path, fingerprint, ranked)
 
 
@@ -450,6 +450,7 @@ def add_digest_articles(
     site: history.SiteHistory,
     lists: dict[str, list[Any]],
     taken: set[str],
+    ranker: ranking.Ranker | None = None,
 ) -> int:
     """Add one article per week and month (HOTPAPERS_DIGESTS); return how many."""
     added = 0
@@ -470,6 +471,7 @@ def add_digest_articles(
                     hp.history.digest_max_papers,
                     site.today,
                     ranked=ranked,
+                    ranker=ranker,
                 )
                 marks = Marks(pages=site.page_links(found.ranked))
                 context_key = digest(marks.key().encode())
@@ -551,9 +553,12 @@ def add_day_articles(generator: Any) -> None:
     taken = {article.slug for article in generator.articles}
     added = 0
     loaded_days = []
+    # One ranker for the days and the digests: a digest takes a paper's
+    # count from the day that made it (see ranking.Ranker).
+    ranker = ranking.Ranker(hp.ranking)
     for path in files:
         try:
-            loaded = _load_day(path, hp, memo)
+            loaded = _load_day(path, ranker, memo)
         except Exception as exc:  # one broken day must not end the build
             logger.error(
                 "hotpapers: the article for %s could not be made: %s: %s",
@@ -596,7 +601,9 @@ def add_day_articles(generator: Any) -> None:
         generator.add_source_path(article)
         site.day_urls[loaded.ranked.date] = article.url
         added += 1
-    added += add_digest_articles(generator, hp, renderer, memo, site, lists, taken)
+    added += add_digest_articles(
+        generator, hp, renderer, memo, site, lists, taken, ranker
+    )
     # The generator of paper pages and JSON files saves the memo when it
     # has added their outputs (HotpapersGenerator, site.finish()).
     generator.context[history.CONTEXT_KEY] = site

@@ -436,6 +436,13 @@ class _RobustScorer:
         )
 
 
+class _Same:
+    """The options' own value (``Ranker.rank``'s default for ``max_papers``)."""
+
+
+_SAME = _Same()
+
+
 def rank_day(day: Day, options: RankingOptions) -> RankedDay:
     """The listed papers of a day, in order, with the posts to embed.
 
@@ -444,40 +451,73 @@ def rank_day(day: Day, options: RankingOptions) -> RankedDay:
     is plain reposts + likes; in "robust" mode it is counted by the rules
     above, in the same units.
     """
-    if options.mode == "sum":
-        scored = [_score_sum(entry, options) for entry in day.entries]
-    else:
-        scorer = _RobustScorer(options)
-        scored = [item for item in map(scorer.score, day.entries) if item is not None]
-    scored.sort(key=lambda item: item.order)
+    return Ranker(options).rank(day)
 
-    ranked: list[RankedEntry] = []
-    for item in scored:
-        if item.score < options.min_paper_score:
-            continue
-        if not paper_is_wanted(item.paper, options):
-            continue
-        embedded = [
-            counted.post
-            for counted in item.counted
-            if counted.counted_in and counted.value >= options.min_post_score
-        ]
-        ranked.append(
-            RankedEntry(
-                rank=len(ranked) + 1,
-                paper=item.paper,
-                counts=item.counts,
-                score=_shown_score(item.score),
-                posts=tuple(embedded[: options.max_posts_per_paper]),
-                post_count=item.post_count,
-                by_source=item.by_source,
-                accounts=item.accounts,
-                counted_posts=item.counted,
+
+class Ranker:
+    """Ranks days by one set of rules, and counts each paper's posts once.
+
+    A digest ranks its period by the same rules as the days, and most of its
+    papers were listed on one day of it only, from the very same posts: the
+    count that day made is taken instead of made again. Make one per build:
+    it keeps every count it made (with the posts counted, so that a count is
+    only ever taken for the same objects).
+    """
+
+    def __init__(self, options: RankingOptions) -> None:
+        self.options = options
+        self._robust = _RobustScorer(options) if options.mode == "robust" else None
+        self._scored: dict[tuple[int, ...], tuple[Entry, _Scored | None]] = {}
+
+    def score(self, entry: Entry) -> _Scored | None:
+        """A paper counted by the rules; None when no post of it counts."""
+        key = (id(entry.paper), *map(id, entry.posts))
+        held = self._scored.get(key)
+        if held is not None:
+            return held[1]
+        if self._robust is None:
+            scored: _Scored | None = _score_sum(entry, self.options)
+        else:
+            scored = self._robust.score(entry)
+        # The entry keeps its paper and posts alive, so no other object can
+        # take their ids while the count is kept.
+        self._scored[key] = (entry, scored)
+        return scored
+
+    def rank(self, day: Day, max_papers: int | _Same | None = _SAME) -> RankedDay:
+        """The day's list; ``max_papers`` in place of the options' own (a digest's)."""
+        options = self.options
+        limit = options.max_papers if isinstance(max_papers, _Same) else max_papers
+        scored = [item for item in map(self.score, day.entries) if item is not None]
+        scored.sort(key=lambda item: item.order)
+
+        ranked: list[RankedEntry] = []
+        for item in scored:
+            if item.score < options.min_paper_score:
+                continue
+            if not paper_is_wanted(item.paper, options):
+                continue
+            embedded = [
+                counted.post
+                for counted in item.counted
+                if counted.counted_in and counted.value >= options.min_post_score
+            ]
+            ranked.append(
+                RankedEntry(
+                    rank=len(ranked) + 1,
+                    paper=item.paper,
+                    counts=item.counts,
+                    score=_shown_score(item.score),
+                    posts=tuple(embedded[: options.max_posts_per_paper]),
+                    post_count=item.post_count,
+                    by_source=item.by_source,
+                    accounts=item.accounts,
+                    counted_posts=item.counted,
+                )
             )
-        )
-        if options.max_papers is not None and len(ranked) >= options.max_papers:
-            break
-    return RankedDay(day=day, entries=tuple(ranked))
+            if limit is not None and len(ranked) >= limit:
+                break
+        return RankedDay(day=day, entries=tuple(ranked))
 
 
 def explain_lines(

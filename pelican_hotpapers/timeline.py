@@ -255,18 +255,23 @@ class Timeline:
         max_papers: int,
         today: dt.date,
         ranked: RankedDay | None = None,
+        ranker: ranking.Ranker | None = None,
     ) -> Digest:
         """The period's ranking, by the day's rules, each post counted once.
 
         ``ranked`` is the period's ranking remembered from an earlier build
         of the same days, if there is one. Only its entries are read: the
         period as one day is made again from the days (see :func:`slim`).
+        ``ranker``, the one that ranked the days, counts again only the
+        papers whose posts differ from one day's (see ``ranking.Ranker``);
+        it must rank by ``options``.
         """
         dates = self.dates_in(period)
         whole = period_day(period, [self.days[date].day for date in dates])
         if ranked is None:
-            limited = dataclasses.replace(options, max_papers=max_papers)
-            ranked = ranking.rank_day(whole, limited)
+            if ranker is None:
+                ranker = ranking.Ranker(options)
+            ranked = ranker.rank(whole, max_papers=max_papers)
         else:
             ranked = RankedDay(day=whole, entries=ranked.entries)
         entries = {

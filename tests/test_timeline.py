@@ -159,3 +159,72 @@ def test_top_posts_across_days_are_each_shown_once():
     posts = timeline.top_posts("2101.00001", limit=5)
     assert [(p.id, p.score) for p in posts] == [("1", 180), ("2", 80)]
     assert timeline.top_posts("2101.00001", limit=1) == posts[:1]
+
+
+def _week_of_days() -> list[Day]:
+    """Three days of one week: most papers on one day, one on two days.
+
+    The paper on two days has a post on each that the other lacks, so the
+    week's posts of it are those of neither day.
+    """
+    shared = make_paper("2101.00001")
+    return [
+        day_with(
+            D,
+            Entry(
+                shared,
+                (
+                    make_post(("2101.00001",), 60, 40, id="1"),
+                    make_post(("2101.00001",), 20, 20, id="9"),
+                ),
+            ),
+            make_entry("2101.00002", ((100, 20), (5, 5))),
+        ),
+        day_with(
+            D + dt.timedelta(1),
+            # The shared paper again, with a new post and the old one recounted.
+            Entry(
+                shared,
+                (
+                    make_post(("2101.00001",), 90, 40, id="1"),
+                    make_post(("2101.00001",), 30, 30, id="7"),
+                ),
+            ),
+            make_entry("2101.00003", ((300, 10),), categories=("math.AG",)),
+        ),
+        day_with(D + dt.timedelta(3), make_entry("2101.00004", ((70, 80), (1, 2)))),
+    ]
+
+
+@pytest.mark.parametrize("mode", ["sum", "robust"])
+def test_a_digest_ranked_with_the_days_ranker_is_the_digest_ranked_afresh(mode):
+    options = RankingOptions(mode=mode)
+    days = _week_of_days()
+    ranker = ranking.Ranker(options)
+    with_ranker = Timeline([ranker.rank(day) for day in days])
+    afresh = Timeline([ranking.rank_day(day, options) for day in days])
+    week = period_of("week", D)
+    for max_papers in (10, 2):
+        ours = with_ranker.digest(week, options, max_papers, today=D, ranker=ranker)
+        theirs = afresh.digest(week, options, max_papers, today=D)
+        assert ours.ranked == theirs.ranked
+        assert len(ours.ranked.entries) == min(max_papers, 4)
+
+
+def test_a_digest_counts_again_only_the_papers_whose_posts_differ(monkeypatch):
+    counted: list[str] = []
+    score = ranking._RobustScorer.score
+
+    def counting(self, entry):
+        counted.append(entry.paper.arxiv_id)
+        return score(self, entry)
+
+    monkeypatch.setattr(ranking._RobustScorer, "score", counting)
+    ranker = ranking.Ranker(RankingOptions())
+    timeline = Timeline([ranker.rank(day) for day in _week_of_days()])
+    days = ["2101.00001", "2101.00001", "2101.00002", "2101.00003", "2101.00004"]
+    assert sorted(counted) == days
+    counted.clear()
+    timeline.digest(period_of("week", D), RankingOptions(), 10, today=D, ranker=ranker)
+    # Only the paper listed on two days, whose posts the week merges.
+    assert counted == ["2101.00001"]
