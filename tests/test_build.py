@@ -727,14 +727,14 @@ def test_one_broken_day_does_not_end_the_build(
 
     broken_day = dt.date(2021, 1, 11)
     if step == "ranking":
-        rank_day = ranking.rank_day
+        rank = ranking.Ranker.rank
 
-        def rank_or_fail(day, options):
+        def rank_or_fail(self, day, *args, **kwargs):
             if day.date == broken_day:
                 raise RuntimeError("a day blew up")
-            return rank_day(day, options)
+            return rank(self, day, *args, **kwargs)
 
-        monkeypatch.setattr(ranking, "rank_day", rank_or_fail)
+        monkeypatch.setattr(ranking.Ranker, "rank", rank_or_fail)
     else:
         render_day = Renderer.render_day
 
