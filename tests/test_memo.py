@@ -432,7 +432,9 @@ def test_a_digest_from_the_memo_carries_the_same_data_as_a_ranked_one(
         )
 
     counted_rank_day = CountingRank()
-    monkeypatch.setattr("pelican_hotpapers.ranking.rank_day", counted_rank_day)
+    monkeypatch.setattr(
+        "pelican_hotpapers.ranking.Ranker.rank", counted_rank_day.method()
+    )
     signals.article_generator_finalized.connect(digests_of)
     try:
         data = tmp_path / "data"
@@ -440,6 +442,8 @@ def test_a_digest_from_the_memo_carries_the_same_data_as_a_ranked_one(
         archive.write_day(data, listing(D + dt.timedelta(1), "2101.00002"))
         settings = {**CACHED, "HOTPAPERS_DIGESTS": ["week", "month"]}
         build(tmp_path, data, **settings)
+        # Two days, a week and a month ranked cold...
+        assert len(counted_rank_day.calls) == 4
         counted_rank_day.calls.clear()
         build(tmp_path, data, **settings)
     finally:
@@ -465,15 +469,22 @@ def stored_key(path) -> str:
 
 
 class CountingRank:
+    """Counts the days and periods the build's Ranker ranks."""
+
     def __init__(self) -> None:
         from pelican_hotpapers import ranking
 
-        self.original = ranking.rank_day
+        self.original = ranking.Ranker.rank
         self.calls: list[object] = []
 
-    def __call__(self, day, options):
-        self.calls.append(day.date)
-        return self.original(day, options)
+    def method(self):
+        """A function to put in place of ``Ranker.rank``."""
+
+        def rank(ranker, day, *args, **kwargs):
+            self.calls.append(day.date)
+            return self.original(ranker, day, *args, **kwargs)
+
+        return rank
 
 
 def test_the_memo_of_0_1_is_removed_when_the_new_one_is_saved(tmp_path, data_dir):
