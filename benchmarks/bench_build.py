@@ -19,7 +19,9 @@ Both sites use the notmyidea theme, the same feeds and ``DEFAULT_PAGINATION =
 ``CACHE_CONTENT = False``: every build reads and converts everything, as a
 first build or a CI build does. Each build runs in a fresh subprocess (so
 that one build's imports, caches and memory do not help or hurt the next)
-into fresh output and cache folders; the builds alternate plugin, markdown,
+into fresh output and cache folders, after ``os.sync()`` (so that the
+files one build wrote reach the disk before the next starts); the builds
+alternate plugin, markdown,
 floor, plugin, markdown, floor... so that drift in the machine's speed hits
 all alike. The **floor** is the plugin site built again with its render memo
 warm (``CACHE_CONTENT`` and ``LOAD_CONTENT_CACHE`` on, nothing changed since
@@ -849,6 +851,9 @@ def run_build(
     env = {k: v for k, v in os.environ.items() if k != "X_BEARER_TOKEN"}
     log_path = build_dir / "build.log"
     command = [sys.executable, str(Path(__file__).resolve()), "--_build", spec_path]
+    # The files the last build wrote reach the disk before this build
+    # starts, so that one build's writing does not land on the next.
+    os.sync()
     with log_path.open("wb") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
