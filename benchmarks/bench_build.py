@@ -21,9 +21,8 @@ first build or a CI build does. Each build runs in a fresh subprocess (so
 that one build's imports, caches and memory do not help or hurt the next)
 into fresh output and cache folders, after ``os.sync()`` (so that the
 files one build wrote reach the disk before the next starts); the builds
-alternate plugin, markdown,
-floor, plugin, markdown, floor... so that drift in the machine's speed hits
-all alike. The **floor** is the plugin site built again with its render memo
+alternate plugin, markdown, floor, plugin, markdown, floor... so that drift
+in the machine's speed hits all alike. The **floor** is the plugin site built again with its render memo
 warm (``CACHE_CONTENT`` and ``LOAD_CONTENT_CACHE`` on, nothing changed since
 an earlier build that is not measured): the same pages, written by Pelican,
 with the plugin's own work taken from the memo. A build's time is its
