@@ -555,7 +555,7 @@ def add_day_articles(generator: Any) -> None:
     loaded_days = []
     # One ranker for the days and the digests: a digest takes a paper's
     # count from the day that made it (see ranking.Ranker).
-    ranker = ranking.Ranker(hp.ranking)
+    ranker = ranking.Ranker(hp.ranking, remember=bool(hp.history.digests))
     for path in files:
         try:
             loaded = _load_day(path, ranker, memo)

@@ -451,7 +451,7 @@ def rank_day(day: Day, options: RankingOptions) -> RankedDay:
     is plain reposts + likes; in "robust" mode it is counted by the rules
     above, in the same units.
     """
-    return Ranker(options).rank(day)
+    return Ranker(options, remember=False).rank(day)
 
 
 class Ranker:
@@ -461,28 +461,34 @@ class Ranker:
     papers were listed on one day of it only, from the very same posts: the
     count that day made is taken instead of made again. Make one per build:
     it keeps every count it made (with the posts counted, so that a count is
-    only ever taken for the same objects).
+    only ever taken for the same objects). With ``remember`` false (a
+    site without digests) it keeps none.
     """
 
-    def __init__(self, options: RankingOptions) -> None:
+    def __init__(self, options: RankingOptions, *, remember: bool = True) -> None:
         self.options = options
+        self.remember = remember
         self._robust = _RobustScorer(options) if options.mode == "robust" else None
         self._scored: dict[tuple[int, ...], tuple[Entry, _Scored | None]] = {}
 
     def score(self, entry: Entry) -> _Scored | None:
         """A paper counted by the rules; None when no post of it counts."""
+        if not self.remember:
+            return self._count(entry)
         key = (id(entry.paper), *map(id, entry.posts))
         held = self._scored.get(key)
         if held is not None:
             return held[1]
-        if self._robust is None:
-            scored: _Scored | None = _score_sum(entry, self.options)
-        else:
-            scored = self._robust.score(entry)
+        scored = self._count(entry)
         # The entry keeps its paper and posts alive, so no other object can
         # take their ids while the count is kept.
         self._scored[key] = (entry, scored)
         return scored
+
+    def _count(self, entry: Entry) -> _Scored | None:
+        if self._robust is None:
+            return _score_sum(entry, self.options)
+        return self._robust.score(entry)
 
     def rank(self, day: Day, max_papers: int | _Same | None = _SAME) -> RankedDay:
         """The day's list; ``max_papers`` in place of the options' own (a digest's)."""

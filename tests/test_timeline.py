@@ -228,3 +228,20 @@ def test_a_digest_counts_again_only_the_papers_whose_posts_differ(monkeypatch):
     timeline.digest(period_of("week", D), RankingOptions(), 10, today=D, ranker=ranker)
     # Only the paper listed on two days, whose posts the week merges.
     assert counted == ["2101.00001"]
+
+
+def test_a_ranker_that_does_not_remember_counts_every_time(monkeypatch):
+    counted: list[str] = []
+    score = ranking._RobustScorer.score
+
+    def counting(self, entry):
+        counted.append(entry.paper.arxiv_id)
+        return score(self, entry)
+
+    monkeypatch.setattr(ranking._RobustScorer, "score", counting)
+    day = _week_of_days()[0]
+    ranker = ranking.Ranker(RankingOptions(), remember=False)
+    assert (
+        ranker.rank(day) == ranker.rank(day) == ranking.rank_day(day, RankingOptions())
+    )
+    assert sorted(counted) == ["2101.00001"] * 3 + ["2101.00002"] * 3
