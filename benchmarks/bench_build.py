@@ -14,23 +14,28 @@ days). This script measures both claims on the same content:
   the abstract and each embedded post as X's raw ``blockquote`` HTML (without
   the widgets.js line), and no plugin.
 
-Both sites use the notmyidea theme, the same feeds and ``DEFAULT_PAGINATION =
-10``, ``SITEURL``, ``TIMEZONE = "UTC"``, and ``LOAD_CONTENT_CACHE = False``,
-``CACHE_CONTENT = False``: every build reads and converts everything, as a
-first build or a CI build does. Each build runs in a fresh subprocess (so
-that one build's imports, caches and memory do not help or hurt the next)
-into fresh output and cache folders, after ``os.sync()`` (so that the
-files one build wrote reach the disk before the next starts); the builds
-alternate plugin, markdown, floor, plugin, markdown, floor... so that drift
-in the machine's speed hits all alike. The **floor** is the plugin site built again with its render memo
-warm (``CACHE_CONTENT`` and ``LOAD_CONTENT_CACHE`` on, nothing changed since
-an earlier build that is not measured): the same pages, written by Pelican,
-with the plugin's own work taken from the memo. A build's time is its
-child's CPU time (user + system, read with ``os.wait4``), which other work
-on a shared machine moves far less than the wall time; ratios are of CPU
-times, and each is printed with its range over the runs. The cold build's
-CPU less the floor's, per day, is the plugin's own work as the builds show
-it. The peak memory of a build is its child's ``ru_maxrss``.
+Both sites use the notmyidea theme, the same feeds and ``DEFAULT_PAGINATION
+= 10``, ``SITEURL``, ``TIMEZONE = "UTC"``, and ``LOAD_CONTENT_CACHE =
+False``, ``CACHE_CONTENT = False``: every build reads and converts
+everything, as a first build or a CI build does. Each build runs in a fresh
+subprocess (so that one build's imports, caches and memory do not help or
+hurt the next) into fresh output and cache folders, after ``os.sync()`` (so
+that the files one build wrote reach the disk before the next starts); the
+builds alternate plugin, markdown, floor, plugin, markdown, floor... so that
+drift in the machine's speed hits all alike. The **floor** is the plugin
+site built again with its render memo warm (``CACHE_CONTENT`` and
+``LOAD_CONTENT_CACHE`` on, nothing changed since an earlier build that is
+not measured): the same pages, written by Pelican, with the plugin's own
+work taken from the memo. A build's time is its child's CPU time (user +
+system, read with ``os.wait4``), which other work on a shared machine moves
+far less than the wall time; ratios are of CPU times, and each is printed
+with its range over the runs. The cold build's CPU less the floor's, per
+day, is the plugin's own work as the builds show it. It is also given in
+user and system time: most system time is the files' creation, which a cold
+build pays for every page and the floor, writing over the pages of the build
+before it, mostly does not; the benchmark measures what creating and
+overwriting a page-sized file costs on the machine and prints it beside. The
+peak memory of a build is its child's ``ru_maxrss``.
 
 The synthetic days follow the stored day format and are written with
 ``pelican_hotpapers.archive.write_day``, so they pass the schema: about 7 papers
@@ -85,6 +90,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import html
 import importlib.metadata
 import json
@@ -945,6 +951,16 @@ class OwnTimes:
 
 
 def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
+    """Time the plugin's work in this process (see _time_plugin_work)."""
+    try:
+        return _time_plugin_work(workspace, history)
+    finally:
+        # The days frozen as a build freezes them go back to the collector,
+        # as a build's end (SiteHistory.finish) hands them back.
+        gc.unfreeze()
+
+
+def _time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     """Read, validate, rank and render every day once, as a build does.
 
     A fresh Renderer each time: a build makes one, so compiling the templates
@@ -955,17 +971,20 @@ def time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     Pelican's part).
     """
     from pelican_hotpapers import archive, export, ranking
-    from pelican_hotpapers.history import LoadedDay, SiteHistory
+    from pelican_hotpapers.history import LoadedDay, SiteHistory, collector_paused
     from pelican_hotpapers.render import Marks, Renderer
 
     hp = hotpapers_settings(workspace, history)
-    start = time.perf_counter()
-    days = [archive.read_day(path) for path in archive.day_files(hp.data_path)]
-    loaded = time.perf_counter()
-    # One ranker for the days and the digests, as a build has.
-    ranker = ranking.Ranker(hp.ranking)
-    ranked = [ranker.rank(day) for day in days]
-    ranked_at = time.perf_counter()
+    # As a build reads and ranks them: the collector paused, then the days
+    # frozen (see history.collector_paused), and one ranker for the days and
+    # the digests.
+    with collector_paused():
+        start = time.perf_counter()
+        days = [archive.read_day(path) for path in archive.day_files(hp.data_path)]
+        loaded = time.perf_counter()
+        ranker = ranking.Ranker(hp.ranking, remember=bool(hp.history.digests))
+        ranked = [ranker.rank(day) for day in days]
+        ranked_at = time.perf_counter()
     renderer = Renderer(hp)
     site = SiteHistory.build(
         hp, [LoadedDay(Path(f"{r.date}.json"), "", r) for r in ranked], {}

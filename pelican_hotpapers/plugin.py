@@ -556,20 +556,21 @@ def add_day_articles(generator: Any) -> None:
     # One ranker for the days and the digests: a digest takes a paper's
     # count from the day that made it (see ranking.Ranker).
     ranker = ranking.Ranker(hp.ranking, remember=bool(hp.history.digests))
-    for path in files:
-        try:
-            loaded = _load_day(path, ranker, memo)
-        except Exception as exc:  # one broken day must not end the build
-            logger.error(
-                "hotpapers: the article for %s could not be made: %s: %s",
-                path.name,
-                type(exc).__name__,
-                exc,
-            )
-            logger.debug("hotpapers: details", exc_info=True)
-            continue
-        if loaded is not None:
-            loaded_days.append(loaded)
+    with history.collector_paused():
+        for path in files:
+            try:
+                loaded = _load_day(path, ranker, memo)
+            except Exception as exc:  # one broken day must not end the build
+                logger.error(
+                    "hotpapers: the article for %s could not be made: %s: %s",
+                    path.name,
+                    type(exc).__name__,
+                    exc,
+                )
+                logger.debug("hotpapers: details", exc_info=True)
+                continue
+            if loaded is not None:
+                loaded_days.append(loaded)
     site = history.SiteHistory.build(hp, loaded_days, generator.settings)
     site.renderer = renderer
     site.memo = memo

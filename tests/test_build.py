@@ -807,3 +807,30 @@ def test_a_fetch_that_fails_unexpectedly_leaves_the_stored_days(
         "hotpapers: fetching failed unexpectedly (RuntimeError: boom); the stored "
         "days are used"
     ]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_build_hands_every_object_back_to_the_collector(tmp_path, data_dir, cached):
+    """The days are read with the collector paused and frozen, not for good."""
+    import gc
+
+    settings = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True} if cached else {}
+    frozen: list[int] = []
+
+    def during(generator) -> None:
+        frozen.append(gc.get_freeze_count())
+
+    from pelican import signals
+
+    signals.article_generator_finalized.connect(during)
+    try:
+        out = build(tmp_path, data_dir, **settings)
+        if cached:  # the second build loads the memo, frozen too
+            build(tmp_path, data_dir, **settings)
+    finally:
+        signals.article_generator_finalized.disconnect(during)
+    assert (out / "hot-papers-2021-01-11.html").exists()
+    # Frozen while the build ran, handed back at its end, the collector on.
+    assert frozen and all(count > 0 for count in frozen)
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
