@@ -520,6 +520,17 @@ def add_digest_articles(
     return added
 
 
+def _day_failed(path: Path, exc: Exception) -> None:
+    """One error line for a day whose article could not be made; details at debug."""
+    logger.error(
+        "hotpapers: the article for %s could not be made: %s: %s",
+        path.name,
+        type(exc).__name__,
+        exc,
+    )
+    logger.debug("hotpapers: details", exc_info=exc)
+
+
 def add_day_articles(generator: Any) -> None:
     """Receiver of ``article_generator_pretaxonomy``: add one article per day."""
     hp = load_site_settings(generator.settings)
@@ -561,13 +572,7 @@ def add_day_articles(generator: Any) -> None:
             try:
                 loaded = _load_day(path, ranker, memo)
             except Exception as exc:  # one broken day must not end the build
-                logger.error(
-                    "hotpapers: the article for %s could not be made: %s: %s",
-                    path.name,
-                    type(exc).__name__,
-                    exc,
-                )
-                logger.debug("hotpapers: details", exc_info=True)
+                _day_failed(path, exc)
                 continue
             if loaded is not None:
                 loaded_days.append(loaded)
@@ -581,13 +586,7 @@ def add_day_articles(generator: Any) -> None:
         try:
             article = _day_article(generator, hp, renderer, loaded, memo, site)
         except Exception as exc:  # one broken day or template must not end the build
-            logger.error(
-                "hotpapers: the article for %s could not be made: %s: %s",
-                path.name,
-                type(exc).__name__,
-                exc,
-            )
-            logger.debug("hotpapers: details", exc_info=True)
+            _day_failed(path, exc)
             continue
         if article.slug in taken:
             logger.warning(

@@ -211,15 +211,21 @@ def test_a_digest_ranked_with_the_days_ranker_is_the_digest_ranked_afresh(mode):
         assert len(ours.ranked.entries) == min(max_papers, 4)
 
 
-def test_a_digest_counts_again_only_the_papers_whose_posts_differ(monkeypatch):
-    counted: list[str] = []
+@pytest.fixture
+def counted(monkeypatch) -> list[str]:
+    """The papers the robust rules count, one item per count."""
+    papers: list[str] = []
     score = ranking._RobustScorer.score
 
     def counting(self, entry):
-        counted.append(entry.paper.arxiv_id)
+        papers.append(entry.paper.arxiv_id)
         return score(self, entry)
 
     monkeypatch.setattr(ranking._RobustScorer, "score", counting)
+    return papers
+
+
+def test_a_digest_counts_again_only_the_papers_whose_posts_differ(counted):
     ranker = ranking.Ranker(RankingOptions())
     timeline = Timeline([ranker.rank(day) for day in _week_of_days()])
     days = ["2101.00001", "2101.00001", "2101.00002", "2101.00003", "2101.00004"]
@@ -230,15 +236,7 @@ def test_a_digest_counts_again_only_the_papers_whose_posts_differ(monkeypatch):
     assert counted == ["2101.00001"]
 
 
-def test_a_ranker_that_does_not_remember_counts_every_time(monkeypatch):
-    counted: list[str] = []
-    score = ranking._RobustScorer.score
-
-    def counting(self, entry):
-        counted.append(entry.paper.arxiv_id)
-        return score(self, entry)
-
-    monkeypatch.setattr(ranking._RobustScorer, "score", counting)
+def test_a_ranker_that_does_not_remember_counts_every_time(counted):
     day = _week_of_days()[0]
     ranker = ranking.Ranker(RankingOptions(), remember=False)
     assert (
