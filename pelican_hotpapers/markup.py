@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
-from pelican_hotpapers.models import Post, RankedDay, RankedEntry
+from pelican_hotpapers.models import Paper, Post, RankedDay, RankedEntry
 
 if TYPE_CHECKING:
     from pelican_hotpapers.render import Marks, PaperHistory
@@ -325,17 +325,19 @@ class DefaultMarkup:
             f'<li class="hotpapers-links">links: <a href="{abs_url}">abs</a> | '
             f'<a href="{escape_text(paper.pdf_url)}">pdf</a></li>\n'
         )
-        out.append(self.categories(paper.categories))
-        out.append("</ul>\n")
-        if paper.abstract:
-            out.append(
-                f'<p class="hotpapers-abstract">{escape_text(paper.abstract)}</p>\n'
-            )
+        out.append(self._facts_end(paper))
         writers = self.post_writers
         for post in entry.posts:
             out.append(writers[post.source](post, entry))
         out.append("</section>")
         return "".join(out)
+
+    def _facts_end(self, paper: Paper) -> str:
+        """A paper's categories, the end of its list of facts, and its abstract."""
+        end = self.categories(paper.categories) + "</ul>\n"
+        if paper.abstract:
+            end += f'<p class="hotpapers-abstract">{escape_text(paper.abstract)}</p>\n'
+        return end
 
     def categories(self, categories: tuple[str, ...]) -> str:
         """``hotpapers/categories.html``."""
@@ -505,12 +507,7 @@ class DefaultMarkup:
             f'<a href="{escape_text(paper.abs_url)}">abs</a> | '
             f'<a href="{escape_text(paper.pdf_url)}">pdf</a>{published}</li>\n'
         )
-        out.append(self.categories(paper.categories))
-        out.append("</ul>\n")
-        if paper.abstract:
-            out.append(
-                f'<p class="hotpapers-abstract">{escape_text(paper.abstract)}</p>\n'
-            )
+        out.append(self._facts_end(paper))
         days = history.days
         out.append(
             "<h2>On the list</h2>\n"
