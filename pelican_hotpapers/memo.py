@@ -282,6 +282,12 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+#: The package's own code. The markup it writes (markup.py, charts.py) and
+#: the rankings the memo keeps come from it, and a copy installed from a git
+#: checkout keeps its version number from one commit to the next.
+PACKAGE_PATH = Path(__file__).parent
+
+
 def memo_key(
     settings_repr: str, template_dirs: Iterable[str | os.PathLike[str]]
 ) -> str:
@@ -289,6 +295,9 @@ def memo_key(
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(__version__.encode())
     hasher.update(settings_repr.encode())
+    for path in sorted(PACKAGE_PATH.rglob("*.py")):
+        hasher.update(path.relative_to(PACKAGE_PATH).as_posix().encode())
+        hasher.update(path.read_bytes())
     for folder in template_dirs:
         base = Path(folder)
         if not base.is_dir():

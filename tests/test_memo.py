@@ -164,6 +164,20 @@ def test_memo_key_follows_templates_and_settings(tmp_path):
     assert memo.get("2021-01-11.json", "x") is None
 
 
+def test_memo_key_follows_the_plugins_own_code(tmp_path, monkeypatch):
+    """A checkout installed from git keeps its version while its code changes."""
+    from pelican_hotpapers import memo as memo_module
+
+    package = tmp_path / "pelican_hotpapers"
+    package.mkdir()
+    (package / "markup.py").write_text("WRITE = 'one way'\n")
+    monkeypatch.setattr(memo_module, "PACKAGE_PATH", package)
+    first = memo_key("settings", [])
+    assert memo_key("settings", []) == first
+    (package / "markup.py").write_text("WRITE = 'another way'\n")
+    assert memo_key("settings", []) != first
+
+
 def test_a_theme_template_outside_hotpapers_is_part_of_the_key(
     tmp_path, data_dir, rendered_days
 ):
