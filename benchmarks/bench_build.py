@@ -971,12 +971,13 @@ def _time_plugin_work(workspace: Workspace, history: bool = False) -> OwnTimes:
     Pelican's part).
     """
     from pelican_hotpapers import archive, export, ranking
-    from pelican_hotpapers.history import LoadedDay, SiteHistory, collector_paused
+    from pelican_hotpapers.history import LoadedDay, SiteHistory
+    from pelican_hotpapers.memo import collector_paused
     from pelican_hotpapers.render import Marks, Renderer
 
     hp = hotpapers_settings(workspace, history)
     # As a build reads and ranks them: the collector paused, then the days
-    # frozen (see history.collector_paused), and one ranker for the days and
+    # frozen (see memo.collector_paused), and one ranker for the days and
     # the digests.
     with collector_paused():
         start = time.perf_counter()

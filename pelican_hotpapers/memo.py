@@ -83,8 +83,6 @@ class RenderMemo:
     new_outputs: dict[str, tuple[str, Any]] = field(default_factory=dict)
     #: Whether the file on disk holds rows of this key (else they are stale).
     _current: bool = False
-    #: Whether the loaded objects are frozen out of the collector's reach.
-    _frozen: bool = False
 
     @classmethod
     def open(
@@ -113,27 +111,11 @@ class RenderMemo:
             rows = db.execute(
                 "SELECT kind, name, value FROM memo WHERE kind != ?", (_KEY,)
             )
-            # The collector would walk the new objects again and again while
-            # they are made, and none of them is garbage. Frozen, it also
-            # leaves them alone for the rest of the build (a second, for ten
-            # years of days), until release().
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
+            # A second for ten years of days, without the collector's walks.
+            with collector_paused():
                 for kind, name, value in rows:
                     target = self.old if kind == _RENDERED else self.old_outputs
                     target[name] = pickle.loads(value)
-                gc.freeze()
-                self._frozen = True
-            finally:
-                if enabled:
-                    gc.enable()
-
-    def release(self) -> None:
-        """Hand the loaded objects back to the collector, at the build's end."""
-        if self._frozen:
-            gc.unfreeze()
-            self._frozen = False
 
     def ranked(self, name: str, digest: str) -> RankedDay | None:
         """The ranked data of an unchanged file, whatever its page's context."""
@@ -280,6 +262,29 @@ _BY_CONSTRUCTOR = {
 
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Make a build's lasting objects with the cyclic collector off, then freeze them.
+
+    A build makes tens of objects per day (read from the day files or from
+    the memo) and keeps them all until it ends; none of them is garbage.
+    With the collector on, each of its full passes walks every object made
+    so far, so that reading a day costs more the more days came before it
+    (0.62 ms a day at 3,650 days against 0.43 ms with it off, the same as at
+    365). Frozen, they are left alone by the rest of the build's collections
+    too, until ``SiteHistory.finish`` calls ``gc.unfreeze()``. Objects that
+    are not cyclic are still freed as soon as they are unused.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 #: The package's own code. The markup it writes (markup.py, charts.py) and

@@ -27,7 +27,13 @@ from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import order_content, sanitised_join
 
 from pelican_hotpapers import archive, history, ranking
-from pelican_hotpapers.memo import Rendered, RenderMemo, digest, memo_key
+from pelican_hotpapers.memo import (
+    Rendered,
+    RenderMemo,
+    collector_paused,
+    digest,
+    memo_key,
+)
 from pelican_hotpapers.models import RankedDay
 from pelican_hotpapers.render import TEMPLATES_PATH, Marks, Renderer
 from pelican_hotpapers.settings import HotpapersSettings, SettingsError
@@ -567,7 +573,7 @@ def add_day_articles(generator: Any) -> None:
     # One ranker for the days and the digests: a digest takes a paper's
     # count from the day that made it (see ranking.Ranker).
     ranker = ranking.Ranker(hp.ranking, remember=bool(hp.history.digests))
-    with history.collector_paused():
+    with collector_paused():
         for path in files:
             try:
                 loaded = _load_day(path, ranker, memo)
