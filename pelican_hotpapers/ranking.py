@@ -436,13 +436,6 @@ class _RobustScorer:
         )
 
 
-class _Same:
-    """The options' own value (``Ranker.rank``'s default for ``max_papers``)."""
-
-
-_SAME = _Same()
-
-
 def rank_day(day: Day, options: RankingOptions) -> RankedDay:
     """The listed papers of a day, in order, with the posts to embed.
 
@@ -490,10 +483,14 @@ class Ranker:
             return _score_sum(entry, self.options)
         return self._robust.score(entry)
 
-    def rank(self, day: Day, max_papers: int | _Same | None = _SAME) -> RankedDay:
-        """The day's list; ``max_papers`` in place of the options' own (a digest's)."""
+    def rank(self, day: Day, max_papers: int | None = None) -> RankedDay:
+        """The day's list; ``max_papers``, if given, in place of the options' own.
+
+        A digest lists HOTPAPERS_DIGEST_MAX_PAPERS papers (always a number),
+        a day HOTPAPERS_MAX_PAPERS (None for no limit).
+        """
         options = self.options
-        limit = options.max_papers if isinstance(max_papers, _Same) else max_papers
+        limit = options.max_papers if max_papers is None else max_papers
         scored = [item for item in map(self.score, day.entries) if item is not None]
         scored.sort(key=lambda item: item.order)
 
