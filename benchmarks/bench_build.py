@@ -1179,20 +1179,19 @@ class Report:
                 for f, m in zip(self.of("floor"), self.of("markdown"), strict=True)
             ],
             # The plugin's cold work as the builds show it: the cold build
-            # less the same build with every page from the render memo.
-            "own_cpu_ms_per_day": (plugin["median_cpu_s"] - floor["median_cpu_s"])
-            / days
-            * 1000,
-            # The same in user and system time: the plugin's code runs in
-            # user time; most system time is the files' creation, which a
-            # cold build into an empty folder pays and the floor (which
-            # overwrites the files of the build before it) mostly does not.
-            "own_user_ms_per_day": (plugin["median_user_s"] - floor["median_user_s"])
-            / days
-            * 1000,
-            "own_sys_ms_per_day": (plugin["median_sys_s"] - floor["median_sys_s"])
-            / days
-            * 1000,
+            # less the same build with every page from the render memo; also
+            # in user and system time: the plugin's code runs in user time;
+            # most system time is the files' creation, which a cold build
+            # into an empty folder pays and the floor (which overwrites the
+            # files of the build before it) mostly does not.
+            **{
+                f"own_{part}_ms_per_day": (
+                    plugin[f"median_{part}_s"] - floor[f"median_{part}_s"]
+                )
+                / days
+                * 1000
+                for part in ("cpu", "user", "sys")
+            },
             "file_costs": self.file_costs,
             "ratio_wall": plugin["median_wall_s"] / markdown["median_wall_s"],
             "ratio_pelican_run": plugin["median_pelican_s"]
