@@ -38,6 +38,8 @@ class LoadedDay:
     """A day file's name, its bytes' digest and its ranking."""
 
     path: Path
+    #: The file's digest, for the render memo's keys: "" in a build without
+    #: the memo, which has no use for it.
     fingerprint: str
     ranked: RankedDay
 

@@ -11,20 +11,24 @@ hand-written ones.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pelican
+import pelican.settings
 from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Static
 from pelican.urlwrappers import Author, Category, Tag
-from pelican.utils import order_content, sanitised_join
+from pelican.utils import order_content, posixize_path, sanitised_join
 
 from pelican_hotpapers import archive, history, ranking
 from pelican_hotpapers.memo import (
@@ -181,9 +185,32 @@ def load_site_settings(pelican_settings: dict[str, Any]) -> HotpapersSettings | 
         return None
 
 
+@dataclass(frozen=True)
+class Filing:
+    """Where every Hot Papers article is filed: its category, tags and author.
+
+    Made once a build and shared by the articles, as Pelican's own wrappers
+    of one name are equal: each object works out its slug once, not once
+    per article.
+    """
+
+    category: Category
+    tags: tuple[Tag, ...]
+    author: Author
+
+    @classmethod
+    def of(cls, hp: HotpapersSettings, settings: dict[str, Any]) -> Filing:
+        return cls(
+            Category(hp.category, settings),
+            tuple(Tag(tag, settings) for tag in hp.tags),
+            Author(hp.author, settings),
+        )
+
+
 def _hotpapers_article(
     generator: Any,
     hp: HotpapersSettings,
+    filing: Filing,
     html: str,
     summary: str,
     source_path: str | os.PathLike[str],
@@ -197,22 +224,87 @@ def _hotpapers_article(
     settings = generator.settings
     metadata.update(
         {
-            "category": Category(hp.category, settings),
-            "tags": [Tag(tag, settings) for tag in hp.tags],
-            "author": Author(hp.author, settings),
-            "authors": [Author(hp.author, settings)],
+            "category": filing.category,
+            "tags": list(filing.tags),
+            "author": filing.author,
+            "authors": [filing.author],
             "summary": summary,
             "description": describe(summary),
             "lang": hp.lang,
             "status": hp.status,
         }
     )
-    return Article(
-        html,
-        metadata=metadata,
-        settings=settings,
-        source_path=str(source_path),
-        context=generator.context,
+    return _lighten(
+        Article(
+            html,
+            metadata=metadata,
+            settings=settings,
+            source_path=str(source_path),
+            context=generator.context,
+        )
+    )
+
+
+def _lighten(article: Article) -> Article:
+    """Spare Pelican two costs that it pays again and again for our articles.
+
+    Pelican works out an article's path from its source file each time it
+    asks for the article's URL, about fifteen times per article in a build,
+    and scans all of an article's HTML for ``{filename}``-style links each
+    time it writes the article (its page, its feeds). For a site of days
+    those were a quarter of the build's own work. The answers are Pelican's
+    own: the path is worked out once per file, and the scan skips what holds
+    no such link; where that cannot be told cheaply, Pelican's own methods
+    run. The article stays a plain ``Article`` (the statistics plugin, for
+    one, counts ``type(content) is Article`` only), so the two are set on
+    the object rather than in a subclass.
+    """
+    article.get_relative_source_path = functools.partial(
+        _relative_source_path_of, article
+    )
+    article._update_content = functools.partial(_update_content_of, article)
+    return article
+
+
+def _relative_source_path_of(
+    article: Article, source_path: str | None = None
+) -> str | None:
+    source_path = source_path or article.source_path
+    path = article.settings["PATH"]
+    if source_path and os.path.isabs(source_path) and os.path.isabs(path):
+        return _relative_source_path(path, source_path)
+    return Article.get_relative_source_path(article, source_path)
+
+
+def _update_content_of(article: Article, content: str, siteurl: str) -> str:
+    # A body starts with the stylesheet's {static} link, on a line of its
+    # own, and holds no other internal link: Pelican's scan of every tag is
+    # needed for that first line only. Exact for Pelican's own
+    # INTRASITE_LINK_REGEX, whose links never span lines from their opening
+    # quote on: a link that Pelican would find past the first line, or
+    # across its end, has its opening quote and "{what}" in the rest, where
+    # _LINK_HINT looks.
+    if content and article.settings["INTRASITE_LINK_REGEX"] == _INTRASITE_LINKS:
+        head, newline, rest = content.partition("\n")
+        if _LINK_HINT.search(rest) is None:
+            return Article._update_content(article, head, siteurl) + newline + rest
+    return Article._update_content(article, content, siteurl)
+
+
+#: Pelican's default INTRASITE_LINK_REGEX, for which _LINK_HINT is made.
+_INTRASITE_LINKS = pelican.settings.DEFAULT_CONFIG["INTRASITE_LINK_REGEX"]
+#: The part of every internal link that stays on one line (see
+#: Content._get_intrasite_link_regex): the quote, then ``{what}`` or
+#: ``|what|``, in the same verbose mode.
+_LINK_HINT = re.compile("[\"'](?:" + _INTRASITE_LINKS + ")", re.X)
+
+
+@functools.lru_cache(maxsize=65536)
+def _relative_source_path(path: str, source_path: str) -> str:
+    # Content.get_relative_source_path for two absolute paths, which makes
+    # its abspath calls pure: the same answer for the same paths.
+    return posixize_path(
+        os.path.relpath(os.path.abspath(source_path), os.path.abspath(path))
     )
 
 
@@ -220,6 +312,7 @@ def make_article(
     generator: Any,
     ranked: RankedDay,
     hp: HotpapersSettings,
+    filing: Filing,
     html: str,
     summary: str,
     source_path: Path,
@@ -235,6 +328,7 @@ def make_article(
     article = _hotpapers_article(
         generator,
         hp,
+        filing,
         html,
         summary,
         source_path,
@@ -299,7 +393,9 @@ def _load_day(
             exc.strerror or exc,
         )
         return None
-    fingerprint = digest(raw)
+    # The fingerprint keys the memo alone (and the memo's other keys):
+    # without a memo, hashing every file is work for nothing.
+    fingerprint = digest(raw) if memo is not None else ""
     ranked = memo.ranked(path.name, fingerprint) if memo is not None else None
     if ranked is None:
         try:
@@ -314,6 +410,7 @@ def _load_day(
 def _day_article(
     generator: Any,
     hp: HotpapersSettings,
+    filing: Filing,
     renderer: Renderer,
     loaded: history.LoadedDay,
     memo: RenderMemo | None,
@@ -321,7 +418,8 @@ def _day_article(
 ) -> Article:
     name = loaded.path.name
     marks = site.day_marks(loaded.ranked)
-    context_key = site.marks_key(loaded.ranked, marks)
+    # The key is the memo's alone: without one, it is not worth making.
+    context_key = site.marks_key(loaded.ranked, marks) if memo is not None else ""
     rendered = (
         memo.get(name, loaded.fingerprint, context_key) if memo is not None else None
     )
@@ -337,7 +435,13 @@ def _day_article(
         if memo is not None:
             memo.put(name, rendered)
     return make_article(
-        generator, rendered.ranked, hp, rendered.html, rendered.summary, loaded.path
+        generator,
+        rendered.ranked,
+        hp,
+        filing,
+        rendered.html,
+        rendered.summary,
+        loaded.path,
     )
 
 
@@ -416,6 +520,7 @@ def make_digest_article(
     generator: Any,
     digest_: Any,
     hp: HotpapersSettings,
+    filing: Filing,
     html: str,
     summary: str,
 ) -> Article:
@@ -436,6 +541,7 @@ def make_digest_article(
     article = _hotpapers_article(
         generator,
         hp,
+        filing,
         html,
         summary,
         _digest_source(generator.settings, digest_),
@@ -451,6 +557,7 @@ def make_digest_article(
 def add_digest_articles(
     generator: Any,
     hp: HotpapersSettings,
+    filing: Filing,
     renderer: Renderer,
     memo: RenderMemo | None,
     site: history.SiteHistory,
@@ -467,8 +574,11 @@ def add_digest_articles(
             try:
                 dates = timeline.dates_in(period)
                 complete = timeline.is_complete(period, site.today)
-                fingerprint = digest(
-                    f"{complete} {site.period_fingerprint(dates)}".encode()
+                # The keys are the memo's alone: without one, none is made.
+                fingerprint = (
+                    digest(f"{complete} {site.period_fingerprint(dates)}".encode())
+                    if memo is not None
+                    else ""
                 )
                 ranked = memo.ranked(name, fingerprint) if memo is not None else None
                 found = timeline.digest(
@@ -480,7 +590,7 @@ def add_digest_articles(
                     ranker=ranker,
                 )
                 marks = Marks(pages=site.page_links(found.ranked))
-                context_key = digest(marks.key().encode())
+                context_key = digest(marks.key().encode()) if memo is not None else ""
                 rendered = (
                     memo.get(name, fingerprint, context_key)
                     if memo is not None
@@ -497,7 +607,7 @@ def add_digest_articles(
                     if memo is not None:
                         memo.put(name, rendered)
                 article = make_digest_article(
-                    generator, found, hp, rendered.html, rendered.summary
+                    generator, found, hp, filing, rendered.html, rendered.summary
                 )
             except Exception as exc:  # one broken digest must not end the build
                 logger.error(
@@ -587,10 +697,11 @@ def add_day_articles(generator: Any) -> None:
     site.memo = memo
     site.save_memo = bool(generator.settings.get("CACHE_CONTENT"))
     site.register_pages(generator.context)
+    filing = Filing.of(hp, generator.settings)
     for loaded in loaded_days:
         path = loaded.path
         try:
-            article = _day_article(generator, hp, renderer, loaded, memo, site)
+            article = _day_article(generator, hp, filing, renderer, loaded, memo, site)
         except Exception as exc:  # one broken day or template must not end the build
             _day_failed(path, exc)
             continue
@@ -608,7 +719,7 @@ def add_day_articles(generator: Any) -> None:
         site.day_urls[loaded.ranked.date] = article.url
         added += 1
     added += add_digest_articles(
-        generator, hp, renderer, memo, site, lists, taken, ranker
+        generator, hp, filing, renderer, memo, site, lists, taken, ranker
     )
     # The generator of paper pages and JSON files saves the memo when it
     # has added their outputs (HotpapersGenerator, site.finish()).
