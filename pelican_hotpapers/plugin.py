@@ -15,7 +15,6 @@ import functools
 import json
 import logging
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,26 +276,55 @@ def _relative_source_path_of(
 
 
 def _update_content_of(article: Article, content: str, siteurl: str) -> str:
-    # A body starts with the stylesheet's {static} link, on a line of its
-    # own, and holds no other internal link: Pelican's scan of every tag is
-    # needed for that first line only. Exact for Pelican's own
-    # INTRASITE_LINK_REGEX, whose links never span lines from their opening
-    # quote on: a link that Pelican would find past the first line, or
-    # across its end, has its opening quote and "{what}" in the rest, where
-    # _LINK_HINT looks.
-    if content and article.settings["INTRASITE_LINK_REGEX"] == _INTRASITE_LINKS:
-        head, newline, rest = content.partition("\n")
-        if _LINK_HINT.search(rest) is None:
-            return Article._update_content(article, head, siteurl) + newline + rest
-    return Article._update_content(article, content, siteurl)
+    # Pelican's scan tries every tag of a body; a body holds a few internal
+    # links at most (the stylesheet's, the paper pages'), found far quicker
+    # by their quote and "{" or "|". Only the stretches around them are
+    # scanned, with Pelican's own pattern, so the result is the same.
+    if not content or article.settings["INTRASITE_LINK_REGEX"] != _INTRASITE_LINKS:
+        return Article._update_content(article, content, siteurl)
+    out = []
+    done = 0
+    for start, end in _link_spans(content):
+        out.append(content[done:start])
+        out.append(Article._update_content(article, content[start:end], siteurl))
+        done = end
+    out.append(content[done:])
+    return "".join(out)
 
 
-#: Pelican's default INTRASITE_LINK_REGEX, for which _LINK_HINT is made.
+#: Pelican's default INTRASITE_LINK_REGEX (``{what}`` or ``|what|``), the one
+#: whose links _link_spans knows how to find.
 _INTRASITE_LINKS = pelican.settings.DEFAULT_CONFIG["INTRASITE_LINK_REGEX"]
-#: The part of every internal link that stays on one line (see
-#: Content._get_intrasite_link_regex): the quote, then ``{what}`` or
-#: ``|what|``, in the same verbose mode.
-_LINK_HINT = re.compile("[\"'](?:" + _INTRASITE_LINKS + ")", re.X)
+
+
+def _link_spans(text: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` that hold every link Pelican's pattern finds.
+
+    Such a link is ``<tag ... attribute="{what}value"``: a quote followed by
+    "{" or "|" (found with ``str.find`` of the rare character, which skips
+    through a page far quicker than a pattern starting with a quote), its
+    tag opened after the last ">" before it, and its value closed on the
+    same line. Each stretch runs from that ">" to the line's end; stretches
+    that meet are merged, so no link is cut in two.
+    """
+    found = []
+    for char in "{|":
+        index = text.find(char)
+        while index != -1:
+            if index and text[index - 1] in "\"'":
+                found.append(index)
+            index = text.find(char, index + 1)
+    spans: list[tuple[int, int]] = []
+    for index in sorted(found):
+        start = text.rfind(">", 0, index) + 1
+        end = text.find("\n", index)
+        if end == -1:
+            end = len(text)
+        if spans and start <= spans[-1][1]:  # in order: ``end`` only grows
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
 
 
 @functools.lru_cache(maxsize=65536)

@@ -118,6 +118,30 @@ def test_links_are_replaced_exactly_as_pelican_replaces_them(content, siteurl):
     assert plugin._update_content_of(article, content, siteurl) == plain
 
 
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ('<a href="{filename}/lab-news.md">', [(0, 33)]),
+        ("<p>x</p><img src='|static|/a.png'>\n<p>", [(8, 34)]),
+        ('<a href="https://a.org/{x}">abs</a> | <a href="https://a.org/|y|">', []),
+        ("{filename}/lab-news.md", []),
+        # The first character has nothing before it (not the text's last).
+        ("{filename}/lab-news.md'", []),
+        ('"\n{', []),
+        ("<p>x | y</p>" * 3 + "<a\nhref='|tag|x'>", [(36, 53)]),
+        # Two links in one line, and a tag opened on the line before its link.
+        (
+            '<a href="{index}"><b title="|tag|x">\n<p>x</p>\n<c\nd="{author}y">',
+            [(0, 36), (45, 63)],
+        ),
+        ('a>"{x}"b>"{y}"\nz', [(2, 14)]),
+        ("", []),
+    ],
+)
+def test_the_stretches_that_may_hold_links(text, spans):
+    assert plugin._link_spans(text) == spans
+
+
 def test_a_body_is_scanned_for_links_in_its_first_line_only(monkeypatch):
     hp = HotpapersSettings.from_pelican({}, Path.cwd())
     body = Renderer(hp).render_day(plugin.ranking.rank_day(make_day(), hp.ranking))
