@@ -20,26 +20,29 @@ False``, ``CACHE_CONTENT = False``: every build reads and converts
 everything, as a first build or a CI build does. Each build runs in a fresh
 subprocess (so that one build's imports, caches and memory do not help or
 hurt the next) into fresh output and cache folders, after ``os.sync()`` (so
-that the files one build wrote reach the disk before the next starts); the
-builds alternate plugin, markdown, floor, plugin, markdown, floor... so that
-drift in the machine's speed hits all alike. The **floor** is the plugin
-site built again with its render memo warm (``CACHE_CONTENT`` and
-``LOAD_CONTENT_CACHE`` on, nothing changed since an earlier build that is
-not measured): the same pages, written by Pelican, with the plugin's own
-work taken from the memo. A build's time is its child's CPU time (user +
-system, read with ``os.wait4``), which other work on a shared machine moves
-far less than the wall time; ratios are of CPU times, and each is printed
-with its range over the runs. The cold build's CPU less the floor's, per
-day, is the plugin's own work as the builds show it. It is also given in
-user and system time: most system time is the files' creation, which a cold
-build pays for every page and the floor, writing over the pages of the build
-before it, mostly does not; the benchmark measures what creating and
-overwriting a page-sized file costs on the machine and prints it beside. The
-peak memory of a build is its child's ``ru_maxrss``. The plugin's modules
-are byte-compiled before the first build, as ``pip install`` does for it and
-did for Pelican and Markdown: on a machine that sets
-``PYTHONDONTWRITEBYTECODE``, an editable install would otherwise compile
-them in every build.
+that the files one build wrote reach the disk before the next starts); no
+build's files are deleted before the benchmark ends (deleting a build's
+thousand files while the next one ran made that one's system time erratic
+and rising, run by run, for both sites on this machine's ext4 with
+``discard``); the builds alternate plugin, markdown, floor, plugin,
+markdown, floor... so that drift in the machine's speed hits all alike. The
+**floor** is the plugin site built again with its render memo warm
+(``CACHE_CONTENT`` and ``LOAD_CONTENT_CACHE`` on, nothing changed since an
+earlier build that is not measured): the same pages, written by Pelican,
+with the plugin's own work taken from the memo. A build's time is its
+child's CPU time (user + system, read with ``os.wait4``), which other work
+on a shared machine moves far less than the wall time; ratios are of CPU
+times, and each is printed with its range over the runs. The cold build's
+CPU less the floor's, per day, is the plugin's own work as the builds show
+it. It is also given in user and system time: most system time is the files'
+creation, which a cold build pays for every page and the floor, writing over
+the pages of the build before it, mostly does not; the benchmark measures
+what creating and overwriting a page-sized file costs on the machine and
+prints it beside. The peak memory of a build is its child's ``ru_maxrss``.
+The plugin's modules are byte-compiled before the first build, as ``pip
+install`` does for it and did for Pelican and Markdown: on a machine that
+sets ``PYTHONDONTWRITEBYTECODE``, an editable install would otherwise
+compile them in every build.
 
 The synthetic days follow the stored day format and are written with
 ``pelican_hotpapers.archive.write_day``, so they pass the schema: about 7 papers
@@ -837,7 +840,6 @@ def run_build(
     kind: str,
     run: int,
     workspace: Workspace,
-    keep: bool,
     history: bool = False,
     cached: bool = False,
     name: str | None = None,
@@ -901,14 +903,10 @@ def run_build(
         warnings=child["warnings"],
         errors=child["errors"],
     )
-    if not keep and name is None:
-        shutil.rmtree(build_dir)
     return result
 
 
-def warm_builds(
-    workspace: Workspace, keep: bool, seed: int
-) -> tuple[BuildResult, BuildResult]:
+def warm_builds(workspace: Workspace, seed: int) -> tuple[BuildResult, BuildResult]:
     """A cold build with the content cache on, then one more day and a warm build.
 
     The new day is the day after the last, with a paper of the last days
@@ -918,15 +916,13 @@ def warm_builds(
     from pelican_hotpapers import archive
 
     name = "warm"
-    cold = run_build("plugin", 0, workspace, keep, True, True, name=name)
+    cold = run_build("plugin", 0, workspace, True, True, name=name)
     synthetic = SyntheticArchive(seed + 1, recurring=1.0)
     last = dt.date.fromisoformat(archive.day_files(workspace.data)[-1].stem)
     old = archive.read_day(archive.day_path(workspace.data, last))
     synthetic._recent = [(last, entry.paper) for entry in old.entries]
     archive.write_day(workspace.data, synthetic.day(last + dt.timedelta(days=1)))
-    warm = run_build("plugin", 0, workspace, keep, True, True, name=name)
-    if not keep:
-        shutil.rmtree(workspace.builds / name)
+    warm = run_build("plugin", 0, workspace, True, True, name=name)
     return cold, warm
 
 
@@ -1475,9 +1471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = Report(env, COMMON_SETTINGS, data)
         print_header(env, data)
         print("\nbuilds (each in a fresh process and fresh output folder)", flush=True)
-        keep = args.keep is not None
         # The floor's memo is filled once, by a build that is not measured.
-        run_build("plugin", 0, workspace, keep, args.history, True, name="floor")
+        run_build("plugin", 0, workspace, args.history, True, name="floor")
         # With --history, what the paper pages cost: the cold build again
         # without them ("nopages"), in the same alternation.
         kinds = (*KINDS, "nopages") if args.history else KINDS
@@ -1485,7 +1480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for kind in kinds:
                 if kind == "floor":
                     build = run_build(
-                        "plugin", run, workspace, keep, args.history, True, "floor"
+                        "plugin", run, workspace, args.history, True, "floor"
                     )
                 elif kind == "nopages":
                     name = f"{run}-nopages"
@@ -1493,22 +1488,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "plugin",
                         run,
                         workspace,
-                        keep,
                         True,
                         name=name,
                         paper_pages=False,
                     )
-                    if not keep:
-                        shutil.rmtree(workspace.builds / name)
                 else:
-                    build = run_build(kind, run, workspace, keep, args.history)
+                    build = run_build(kind, run, workspace, args.history)
                 build.kind = kind
                 report.builds.append(build)
                 print_build(build)
-        if not keep:
-            shutil.rmtree(workspace.builds / "floor")
         if args.history:
-            report.warm = warm_builds(workspace, args.keep is not None, args.seed)
+            report.warm = warm_builds(workspace, args.seed)
         for _ in range(args.runs):
             report.own.append(time_plugin_work(workspace, args.history))
         report.file_costs = time_file_costs(workspace.root / "file-probe")
