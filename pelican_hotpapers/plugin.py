@@ -155,15 +155,22 @@ def settings_dir(pelican_settings: dict[str, Any]) -> Path:
         path = getattr(module, "__file__", None)
         if not path or "." in module.__name__:
             continue
-        folder = Path(path).resolve().parent
         module_path = getattr(module, "PATH", None)
+        has_sitename = hasattr(module, "SITENAME")
+        if not has_sitename and not (
+            isinstance(module_path, str) and hasattr(module, "PLUGINS")
+        ):
+            # Not a settings file: its path is not worth resolving (a build
+            # has hundreds of modules loaded, and resolving asks the disk).
+            continue
+        folder = Path(path).resolve().parent
         same_path = isinstance(module_path, str) and bool(site_path)
         if same_path:
             resolved = os.path.abspath(os.path.join(folder, module_path))
             same_path = os.path.normpath(resolved) == os.path.normpath(
                 os.path.abspath(site_path)
             )
-        if hasattr(module, "SITENAME"):
+        if has_sitename:
             if module.SITENAME is pelican_settings.get("SITENAME") and (
                 same_path or module_path is None
             ):

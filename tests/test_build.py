@@ -587,6 +587,33 @@ def test_example_site_matches_the_reference_post(tmp_path):
     assert len(list((tmp_path / "output").glob("hot-papers-*.html"))) >= 5
 
 
+def test_data_is_found_beside_a_settings_file_without_sitename(tmp_path, monkeypatch):
+    """A relative HOTPAPERS_DATA_PATH is read beside pelicanconf.py, which is
+    told apart from the other loaded modules by its PATH and PLUGINS when it
+    sets no SITENAME."""
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    archive.write_day(site / "hotpapers", make_day(dt.date(2021, 1, 11)))
+    conf = site / "pelicanconf.py"
+    conf.write_text(
+        'PATH = "content"\nPLUGINS = ["pelican_hotpapers"]\nTIMEZONE = "UTC"\n',
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = read_settings(
+        str(conf),
+        override={
+            "OUTPUT_PATH": str(tmp_path / "output"),
+            "CACHE_PATH": str(tmp_path / "cache"),
+            "LOAD_CONTENT_CACHE": False,
+        },
+    )
+    Pelican(settings).run()
+    assert (tmp_path / "output" / "hot-papers-2021-01-11.html").exists()
+
+
 def test_example_site_ranks_its_reference_day_robustly(tmp_path):
     """Issue 12's acceptance, as readers see it: the example site keeps the
     default ranking, "robust", and shows why the hashtag-stuffed post fell."""
