@@ -577,9 +577,11 @@ def _day_from_json(day: DayJSON) -> Day:
 
 
 def _check_pattern(values: set[str], pattern: re.Pattern[str], what: str) -> None:
-    # search, not fullmatch: msgspec and JSON Schema search for a pattern.
+    # fullmatch: the schema's "$" is the end of the text (as JSON Schema and
+    # fastjsonschema read it), where re.search's "$", and msgspec's, also
+    # matches before a last newline.
     for value in values:
-        if not pattern.search(value):
+        if not pattern.fullmatch(value):
             raise ValueError(f"{value!r} is not {what}")
 
 
