@@ -379,6 +379,38 @@ def test_impossible_date(tmp_path: Path) -> None:
     assert "date" in _read_error(write_json(tmp_path / "2021-13-45.json", data))
 
 
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            lambda d: d.update(counts_taken_at="2021-01-12T25:00:00Z"),
+            "hour must be in 0..23",
+        ),
+        (
+            lambda d: d["entries"][0]["paper"].update(published="2021-13-01"),
+            "month must be in 1..12",
+        ),
+        (
+            lambda d: d["entries"][0]["posts"][0].update(
+                created_at="2021-02-30T12:00:00+00:00"
+            ),
+            "day is out of range for month",
+        ),
+    ],
+)
+def test_a_date_that_fits_the_pattern_but_not_the_calendar_is_named_by_python(
+    tmp_path: Path, change, problem: str
+) -> None:
+    """The schema's patterns take it; Python's fromisoformat reads the
+    dates and times of a day, as it always has, and its words say what is
+    wrong (msgspec's own reader would say it otherwise). The day's own date
+    is the schema's to name: it has a format."""
+    data = valid_dict()
+    change(data)
+    path = write_json(tmp_path / "2021-01-11.json", data)
+    assert _read_error(path) == f"{path}: has an invalid value ({problem})"
+
+
 def test_future_schema_version_asks_for_an_upgrade(tmp_path: Path) -> None:
     data = valid_dict()
     data["schema_version"] = SCHEMA_VERSION + 1
@@ -698,10 +730,12 @@ ODD_VALUES = [
     "x",
     "X",
     "x x",
+    "x\n",
     "bluesky",
     "2101.02831",
     "2101.2831x",
     "2101.02831v2",
+    "2101.02831\n",
     "hep-th/9901001",
     "2021-01-11",
     "2021-01-12",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib import resources
 
@@ -63,6 +64,23 @@ def test_the_structs_ask_what_the_published_schema_asks() -> None:
         "minimum": 0,
     }
     assert expected["properties"]["sources"]["uniqueItems"] is True
+
+
+def test_each_struct_has_every_field_of_the_class_it_becomes() -> None:
+    """The reader makes each class from its struct's fields of the same
+    names: a field added to a class and not to its struct would be read as
+    the field's default, whatever the file says."""
+    pairs = [
+        (models.Day, models.DayJSON),
+        (models.Entry, models.EntryJSON),
+        (models.Paper, models.PaperJSON),
+        (models.Post, models.PostJSON),
+        (models.Counts, models.CountsJSON),
+        (models.Link, models.LinkJSON),
+    ]
+    for cls, struct in pairs:
+        names = {found.name for found in dataclasses.fields(cls)}
+        assert names <= set(struct.__struct_fields__), cls
 
 
 def test_clean_json_reaches_text_nested_as_deep_as_json_allows() -> None:
