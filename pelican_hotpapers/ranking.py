@@ -262,8 +262,6 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
     for post in posts:
         weight = options.weight(post.source)
         value = weight * post.score
-        plain = f"{post.counts.reposts} reposts + {post.counts.likes} likes"
-        reason = f"{plain}" if weight == 1 else f"{number(weight)} × ({plain})"
         counted.append(
             CountedPost(
                 post,
@@ -271,7 +269,7 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
                 counted=value,
                 reposts_counted=post.counts.reposts,
                 weight=weight,
-                reason=f"counted {number(value)} = {reason}",
+                source_weight=weight,
             )
         )
     counted.sort(key=_post_order)
@@ -287,6 +285,21 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
         by_source=source_counts(posts),
         order=(-score, -counts.reposts, 0, entry.paper.arxiv_id),
     )
+
+
+def _account_value(engagement: int, knee: float) -> float:
+    """One account's engagement on a paper, with diminishing returns.
+
+    Above the knee it counts by ln, with the same slope (1) at the knee, so
+    the curve has no kink.
+    """
+    if engagement > knee:
+        return knee * (1 + math.log(engagement / knee))
+    return engagement
+
+
+_IGNORED = Flag("ignored", "ignored account")
+_SAME_ACCOUNT = Flag("same-account", "same account: counted once")
 
 
 class _RobustScorer:
@@ -306,11 +319,11 @@ class _RobustScorer:
         )
 
     def judge(self, post: Post) -> CountedPost:
-        """One post on its own: caps, weights and the knee, with the reasons."""
+        """One post on its own: caps, weights and the knee (``reason_text``
+        says why, step by step)."""
         rules = self.rules
         counts = post.counts
-        flags: list[Flag] = []
-        steps: list[str] = []
+        flags: tuple[Flag, ...] = ()
         reposts = counts.reposts
         # Likes, quotes and replies take a person; reposts can be bought or
         # made by bots that follow hashtags. Far more reposts than any of
@@ -322,40 +335,18 @@ class _RobustScorer:
         )
         if reposts > cap:
             reposts = cap
-            flags.append(
+            flags = (
                 Flag(
                     "amplified",
                     f"amplified: {counts.reposts} reposts, {counts.likes} likes",
-                )
+                ),
             )
-            steps.append(
-                f"reposts capped at {cap} = {number(rules.amplification_ratio)} × "
-                f"({counts.likes} likes + {counts.quotes} quotes + "
-                f"{counts.replies} replies) + {number(rules.amplification_allowance)}"
-            )
-        engagement = counts.likes + reposts
-        steps.append(f"{counts.likes} likes + {reposts} reposts = {engagement}")
-        knee = rules.account_knee
-        value: float = engagement
-        if engagement > knee:
-            # Diminishing returns for one account: ln above the knee, with
-            # the same slope (1) at the knee, so the curve has no kink.
-            value = knee * (1 + math.log(engagement / knee))
-            steps.append(
-                f"one account above {number(knee)} counts with diminishing "
-                f"returns: {number(value)}"
-            )
-        weight = self.weights.get(post.source, 1.0)
-        if weight != 1:
-            steps.append(
-                f"× {number(weight)} for {source_label(post.source)} "
-                "(HOTPAPERS_SOURCE_WEIGHTS)"
-            )
+        value = _account_value(counts.likes + reposts, rules.account_knee)
+        source_weight = weight = self.weights.get(post.source, 1.0)
         stuffing = stuffing_flag(post.text, rules)
         if stuffing is not None:
             weight *= rules.stuffing_weight
-            flags.append(stuffing)
-            steps.append(f"× {number(rules.stuffing_weight)} for hashtag stuffing")
+            flags = (*flags, stuffing)
         value *= weight
         return CountedPost(
             post,
@@ -363,8 +354,9 @@ class _RobustScorer:
             counted=value,
             reposts_counted=reposts,
             weight=weight,
-            flags=tuple(flags),
-            reason=f"counted {number(value)}: " + "; ".join(steps),
+            flags=flags,
+            rules=rules,
+            source_weight=source_weight,
         )
 
     def score(self, entry: Entry) -> _Scored | None:
@@ -382,10 +374,9 @@ class _RobustScorer:
                         counted=0,
                         reposts_counted=0,
                         weight=0,
-                        flags=(Flag("ignored", "ignored account"),),
+                        flags=(_IGNORED,),
                         counted_in=False,
-                        reason=f"not counted: @{post.author_handle or post.author_id} "
-                        "is in HOTPAPERS_IGNORE_ACCOUNTS",
+                        rules=self.rules,
                     )
                 )
                 continue
@@ -408,10 +399,8 @@ class _RobustScorer:
                 item,
                 counted=0,
                 counted_in=False,
-                flags=(*item.flags, Flag("same-account", "same account: counted once")),
-                reason=f"not counted: the same account's post {best[key].post.id} "
-                f"counts instead (one account counts once per paper); alone it "
-                f"would count {number(item.value)}",
+                flags=(*item.flags, _SAME_ACCOUNT),
+                instead_of=best[key].post.id,
             )
             for key, item in others
         ]
@@ -521,6 +510,58 @@ class Ranker:
             if limit is not None and len(ranked) >= limit:
                 break
         return RankedDay(day=day, entries=tuple(ranked))
+
+
+def reason_text(counted: CountedPost) -> str:
+    """How ranking counted a post, step by step (``CountedPost.reason``).
+
+    Made from the numbers the post carries, by the same arithmetic that
+    counted it: under the robust rules the caps, the knee and the weights,
+    or why it is not counted at all; under the "sum" ranking the plain sum.
+    """
+    post, counts, value = counted.post, counted.post.counts, counted.value
+    kinds = {flag.kind for flag in counted.flags}
+    if "ignored" in kinds:
+        return (
+            f"not counted: @{post.author_handle or post.author_id} "
+            "is in HOTPAPERS_IGNORE_ACCOUNTS"
+        )
+    if "same-account" in kinds:
+        return (
+            f"not counted: the same account's post {counted.instead_of} "
+            f"counts instead (one account counts once per paper); alone it "
+            f"would count {number(value)}"
+        )
+    rules = counted.rules
+    if rules is None:
+        plain = f"{counts.reposts} reposts + {counts.likes} likes"
+        weight = counted.weight
+        reason = plain if weight == 1 else f"{number(weight)} × ({plain})"
+        return f"counted {number(value)} = {reason}"
+    steps: list[str] = []
+    reposts = counted.reposts_counted
+    if reposts < counts.reposts:
+        steps.append(
+            f"reposts capped at {reposts} = {number(rules.amplification_ratio)} × "
+            f"({counts.likes} likes + {counts.quotes} quotes + "
+            f"{counts.replies} replies) + {number(rules.amplification_allowance)}"
+        )
+    engagement = counts.likes + reposts
+    steps.append(f"{counts.likes} likes + {reposts} reposts = {engagement}")
+    knee = rules.account_knee
+    if engagement > knee:
+        steps.append(
+            f"one account above {number(knee)} counts with diminishing "
+            f"returns: {number(_account_value(engagement, knee))}"
+        )
+    if counted.source_weight != 1:
+        steps.append(
+            f"× {number(counted.source_weight)} for {source_label(post.source)} "
+            "(HOTPAPERS_SOURCE_WEIGHTS)"
+        )
+    if "hashtag" in kinds:
+        steps.append(f"× {number(rules.stuffing_weight)} for hashtag stuffing")
+    return f"counted {number(value)}: " + "; ".join(steps)
 
 
 def explain_lines(
