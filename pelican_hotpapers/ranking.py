@@ -235,11 +235,41 @@ def _post_order(counted: CountedPost) -> tuple[float, int, float, str, str]:
     return (-counted.value, *post_sort_key(counted.post)[1:])
 
 
+def _best_first(items: Iterable[CountedPost]) -> list[CountedPost]:
+    """Counted posts in ranking order.
+
+    Most papers have one post, and a lone post needs no sort key (a tuple
+    of five, with the post's timestamp).
+    """
+    ordered = list(items)
+    if len(ordered) > 1:
+        ordered.sort(key=_post_order)
+    return ordered
+
+
 def _shown_score(score: float) -> float:
     return int(score) if score == int(score) else round(score, 2)
 
 
-@dataclass(frozen=True, slots=True)
+def _tally(posts: list[Post]) -> tuple[Counts, tuple[SourceCounts, ...]]:
+    """A paper's total counts and its counts per source.
+
+    Most papers' posts come from one source, whose counts are the total, and
+    most papers have one post, whose counts are the total too.
+    """
+    if len(posts) == 1:
+        post = posts[0]
+        return post.counts, (SourceCounts(post.source, post.counts, 1),)
+    counts = total_counts(posts)
+    if len({post.source for post in posts}) == 1:
+        return counts, (SourceCounts(posts[0].source, counts, len(posts)),)
+    return counts, source_counts(posts)
+
+
+# Not frozen, unlike the public classes: a frozen dataclass's __init__ costs
+# about five times as much, and one is made for every paper of every day.
+# Nothing changes one once it is made.
+@dataclass(slots=True)
 class _Scored:
     """A paper after counting, before thresholds and ranks."""
 
@@ -272,9 +302,9 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
                 source_weight=weight,
             )
         )
-    counted.sort(key=_post_order)
+    counted = _best_first(counted)
     score = sum(item.counted for item in counted)
-    counts = total_counts(posts)
+    counts, by_source = _tally(posts)
     return _Scored(
         paper=entry.paper,
         counted=tuple(counted),
@@ -282,7 +312,7 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
         score=score,
         accounts=len({account_key(post) for post in posts}),
         post_count=len(posts),
-        by_source=source_counts(posts),
+        by_source=by_source,
         order=(-score, -counts.reposts, 0, entry.paper.arxiv_id),
     )
 
@@ -361,11 +391,17 @@ class _RobustScorer:
 
     def score(self, entry: Entry) -> _Scored | None:
         """A paper under the robust rules; None when no post of it counts."""
-        posts = list(posts_by_id(entry.posts).values())
+        if len(entry.posts) == 1:
+            # Most papers have one post: no duplicate to drop, and no second
+            # post of an account.
+            post = entry.posts[0]
+            if self.is_ignored(post):
+                return None
+            return _robust_scored(entry.paper, [self.judge(post)], [post], ())
         ignored: list[CountedPost] = []
         best: dict[tuple[str, str], CountedPost] = {}
         others: list[tuple[tuple[str, str], CountedPost]] = []
-        for post in posts:
+        for post in posts_by_id(entry.posts).values():
             if self.is_ignored(post):
                 ignored.append(
                     CountedPost(
@@ -404,25 +440,40 @@ class _RobustScorer:
             )
             for key, item in others
         ]
-        counted = sorted(best.values(), key=_post_order)
-        score = sum(item.counted for item in counted)
-        listed = [item.post for item in (*counted, *repeated)]
-        counts = total_counts(listed)
-        return _Scored(
-            paper=entry.paper,
-            counted=(
-                *counted,
-                *sorted(repeated, key=_post_order),
-                *sorted(ignored, key=_post_order),
-            ),
-            counts=counts,
-            score=score,
-            accounts=len(best),
-            post_count=len(listed),
-            by_source=source_counts(listed),
-            # Ties go to more accounts (breadth), then more likes.
-            order=(-score, -len(best), -counts.likes, entry.paper.arxiv_id),
+        counted = _best_first(best.values())
+        return _robust_scored(
+            entry.paper,
+            counted,
+            [item.post for item in (*counted, *repeated)],
+            (*_best_first(repeated), *_best_first(ignored)),
         )
+
+
+def _robust_scored(
+    paper: Paper,
+    counted: list[CountedPost],
+    listed: list[Post],
+    not_counted: tuple[CountedPost, ...],
+) -> _Scored:
+    """A paper under the robust rules, from its accounts' best posts.
+
+    ``counted`` are those posts, best first; ``listed`` the posts of the
+    accounts that count (their other posts too); ``not_counted`` the
+    explained posts that add nothing, in the order they are listed.
+    """
+    score = sum(item.counted for item in counted)
+    counts, by_source = _tally(listed)
+    return _Scored(
+        paper=paper,
+        counted=(*counted, *not_counted),
+        counts=counts,
+        score=score,
+        accounts=len(counted),
+        post_count=len(listed),
+        by_source=by_source,
+        # Ties go to more accounts (breadth), then more likes.
+        order=(-score, -len(counted), -counts.likes, paper.arxiv_id),
+    )
 
 
 def rank_day(day: Day, options: RankingOptions) -> RankedDay:
