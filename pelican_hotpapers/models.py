@@ -17,9 +17,12 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
+
+if TYPE_CHECKING:
+    from pelican_hotpapers.settings import RobustRules
 
 SCHEMA_VERSION = 3
 
@@ -193,8 +196,12 @@ class CountedPost:
     ``value`` is what the post is worth on its own, in units of reposts +
     likes (after caps and weights); ``counted`` is what it adds to the
     paper's score: its value when ``counted_in``, else 0 (another post of the
-    same account counted instead, or the account is ignored). ``reason``
-    spells the arithmetic out for ``pelican-hotpapers show --explain``.
+    same account, ``instead_of``, counted instead, or the account is
+    ignored). ``weight`` is what the post's engagement was multiplied by:
+    ``source_weight`` (HOTPAPERS_SOURCE_WEIGHTS), times the hashtag
+    stuffing weight if flagged. ``rules`` are the robust rules it was
+    counted by, None under the "sum" ranking. :attr:`reason` spells the
+    arithmetic out from these.
     """
 
     post: Post
@@ -204,7 +211,22 @@ class CountedPost:
     weight: float
     flags: tuple[Flag, ...] = ()
     counted_in: bool = True
-    reason: str = ""
+    rules: RobustRules | None = None
+    source_weight: float = 1.0
+    instead_of: str = ""
+
+    @property
+    def reason(self) -> str:
+        """The arithmetic in words, for ``show --explain`` and the JSON export.
+
+        Written when read, from the numbers above: a build counts every post
+        of every day, but no page shows a reason.
+        """
+        # Imported here: ranking builds on this module. (This form of the
+        # import costs a quarter of ``from ... import reason_text``.)
+        import pelican_hotpapers.ranking
+
+        return pelican_hotpapers.ranking.reason_text(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -235,11 +235,41 @@ def _post_order(counted: CountedPost) -> tuple[float, int, float, str, str]:
     return (-counted.value, *post_sort_key(counted.post)[1:])
 
 
+def _best_first(items: Iterable[CountedPost]) -> list[CountedPost]:
+    """Counted posts in ranking order.
+
+    Most papers have one post, and a lone post needs no sort key (a tuple
+    of five, with the post's timestamp).
+    """
+    ordered = list(items)
+    if len(ordered) > 1:
+        ordered.sort(key=_post_order)
+    return ordered
+
+
 def _shown_score(score: float) -> float:
     return int(score) if score == int(score) else round(score, 2)
 
 
-@dataclass(frozen=True, slots=True)
+def _tally(posts: list[Post]) -> tuple[Counts, tuple[SourceCounts, ...]]:
+    """A paper's total counts and its counts per source.
+
+    Most papers' posts come from one source, whose counts are the total, and
+    most papers have one post, whose counts are the total too.
+    """
+    if len(posts) == 1:
+        post = posts[0]
+        return post.counts, (SourceCounts(post.source, post.counts, 1),)
+    counts = total_counts(posts)
+    if len({post.source for post in posts}) == 1:
+        return counts, (SourceCounts(posts[0].source, counts, len(posts)),)
+    return counts, source_counts(posts)
+
+
+# Not frozen, unlike the public classes: a frozen dataclass's __init__ costs
+# about five times as much, and one is made for every paper of every day.
+# Nothing changes one once it is made.
+@dataclass(slots=True)
 class _Scored:
     """A paper after counting, before thresholds and ranks."""
 
@@ -262,8 +292,6 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
     for post in posts:
         weight = options.weight(post.source)
         value = weight * post.score
-        plain = f"{post.counts.reposts} reposts + {post.counts.likes} likes"
-        reason = f"{plain}" if weight == 1 else f"{number(weight)} × ({plain})"
         counted.append(
             CountedPost(
                 post,
@@ -271,12 +299,12 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
                 counted=value,
                 reposts_counted=post.counts.reposts,
                 weight=weight,
-                reason=f"counted {number(value)} = {reason}",
+                source_weight=weight,
             )
         )
-    counted.sort(key=_post_order)
+    counted = _best_first(counted)
     score = sum(item.counted for item in counted)
-    counts = total_counts(posts)
+    counts, by_source = _tally(posts)
     return _Scored(
         paper=entry.paper,
         counted=tuple(counted),
@@ -284,9 +312,24 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
         score=score,
         accounts=len({account_key(post) for post in posts}),
         post_count=len(posts),
-        by_source=source_counts(posts),
+        by_source=by_source,
         order=(-score, -counts.reposts, 0, entry.paper.arxiv_id),
     )
+
+
+def _account_value(engagement: int, knee: float) -> float:
+    """One account's engagement on a paper, with diminishing returns.
+
+    Above the knee it counts by ln, with the same slope (1) at the knee, so
+    the curve has no kink.
+    """
+    if engagement > knee:
+        return knee * (1 + math.log(engagement / knee))
+    return engagement
+
+
+_IGNORED = Flag("ignored", "ignored account")
+_SAME_ACCOUNT = Flag("same-account", "same account: counted once")
 
 
 class _RobustScorer:
@@ -306,11 +349,11 @@ class _RobustScorer:
         )
 
     def judge(self, post: Post) -> CountedPost:
-        """One post on its own: caps, weights and the knee, with the reasons."""
+        """One post on its own: caps, weights and the knee (``reason_text``
+        says why, step by step)."""
         rules = self.rules
         counts = post.counts
-        flags: list[Flag] = []
-        steps: list[str] = []
+        flags: tuple[Flag, ...] = ()
         reposts = counts.reposts
         # Likes, quotes and replies take a person; reposts can be bought or
         # made by bots that follow hashtags. Far more reposts than any of
@@ -322,40 +365,18 @@ class _RobustScorer:
         )
         if reposts > cap:
             reposts = cap
-            flags.append(
+            flags = (
                 Flag(
                     "amplified",
                     f"amplified: {counts.reposts} reposts, {counts.likes} likes",
-                )
+                ),
             )
-            steps.append(
-                f"reposts capped at {cap} = {number(rules.amplification_ratio)} × "
-                f"({counts.likes} likes + {counts.quotes} quotes + "
-                f"{counts.replies} replies) + {number(rules.amplification_allowance)}"
-            )
-        engagement = counts.likes + reposts
-        steps.append(f"{counts.likes} likes + {reposts} reposts = {engagement}")
-        knee = rules.account_knee
-        value: float = engagement
-        if engagement > knee:
-            # Diminishing returns for one account: ln above the knee, with
-            # the same slope (1) at the knee, so the curve has no kink.
-            value = knee * (1 + math.log(engagement / knee))
-            steps.append(
-                f"one account above {number(knee)} counts with diminishing "
-                f"returns: {number(value)}"
-            )
-        weight = self.weights.get(post.source, 1.0)
-        if weight != 1:
-            steps.append(
-                f"× {number(weight)} for {source_label(post.source)} "
-                "(HOTPAPERS_SOURCE_WEIGHTS)"
-            )
+        value = _account_value(counts.likes + reposts, rules.account_knee)
+        source_weight = weight = self.weights.get(post.source, 1.0)
         stuffing = stuffing_flag(post.text, rules)
         if stuffing is not None:
             weight *= rules.stuffing_weight
-            flags.append(stuffing)
-            steps.append(f"× {number(rules.stuffing_weight)} for hashtag stuffing")
+            flags = (*flags, stuffing)
         value *= weight
         return CountedPost(
             post,
@@ -363,17 +384,24 @@ class _RobustScorer:
             counted=value,
             reposts_counted=reposts,
             weight=weight,
-            flags=tuple(flags),
-            reason=f"counted {number(value)}: " + "; ".join(steps),
+            flags=flags,
+            rules=rules,
+            source_weight=source_weight,
         )
 
     def score(self, entry: Entry) -> _Scored | None:
         """A paper under the robust rules; None when no post of it counts."""
-        posts = list(posts_by_id(entry.posts).values())
+        if len(entry.posts) == 1:
+            # Most papers have one post: no duplicate to drop, and no second
+            # post of an account.
+            post = entry.posts[0]
+            if self.is_ignored(post):
+                return None
+            return _robust_scored(entry.paper, [self.judge(post)], [post], ())
         ignored: list[CountedPost] = []
         best: dict[tuple[str, str], CountedPost] = {}
         others: list[tuple[tuple[str, str], CountedPost]] = []
-        for post in posts:
+        for post in posts_by_id(entry.posts).values():
             if self.is_ignored(post):
                 ignored.append(
                     CountedPost(
@@ -382,10 +410,9 @@ class _RobustScorer:
                         counted=0,
                         reposts_counted=0,
                         weight=0,
-                        flags=(Flag("ignored", "ignored account"),),
+                        flags=(_IGNORED,),
                         counted_in=False,
-                        reason=f"not counted: @{post.author_handle or post.author_id} "
-                        "is in HOTPAPERS_IGNORE_ACCOUNTS",
+                        rules=self.rules,
                     )
                 )
                 continue
@@ -408,32 +435,45 @@ class _RobustScorer:
                 item,
                 counted=0,
                 counted_in=False,
-                flags=(*item.flags, Flag("same-account", "same account: counted once")),
-                reason=f"not counted: the same account's post {best[key].post.id} "
-                f"counts instead (one account counts once per paper); alone it "
-                f"would count {number(item.value)}",
+                flags=(*item.flags, _SAME_ACCOUNT),
+                instead_of=best[key].post.id,
             )
             for key, item in others
         ]
-        counted = sorted(best.values(), key=_post_order)
-        score = sum(item.counted for item in counted)
-        listed = [item.post for item in (*counted, *repeated)]
-        counts = total_counts(listed)
-        return _Scored(
-            paper=entry.paper,
-            counted=(
-                *counted,
-                *sorted(repeated, key=_post_order),
-                *sorted(ignored, key=_post_order),
-            ),
-            counts=counts,
-            score=score,
-            accounts=len(best),
-            post_count=len(listed),
-            by_source=source_counts(listed),
-            # Ties go to more accounts (breadth), then more likes.
-            order=(-score, -len(best), -counts.likes, entry.paper.arxiv_id),
+        counted = _best_first(best.values())
+        return _robust_scored(
+            entry.paper,
+            counted,
+            [item.post for item in (*counted, *repeated)],
+            (*_best_first(repeated), *_best_first(ignored)),
         )
+
+
+def _robust_scored(
+    paper: Paper,
+    counted: list[CountedPost],
+    listed: list[Post],
+    not_counted: tuple[CountedPost, ...],
+) -> _Scored:
+    """A paper under the robust rules, from its accounts' best posts.
+
+    ``counted`` are those posts, best first; ``listed`` the posts of the
+    accounts that count (their other posts too); ``not_counted`` the
+    explained posts that add nothing, in the order they are listed.
+    """
+    score = sum(item.counted for item in counted)
+    counts, by_source = _tally(listed)
+    return _Scored(
+        paper=paper,
+        counted=(*counted, *not_counted),
+        counts=counts,
+        score=score,
+        accounts=len(counted),
+        post_count=len(listed),
+        by_source=by_source,
+        # Ties go to more accounts (breadth), then more likes.
+        order=(-score, -len(counted), -counts.likes, paper.arxiv_id),
+    )
 
 
 def rank_day(day: Day, options: RankingOptions) -> RankedDay:
@@ -521,6 +561,58 @@ class Ranker:
             if limit is not None and len(ranked) >= limit:
                 break
         return RankedDay(day=day, entries=tuple(ranked))
+
+
+def reason_text(counted: CountedPost) -> str:
+    """How ranking counted a post, step by step (``CountedPost.reason``).
+
+    Made from the numbers the post carries, by the same arithmetic that
+    counted it: under the robust rules the caps, the knee and the weights,
+    or why it is not counted at all; under the "sum" ranking the plain sum.
+    """
+    post, counts, value = counted.post, counted.post.counts, counted.value
+    kinds = {flag.kind for flag in counted.flags}
+    if "ignored" in kinds:
+        return (
+            f"not counted: @{post.author_handle or post.author_id} "
+            "is in HOTPAPERS_IGNORE_ACCOUNTS"
+        )
+    if "same-account" in kinds:
+        return (
+            f"not counted: the same account's post {counted.instead_of} "
+            f"counts instead (one account counts once per paper); alone it "
+            f"would count {number(value)}"
+        )
+    rules = counted.rules
+    if rules is None:
+        plain = f"{counts.reposts} reposts + {counts.likes} likes"
+        weight = counted.weight
+        reason = plain if weight == 1 else f"{number(weight)} × ({plain})"
+        return f"counted {number(value)} = {reason}"
+    steps: list[str] = []
+    reposts = counted.reposts_counted
+    if reposts < counts.reposts:
+        steps.append(
+            f"reposts capped at {reposts} = {number(rules.amplification_ratio)} × "
+            f"({counts.likes} likes + {counts.quotes} quotes + "
+            f"{counts.replies} replies) + {number(rules.amplification_allowance)}"
+        )
+    engagement = counts.likes + reposts
+    steps.append(f"{counts.likes} likes + {reposts} reposts = {engagement}")
+    knee = rules.account_knee
+    if engagement > knee:
+        steps.append(
+            f"one account above {number(knee)} counts with diminishing "
+            f"returns: {number(_account_value(engagement, knee))}"
+        )
+    if counted.source_weight != 1:
+        steps.append(
+            f"× {number(counted.source_weight)} for {source_label(post.source)} "
+            "(HOTPAPERS_SOURCE_WEIGHTS)"
+        )
+    if "hashtag" in kinds:
+        steps.append(f"× {number(rules.stuffing_weight)} for hashtag stuffing")
+    return f"counted {number(value)}: " + "; ".join(steps)
 
 
 def explain_lines(

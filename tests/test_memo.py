@@ -6,17 +6,21 @@ import dataclasses
 import datetime as dt
 import gc
 import os
+import pickle
 import sqlite3
 from contextlib import closing
 
 import pytest
 
-from pelican_hotpapers import archive, render
+from pelican_hotpapers import archive, memo, render
 from pelican_hotpapers.memo import MEMO_FILE, OLD_MEMO_FILE, RenderMemo, memo_key
+from pelican_hotpapers.models import Entry
+from pelican_hotpapers.ranking import rank_day
 from pelican_hotpapers.render import Marks
+from pelican_hotpapers.settings import RankingOptions
 from pelican_hotpapers.timeline import Trend
 
-from .factories import make_day, make_entry
+from .factories import make_day, make_entry, make_paper, make_post
 from .sites import build, soup
 
 CACHED = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
@@ -538,3 +542,30 @@ def test_the_marks_key_changes_with_everything_the_marks_show():
     # A new field of Marks or Trend must be added to Marks.key().
     assert [f.name for f in dataclasses.fields(Marks)] == ["trends", "pages"]
     assert [f.name for f in dataclasses.fields(Trend)] == ["day_on_list", "points"]
+
+
+def test_a_ranked_day_comes_back_from_the_memo_with_every_reason() -> None:
+    """A counted post keeps the numbers its reason is written from, so the
+    reason read after the memo is the one read before."""
+    ada = {"author_handle": "ada", "author_id": "101"}
+    posts = (
+        make_post(reposts=2000, likes=150, text="#a #b #c #d #e #f #g #h", **ada),
+        make_post(reposts=5, likes=5, **ada),
+        make_post(reposts=9, likes=9, author_handle="somebot"),
+        make_post(reposts=0, likes=80, source="hackernews", id="42"),
+    )
+    day = make_day(entries=(Entry(make_paper(), posts),))
+    robust = RankingOptions(
+        min_paper_score=0,
+        weights=(("hackernews", 0.5),),
+        ignore_accounts=(("x", ("somebot",)),),
+    )
+    for options in (robust, dataclasses.replace(robust, mode="sum")):
+        ranked = rank_day(day, options)
+        back = pickle.loads(memo._dumps(ranked))
+        assert back == ranked
+        (entry,) = ranked.entries
+        (entry_back,) = back.entries
+        reasons = [c.reason for c in entry.counted_posts]
+        assert [c.reason for c in entry_back.counted_posts] == reasons
+        assert len(set(reasons)) == len(posts)

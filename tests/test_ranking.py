@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from pelican_hotpapers.models import Counts, Entry, Paper, RankedDay
+from pelican_hotpapers.models import Counts, Entry, Paper, RankedDay, SourceCounts
 from pelican_hotpapers.ranking import (
     build_entries,
     category_matches,
@@ -504,6 +504,21 @@ def test_counts_per_source_follow_the_sources_order_whatever_the_posts_order():
         sum(p.counts.quotes for p in entry.posts),
         sum(p.counts.replies for p in entry.posts),
     )
+
+
+@pytest.mark.parametrize("mode", ["sum", "robust"])
+def test_counts_of_a_paper_posted_on_one_source(mode: str):
+    posts = tuple(
+        make_post(("2101.02831",), reposts=r, likes=lk)
+        for r, lk in ((120, 300), (4, 5), (0, 30))
+    )
+    entry = Entry(paper=make_paper("2101.02831"), posts=posts)
+    options = dataclasses.replace(ALL, mode=mode)
+    [ranked] = rank_day(make_day(entries=(entry,)), options).entries
+    # make_post gives each post 1 quote and 2 replies.
+    assert ranked.counts == Counts(124, 335, 3, 6) == entry.counts
+    assert ranked.by_source == (SourceCounts("x", Counts(124, 335, 3, 6), 3),)
+    assert ranked.post_count == 3
 
 
 def test_source_weights_change_the_score_and_the_order():

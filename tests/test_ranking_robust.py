@@ -434,6 +434,64 @@ def test_explain_gives_the_counts_what_was_counted_and_why() -> None:
     assert "counted 30: 20 likes + 10 reposts = 30" in text
 
 
+def test_each_reason_in_full() -> None:
+    """Every step of every kind of reason, word for word.
+
+    Reasons are written when read, from the numbers a counted post keeps,
+    so each step's text and number is checked here against the rules.
+    """
+    options = RankingOptions(
+        min_paper_score=0,
+        min_post_score=0,
+        weights=(("bluesky", 3.0), ("hackernews", 0.5)),
+        ignore_accounts=(("x", ("somebot",)), ("bluesky", ("did:plc:spam",))),
+    )
+    plain = post(10, 20, 1, 2)
+    at_knee = post(50, 150)
+    stuffed = post(60, 80, text=STUFFED)
+    # Every step: cap = 10 x (150 + 1 + 2) + 20 = 1550; 150 + 1550 = 1700
+    # is above the knee: 200 x (1 + ln 8.5) = 628.0132...; then x 3 for
+    # Bluesky and x 0.5 for stuffing: 942.0198...
+    loud = post(2000, 150, 1, 2, text=STUFFED, source="bluesky", id="at://b/1")
+    first = post(10, 40, author_handle="ada")
+    again = post(30, 90, author_handle="ada")
+    bot = post(500, 500, author_handle="SomeBot")
+    spam = post(9, 9, author_handle="", author_id="did:plc:spam", source="bluesky")
+    story = post(0, 100, source="hackernews", id="1")
+    reasons: dict[str, str] = {}
+    for posts in (
+        (plain, at_knee, stuffed),
+        (loud,),
+        (first, again),
+        (bot, plain),
+        (spam, story),
+    ):
+        for c in only(*posts, options=options).counted_posts:
+            reasons[c.post.id] = c.reason
+    assert reasons == {
+        plain.id: "counted 30: 20 likes + 10 reposts = 30",
+        at_knee.id: "counted 200: 150 likes + 50 reposts = 200",
+        stuffed.id: "counted 70: 80 likes + 60 reposts = 140; × 0.5 for hashtag "
+        "stuffing",
+        loud.id: "counted 942.02: reposts capped at 1550 = 10 × (150 likes + "
+        "1 quotes + 2 replies) + 20; 150 likes + 1550 reposts = 1700; one "
+        "account above 200 counts with diminishing returns: 628.01; × 3 for "
+        "Bluesky (HOTPAPERS_SOURCE_WEIGHTS); × 0.5 for hashtag stuffing",
+        first.id: f"not counted: the same account's post {again.id} counts "
+        "instead (one account counts once per paper); alone it would count 50",
+        again.id: "counted 120: 90 likes + 30 reposts = 120",
+        bot.id: "not counted: @SomeBot is in HOTPAPERS_IGNORE_ACCOUNTS",
+        spam.id: "not counted: @did:plc:spam is in HOTPAPERS_IGNORE_ACCOUNTS",
+        story.id: "counted 50: 100 likes + 0 reposts = 100; × 0.5 for HN "
+        "(HOTPAPERS_SOURCE_WEIGHTS)",
+    }
+    summed = dataclasses.replace(options, mode="sum")
+    (counted,) = only(plain, options=summed).counted_posts
+    assert counted.reason == "counted 30 = 10 reposts + 20 likes"
+    (counted,) = only(story, options=summed).counted_posts
+    assert counted.reason == "counted 50 = 0.5 × (0 reposts + 100 likes)"
+
+
 def test_explain_in_sum_mode_and_without_options() -> None:
     p = post(30, 70)
     ranked = rank_day(make_day(entries=(Entry(make_paper(), (p,)),)), SUM)
