@@ -24,28 +24,28 @@ The memo is a SQLite file with one row per day, digest and output, so a
 build that changed a few of them writes only those rows: rewriting the
 whole memo of ten years of days (a quarter of a gigabyte) would cost a warm
 build more than the rendering it saves. Thousands of days are also
-thousands of small objects to unpickle. They are pickled by their
-constructor's arguments, which loads about three times faster than the
-default for frozen dataclasses with slots.
+thousands of small objects to unpickle. They are msgspec structs, which
+pickle as their constructor's arguments and are made again from C: about
+three times faster to load than frozen dataclasses with slots.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import hashlib
-import io
 import logging
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pelican_hotpapers import __version__, models
+import msgspec
+
+from pelican_hotpapers import __version__
 from pelican_hotpapers.models import RankedDay
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,7 @@ OLD_MEMO_FILE = "hotpapers-rendered.pickle"
 _KEY, _RENDERED, _OUTPUT = "key", "rendered", "output"
 
 
-@dataclass(frozen=True, slots=True)
-class Rendered:
+class Rendered(msgspec.Struct, frozen=True, gc=False):
     """What a day (or a digest) became: its ranked data, its body and summary."""
 
     digest: str
@@ -223,41 +222,7 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def _dumps(value: Any) -> bytes:
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _BY_CONSTRUCTOR
-    pickler.dump(value)
-    return buffer.getvalue()
-
-
-def _by_constructor(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
-    names = tuple(f.name for f in dataclasses.fields(cls))
-
-    def reduce(obj: Any) -> tuple[type, tuple[Any, ...]]:
-        return cls, tuple(getattr(obj, name) for name in names)
-
-    return reduce
-
-
-#: How the memo pickles the data classes it holds (see the module docstring).
-#: Each is rebuilt by its constructor, so none may have a ``__post_init__``.
-_BY_CONSTRUCTOR = {
-    cls: _by_constructor(cls)
-    for cls in (
-        models.Counts,
-        models.Link,
-        models.Paper,
-        models.Post,
-        models.Entry,
-        models.Day,
-        models.SourceCounts,
-        models.Flag,
-        models.CountedPost,
-        models.RankedEntry,
-        models.RankedDay,
-        Rendered,
-    )
-}
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def digest(data: bytes) -> str:

@@ -19,12 +19,13 @@ counts once, with its latest counts.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import msgspec
 
 from pelican_hotpapers import ranking
 from pelican_hotpapers.models import Day, Entry, Paper, Post, RankedDay
@@ -38,9 +39,11 @@ MONTH_NAMES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """A paper on one day's list: its rank and score there."""
+class Listing(msgspec.Struct, frozen=True, gc=False):
+    """A paper on one day's list: its rank and score there.
+
+    A struct, as models.py's classes are: a site keeps one per listed paper.
+    """
 
     date: dt.date
     rank: int
@@ -328,7 +331,7 @@ def slim(ranked: RankedDay) -> RankedDay:
     more (weeks and months). :meth:`Timeline.digest` makes it again from the
     days, which costs far less than ranking it again.
     """
-    day = dataclasses.replace(ranked.day, entries=())
+    day = msgspec.structs.replace(ranked.day, entries=())
     return RankedDay(day=day, entries=ranked.entries)
 
 

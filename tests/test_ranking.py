@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import itertools
 
+import msgspec
 import pytest
 
 from pelican_hotpapers.models import Counts, Entry, Paper, RankedDay, SourceCounts
@@ -492,7 +493,9 @@ def test_mixed_sources_score_and_counts_per_source():
 def test_counts_per_source_follow_the_sources_order_whatever_the_posts_order():
     x, sky, hn = _mixed_entry().posts
     x2 = make_post(("2101.02831",), reposts=1, likes=2, id="9")
-    x2 = dataclasses.replace(x2, counts=Counts(reposts=1, likes=2, quotes=3, replies=4))
+    x2 = msgspec.structs.replace(
+        x2, counts=Counts(reposts=1, likes=2, quotes=3, replies=4)
+    )
     entry = Entry(paper=make_paper("2101.02831"), posts=(hn, x2, sky, x))
     [ranked] = rank_day(make_day(entries=(entry,)), sum_options()).entries
     assert [

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -337,7 +338,7 @@ def test_an_ignored_account_is_never_counted_or_shown() -> None:
 
 def test_accounts_are_ignored_by_id_and_per_source() -> None:
     on_x = post(500, 500, author_handle="renamed", author_id="did:plc:spam")
-    on_bluesky = dataclasses.replace(on_x, source="bluesky", id="at://spam/post/1")
+    on_bluesky = msgspec.structs.replace(on_x, source="bluesky", id="at://spam/post/1")
     options = ignoring(("bluesky", ("did:plc:spam",)))
     ranked = rank_day(make_day(entries=(Entry(make_paper(), (on_bluesky,)),)), options)
     # No post of the paper counts, so it is not listed, even from a score of 0.
@@ -758,7 +759,7 @@ def test_spreading_an_accounts_engagement_never_raises_a_score(
         )
     ]
     parts = [
-        dataclasses.replace(whole, id=f"{whole.id}-{n}", counts=Counts(*counts))
+        msgspec.structs.replace(whole, id=f"{whole.id}-{n}", counts=Counts(*counts))
         for n, counts in enumerate(zip(*columns, strict=True))
     ]
     assert sum((p.counts for p in parts), Counts()) == whole.counts
@@ -781,7 +782,7 @@ def test_the_order_of_stored_posts_never_changes_the_ranking(
         Entry(e.paper, tuple(random.sample(e.posts, len(e.posts)))) for e in day.entries
     ]
     random.shuffle(entries)
-    shuffled = dataclasses.replace(day, entries=tuple(entries))
+    shuffled = msgspec.structs.replace(day, entries=tuple(entries))
     assert normalised(rank_day(shuffled, options)) == normalised(rank_day(day, options))
 
 
