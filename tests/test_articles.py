@@ -142,37 +142,37 @@ def test_the_stretches_that_may_hold_links(text, spans):
     assert plugin._link_spans(text) == spans
 
 
-def test_a_body_is_scanned_for_links_in_its_first_line_only(monkeypatch):
+PELICANS_SCAN = Article._update_content
+
+
+@pytest.fixture
+def scanned(monkeypatch) -> list[str]:
+    """What Pelican's own scan for internal links is given, call by call."""
+    seen: list[str] = []
+
+    def spy(self, content, siteurl):
+        seen.append(content)
+        return PELICANS_SCAN(self, content, siteurl)
+
+    monkeypatch.setattr(Article, "_update_content", spy)
+    return seen
+
+
+def test_a_day_is_scanned_only_around_its_stylesheet_link(scanned):
     hp = HotpapersSettings.from_pelican({}, Path.cwd())
     body = Renderer(hp).render_day(plugin.ranking.rank_day(make_day(), hp.ranking))
     assert body.startswith(STYLESHEET_LINK + "\n")
-    scanned: list[str] = []
-    pelicans = Article._update_content
-
-    def spy(self, content, siteurl):
-        scanned.append(content)
-        return pelicans(self, content, siteurl)
-
-    monkeypatch.setattr(Article, "_update_content", spy)
     article = plugin._lighten(make_article(content=body))
     html = article.get_content("https://lab.example.org")
     assert scanned == [STYLESHEET_LINK]
-    assert html == pelicans(make_article(), body, "https://lab.example.org")
+    assert html == PELICANS_SCAN(make_article(), body, "https://lab.example.org")
     assert html.startswith(
         '<link rel="stylesheet" href="https://lab.example.org/hotpapers/hotpapers.css">'
     )
 
 
-def test_another_link_regex_is_pelicans_scan(monkeypatch):
+def test_another_link_regex_is_pelicans_scan(scanned):
     """A site's own INTRASITE_LINK_REGEX: no shortcut, Pelican's whole scan."""
-    scanned: list[str] = []
-    pelicans = Article._update_content
-
-    def spy(self, content, siteurl):
-        scanned.append(content)
-        return pelicans(self, content, siteurl)
-
-    monkeypatch.setattr(Article, "_update_content", spy)
     body = STYLESHEET_LINK + '\n<a href="[filename]/lab-news.md">'
     article = plugin._lighten(
         make_article(content=body, INTRASITE_LINK_REGEX=r"\[(?P<what>.*?)\]")
