@@ -49,6 +49,25 @@ def build(
     return output
 
 
+def build_from_file(conf: Path, folder: Path, **overrides) -> Path:
+    """Build the site that ``conf`` (a pelicanconf.py) describes into ``folder``.
+
+    Output and cache go into ``folder``, with Pelican's content cache off,
+    so that a test leaves the site's own folder as it was.
+    """
+    settings = read_settings(
+        str(conf),
+        override={
+            "OUTPUT_PATH": str(folder / "output"),
+            "CACHE_PATH": str(folder / "cache"),
+            "LOAD_CONTENT_CACHE": False,
+            **overrides,
+        },
+    )
+    Pelican(settings).run()
+    return folder / "output"
+
+
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 

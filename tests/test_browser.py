@@ -21,10 +21,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from pelican import Pelican
-from pelican.settings import read_settings
 
 from .conftest import EXAMPLE_SITE
+from .sites import build_from_file
 
 pytestmark = pytest.mark.build
 
@@ -60,16 +59,8 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("browser")
-    settings = read_settings(
-        str(EXAMPLE_SITE / "pelicanconf.py"),
-        override={
-            "OUTPUT_PATH": str(root / "output"),
-            "CACHE_PATH": str(root / "cache"),
-            "LOAD_CONTENT_CACHE": False,
-        },
-    )
-    Pelican(settings).run()
-    handler = functools.partial(QuietHandler, directory=str(root / "output"))
+    out = build_from_file(EXAMPLE_SITE / "pelicanconf.py", root)
+    handler = functools.partial(QuietHandler, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

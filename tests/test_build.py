@@ -16,8 +16,6 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from pelican import Pelican
-from pelican.settings import read_settings
 
 from pelican_hotpapers import archive
 from pelican_hotpapers.models import Entry
@@ -26,7 +24,7 @@ from pelican_hotpapers.render import TEMPLATES_PATH
 
 from .conftest import EXAMPLE_SITE, REFERENCE_POST
 from .factories import make_day, make_entry, make_paper, make_post
-from .sites import article_links, build, soup, stylesheet_of
+from .sites import article_links, build, build_from_file, soup, stylesheet_of
 
 pytestmark = pytest.mark.build
 
@@ -547,17 +545,8 @@ def parse_reference(path: Path) -> list[dict]:
 def test_example_site_matches_the_reference_post(tmp_path):
     reference = parse_reference(REFERENCE_POST)
     assert len(reference) == 7
-    settings = read_settings(
-        str(EXAMPLE_SITE / "pelicanconf.py"),
-        override={
-            "OUTPUT_PATH": str(tmp_path / "output"),
-            "CACHE_PATH": str(tmp_path / "cache"),
-            "LOAD_CONTENT_CACHE": False,
-            # The reference post's own rule; the example site keeps "robust".
-            "HOTPAPERS_RANKING": "sum",
-        },
-    )
-    Pelican(settings).run()
+    # The reference post's own rule; the example site keeps "robust".
+    build_from_file(EXAMPLE_SITE / "pelicanconf.py", tmp_path, HOTPAPERS_RANKING="sum")
     page = soup(tmp_path / "output" / "hot-papers-2021-01-11.html")
     sections = page.select("section.hotpapers-paper")
     assert len(sections) == 7
@@ -602,16 +591,8 @@ def test_data_is_found_beside_a_settings_file_without_sitename(tmp_path, monkeyp
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    settings = read_settings(
-        str(conf),
-        override={
-            "OUTPUT_PATH": str(tmp_path / "output"),
-            "CACHE_PATH": str(tmp_path / "cache"),
-            "LOAD_CONTENT_CACHE": False,
-        },
-    )
-    Pelican(settings).run()
-    assert (tmp_path / "output" / "hot-papers-2021-01-11.html").exists()
+    out = build_from_file(conf, tmp_path)
+    assert (out / "hot-papers-2021-01-11.html").exists()
 
 
 def test_example_site_ranks_its_reference_day_robustly(tmp_path):
@@ -626,17 +607,9 @@ def test_example_site_ranks_its_reference_day_robustly(tmp_path):
             if hasattr(article, "hotpapers"):
                 seen[article.slug] = article.hotpapers
 
-    settings = read_settings(
-        str(EXAMPLE_SITE / "pelicanconf.py"),
-        override={
-            "OUTPUT_PATH": str(tmp_path / "output"),
-            "CACHE_PATH": str(tmp_path / "cache"),
-            "LOAD_CONTENT_CACHE": False,
-        },
-    )
     signals.article_generator_finalized.connect(grab)
     try:
-        Pelican(settings).run()
+        build_from_file(EXAMPLE_SITE / "pelicanconf.py", tmp_path)
     finally:
         signals.article_generator_finalized.disconnect(grab)
     page = soup(tmp_path / "output" / "hot-papers-2021-01-11.html")

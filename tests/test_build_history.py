@@ -10,15 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from pelican import Pelican
-from pelican.settings import read_settings
 
 from pelican_hotpapers import archive, export
 from pelican_hotpapers.models import Entry
 
 from .conftest import EXAMPLE_SITE
 from .factories import make_day, make_entry, make_paper, make_post
-from .sites import build, soup
+from .sites import build, build_from_file, soup
 
 pytestmark = pytest.mark.build
 
@@ -26,18 +24,9 @@ D = dt.date(2021, 1, 11)
 
 
 def build_example(tmp_path: Path, theme: str, **overrides) -> Path:
-    settings = read_settings(
-        str(EXAMPLE_SITE / "pelicanconf.py"),
-        override={
-            "OUTPUT_PATH": str(tmp_path / "output"),
-            "CACHE_PATH": str(tmp_path / "cache"),
-            "LOAD_CONTENT_CACHE": False,
-            "THEME": theme,
-            **overrides,
-        },
+    return build_from_file(
+        EXAMPLE_SITE / "pelicanconf.py", tmp_path, THEME=theme, **overrides
     )
-    Pelican(settings).run()
-    return tmp_path / "output"
 
 
 def local_target(page: Path, href: str) -> Path:
