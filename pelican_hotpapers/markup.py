@@ -110,6 +110,8 @@ class DefaultMarkup:
         history = settings.history
         self._keep_texts = bool(history.digests) or history.paper_pages
         self._texts: dict[Post, str] = {}
+        #: Each category's link, as categories.html writes it.
+        self._category_items: dict[str, str] = {}
 
     # --- day.html, digest.html -------------------------------------------------
 
@@ -343,15 +345,21 @@ class DefaultMarkup:
         """``hotpapers/categories.html``."""
         if not categories:
             return ""
-        items = []
+        items = self._category_items
+        shown = []
         for category in categories:
-            url = self._category_url(category)
-            shown = escape_text(category)
-            if url:
-                items.append(f'<a href="{escape_text(url)}">{shown}</a>')
-            else:
-                items.append(f"<span>{shown}</span>")
-        return f'<li class="hotpapers-categories">{" | ".join(items)}</li>\n'
+            item = items.get(category)
+            if item is None:
+                # A site names a few hundred categories, again and again.
+                url = self._category_url(category)
+                name = escape_text(category)
+                if url:
+                    item = f'<a href="{escape_text(url)}">{name}</a>'
+                else:
+                    item = f"<span>{name}</span>"
+                items[category] = item
+            shown.append(item)
+        return f'<li class="hotpapers-categories">{" | ".join(shown)}</li>\n'
 
     # --- post-*.html -------------------------------------------------------------
 
@@ -368,7 +376,8 @@ class DefaultMarkup:
         return f'<p class="hotpapers-flags">{spans}</p>'
 
     def _text(self, post: Post) -> str:
-        text = self._texts.get(post)
+        # Looked up only where kept: a post's hash reads all of its fields.
+        text = self._texts.get(post) if self._keep_texts else None
         if text is None:
             lang = f' lang="{escape_text(post.lang)}"' if post.lang else ""
             text = f'<p{lang} dir="auto">{self._post_text(post)}</p>\n'
