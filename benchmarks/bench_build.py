@@ -21,28 +21,29 @@ everything, as a first build or a CI build does. Each build runs in a fresh
 subprocess (so that one build's imports, caches and memory do not help or
 hurt the next) into fresh output and cache folders, after ``os.sync()`` (so
 that the files one build wrote reach the disk before the next starts); no
-build's files are deleted before the benchmark ends (deleting a build's
-thousand files while the next one ran made that one's system time erratic
-and rising, run by run, for both sites on this machine's ext4 with
-``discard``); the builds alternate plugin, markdown, floor, plugin,
-markdown, floor... so that drift in the machine's speed hits all alike. The
-**floor** is the plugin site built again with its render memo warm
-(``CACHE_CONTENT`` and ``LOAD_CONTENT_CACHE`` on, nothing changed since an
-earlier build that is not measured): the same pages, written by Pelican,
-with the plugin's own work taken from the memo. A build's time is its
-child's CPU time (user + system, read with ``os.wait4``), which other work
-on a shared machine moves far less than the wall time; ratios are of CPU
-times, and each is printed with its range over the runs. The cold build's
-CPU less the floor's, per day, is the plugin's own work as the builds show
-it. It is also given in user and system time: most system time is the files'
-creation, which a cold build pays for every page and the floor, writing over
-the pages of the build before it, mostly does not; the benchmark measures
-what creating and overwriting a page-sized file costs on the machine and
-prints it beside. The peak memory of a build is its child's ``ru_maxrss``.
-The plugin's modules are byte-compiled before the first build, as ``pip
-install`` does for it and did for Pelican and Markdown: on a machine that
-sets ``PYTHONDONTWRITEBYTECODE``, an editable install would otherwise
-compile them in every build.
+build's files are deleted before the benchmark ends (a few hundred MB at 365
+days, several GB at 3,650 with --history; deleting a build's thousand files
+while the next one ran made that one's system time erratic and rising, run
+by run, for both sites on this machine's ext4 with ``discard``); the builds
+alternate plugin, markdown, floor, plugin, markdown, floor... so that drift
+in the machine's speed hits all alike. The **floor** is the plugin site
+built again with its render memo warm (``CACHE_CONTENT`` and
+``LOAD_CONTENT_CACHE`` on, nothing changed since an earlier build that is
+not measured): the same pages, written by Pelican, with the plugin's own
+work taken from the memo. A build's time is its child's CPU time (user +
+system, read with ``os.wait4``), which other work on a shared machine moves
+far less than the wall time; ratios are of CPU times, and each is printed
+with its range over the runs. The cold build's CPU less the floor's, per
+day, is the plugin's own work as the builds show it. It is also given in
+user and system time: most system time is the files' creation, which a cold
+build pays for every page and the floor, writing over the pages of the build
+before it, mostly does not; the benchmark measures what creating and
+overwriting a page-sized file costs on the machine and prints it beside. The
+peak memory of a build is its child's ``ru_maxrss``. The plugin's modules
+are byte-compiled before the first build, as ``pip install`` does for it and
+did for Pelican and Markdown: on a machine that sets
+``PYTHONDONTWRITEBYTECODE``, an editable install would otherwise compile
+them in every build.
 
 The synthetic days follow the stored day format and are written with
 ``pelican_hotpapers.archive.write_day``, so they pass the schema: about 7 papers

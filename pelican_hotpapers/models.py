@@ -16,12 +16,9 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-
-if TYPE_CHECKING:
-    from pelican_hotpapers.settings import RobustRules
 
 SCHEMA_VERSION = 3
 
@@ -209,7 +206,11 @@ class CountedPost(msgspec.Struct, frozen=True, gc=False):
     weight: float
     flags: tuple[Flag, ...] = ()
     counted_in: bool = True
-    rules: RobustRules | None = None
+    #: The ``settings.RobustRules`` it was counted by, None under "sum".
+    #: Typed Any: settings.py builds on this module, and an annotation that
+    #: names a class imported for type checkers only would fail wherever
+    #: the fields are read (``msgspec.structs.fields``, ``get_type_hints``).
+    rules: Any = None
     source_weight: float = 1.0
     instead_of: str = ""
 

@@ -263,7 +263,10 @@ def _lighten(article: Article) -> Article:
     no such link; where that cannot be told cheaply, Pelican's own methods
     run. The article stays a plain ``Article`` (the statistics plugin, for
     one, counts ``type(content) is Article`` only), so the two are set on
-    the object rather than in a subclass.
+    the object rather than in a subclass. They are bound to it: a pickle or
+    a ``deepcopy`` of the article binds them to the copy, but a shallow
+    ``copy.copy`` shares them with the original (Pelican and the common
+    plugins make no such copy).
     """
     article.get_relative_source_path = functools.partial(
         _relative_source_path_of, article

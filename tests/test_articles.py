@@ -8,7 +8,6 @@ same objects, and check that the cheaper way is the one taken.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from pathlib import Path
 
 import pytest
@@ -82,6 +81,8 @@ PIECES = [
     # A link whose tag starts on one line and whose value is on the next.
     "<a href=",
     "<a\nhref",
+    "\r\n",
+    "\r",
     '"{filename}/lab-news.md">',
     "'{category}News'",
     '"|index|"',
@@ -205,6 +206,18 @@ def test_relative_source_path_is_pelicans(path, source_path):
     assert lightened.save_as == article.save_as
 
 
+def test_a_relative_content_folder_follows_the_working_folder(tmp_path, monkeypatch):
+    """Only two absolute paths give one answer for good: a relative PATH is
+    read from the working folder, as Pelican reads it, wherever that is."""
+    source = "/site/hotpapers/2021-01-11.json"
+    for folder in ("one", "two/deeper"):
+        (tmp_path / folder).mkdir(parents=True)
+        monkeypatch.chdir(tmp_path / folder)
+        lightened = plugin._lighten(make_article(source, PATH="content"))
+        expected = make_article(source, PATH="content").get_relative_source_path()
+        assert lightened.get_relative_source_path() == expected
+
+
 def test_no_source_path_is_none_as_in_pelican():
     assert plugin._lighten(make_article(None)).get_relative_source_path() is None
 
@@ -241,7 +254,6 @@ def test_articles_stay_plain_articles_filed_under_shared_objects(tmp_path, data_
     # Each article has its own lists, as Pelican's readers give it.
     assert first.tags is not second.tags
     assert first.authors is not second.authors
-    gc.collect()
 
 
 def test_a_build_without_the_memo_hashes_nothing(tmp_path, data_dir, monkeypatch):

@@ -99,6 +99,7 @@ def test_the_data_is_left_out_of_the_cyclic_collector() -> None:
     the collector's passes, in the build and as Python exits, skip them."""
     import gc
     import pickle
+    import typing
 
     from pelican_hotpapers.archive import read_day
     from pelican_hotpapers.memo import Rendered
@@ -136,6 +137,10 @@ def test_the_data_is_left_out_of_the_cyclic_collector() -> None:
     assert post.links and flags  # the reference day's hashtag-stuffed post
     found += flags
     assert [type(o).__name__ for o in found if gc.is_tracked(o)] == []
+    # Their fields and types can be read, as scripts are told to.
+    for cls in {type(o) for o in found}:
+        assert msgspec.structs.fields(cls)
+        assert typing.get_type_hints(cls)
     # Still plain values: equal, hashable, and pickled as they were made.
     assert pickle.loads(pickle.dumps(ranked)) == ranked
     assert hash(post) == hash(pickle.loads(pickle.dumps(post)))
