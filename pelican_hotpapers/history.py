@@ -165,6 +165,14 @@ class SiteHistory:
             f"{self.day_urls.get(date)} {siteurl}".encode()
         )
 
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        # Pelican's generator-layer content cache (CONTENT_CACHING_LAYER =
+        # "generator") pickles the articles it read, and with them the
+        # context that holds this index, whose renderer cannot be pickled.
+        # The index belongs to one build, and every build makes its own:
+        # a pickle keeps nothing of it.
+        return (_not_kept, ())
+
     def finish(self) -> None:
         """Save the memo, once every output that it holds is made."""
         if self.memo is not None and self.save_memo:
@@ -205,3 +213,8 @@ class SiteHistory:
                 timeline.top_posts(arxiv_id, self.settings.ranking.max_posts_per_paper)
             ),
         )
+
+
+def _not_kept() -> None:
+    """What a pickled :class:`SiteHistory` becomes (see its ``__reduce__``)."""
+    return None

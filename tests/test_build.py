@@ -834,3 +834,23 @@ def test_a_build_hands_every_object_back_to_the_collector(tmp_path, data_dir, ca
     assert frozen and all(count > 0 for count in frozen)
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
+
+
+def test_pelicans_generator_layer_cache_builds_and_builds_again(tmp_path, data_dir):
+    """With CONTENT_CACHING_LAYER = "generator", Pelican pickles the articles
+    it read, and with them the build's context, which holds the plugin's
+    index of the days: the index is left out of the pickle, and the next
+    build, which loads the cached articles, makes the same pages."""
+    cached = {
+        "CONTENT_CACHING_LAYER": "generator",
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "HOTPAPERS_DIGESTS": ["week"],
+    }
+    first = build(tmp_path, data_dir, OUTPUT_PATH=str(tmp_path / "one"), **cached)
+    assert list((tmp_path / "cache").glob("ArticlesGenerator*"))
+    pages = sorted(p.relative_to(first) for p in first.rglob("*.html"))
+    again = build(tmp_path, data_dir, OUTPUT_PATH=str(tmp_path / "two"), **cached)
+    assert sorted(p.relative_to(again) for p in again.rglob("*.html")) == pages
+    for page in pages:
+        assert (again / page).read_bytes() == (first / page).read_bytes(), page
