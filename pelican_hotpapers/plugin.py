@@ -257,16 +257,16 @@ def _lighten(article: Article) -> Article:
     Pelican works out an article's path from its source file each time it
     asks for the article's URL, about fifteen times per article in a build,
     and scans all of an article's HTML for ``{filename}``-style links each
-    time it writes the article (its page, its feeds). For a site of days
-    those were a quarter of the build's own work. The answers are Pelican's
-    own: the path is worked out once per file, and the scan skips what holds
-    no such link; where that cannot be told cheaply, Pelican's own methods
-    run. The article stays a plain ``Article`` (the statistics plugin, for
-    one, counts ``type(content) is Article`` only), so the two are set on
-    the object rather than in a subclass. They are bound to it: a pickle or
-    a ``deepcopy`` of the article binds them to the copy, but a shallow
-    ``copy.copy`` shares them with the original (Pelican and the common
-    plugins make no such copy).
+    time it writes the article (its page, its feeds): about a tenth of a
+    second of a cold build of 365 days, on every build. The answers are
+    Pelican's own: the path is worked out once per file, and the scan skips
+    what holds no such link; where that cannot be told cheaply, Pelican's
+    own methods run. The article stays a plain ``Article`` (the statistics
+    plugin, for one, counts ``type(content) is Article`` only), so the two
+    are set on the object rather than in a subclass. They are bound to it: a
+    pickle or a ``deepcopy`` of the article binds them to the copy, but a
+    shallow ``copy.copy`` shares them with the original (Pelican and the
+    common plugins make no such copy).
     """
     article.get_relative_source_path = functools.partial(
         _relative_source_path_of, article
