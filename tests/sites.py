@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
-from pelican import Pelican
+from pelican import Pelican, signals
 from pelican.settings import read_settings
 
 MARKDOWN_ARTICLE = """\
@@ -66,6 +69,22 @@ def build_from_file(conf: Path, folder: Path, **overrides) -> Path:
     )
     Pelican(settings).run()
     return folder / "output"
+
+
+@contextlib.contextmanager
+def hotpapers_articles() -> Iterator[list[Any]]:
+    """The plugin's published articles of the builds run inside, as Pelican
+    has filed them (``article_generator_finalized``)."""
+    seen: list[Any] = []
+
+    def grab(generator: Any) -> None:
+        seen.extend(a for a in generator.articles if hasattr(a, "hotpapers"))
+
+    signals.article_generator_finalized.connect(grab)
+    try:
+        yield seen
+    finally:
+        signals.article_generator_finalized.disconnect(grab)
 
 
 def soup(path: Path) -> BeautifulSoup:

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from pelican import signals
 from pelican.contents import Article, Static
 from pelican.settings import DEFAULT_CONFIG
 
@@ -22,7 +21,7 @@ from pelican_hotpapers.render import Renderer
 from pelican_hotpapers.settings import HotpapersSettings
 
 from .factories import make_day
-from .sites import build
+from .sites import build, hotpapers_articles
 
 CSS_PATH = "hotpapers/hotpapers.css"
 STYLESHEET_LINK = '<link rel="stylesheet" href="{static}/hotpapers/hotpapers.css">'
@@ -234,16 +233,8 @@ def test_an_articles_path_is_worked_out_once():
 
 def test_articles_stay_plain_articles_filed_under_shared_objects(tmp_path, data_dir):
     """Plugins test ``type(content) is Article``; one category object for all."""
-    seen: list[Article] = []
-
-    def grab(generator) -> None:
-        seen.extend(a for a in generator.articles if hasattr(a, "hotpapers"))
-
-    signals.article_generator_finalized.connect(grab)
-    try:
+    with hotpapers_articles() as seen:
         build(tmp_path, data_dir, HOTPAPERS_TAGS=["arXiv", "papers"])
-    finally:
-        signals.article_generator_finalized.disconnect(grab)
     assert len(seen) >= 2
     assert all(type(article) is Article for article in seen)
     first, second = seen[:2]

@@ -24,7 +24,14 @@ from pelican_hotpapers.render import TEMPLATES_PATH
 
 from .conftest import EXAMPLE_SITE, REFERENCE_POST
 from .factories import make_day, make_entry, make_paper, make_post
-from .sites import article_links, build, build_from_file, soup, stylesheet_of
+from .sites import (
+    article_links,
+    build,
+    build_from_file,
+    hotpapers_articles,
+    soup,
+    stylesheet_of,
+)
 
 pytestmark = pytest.mark.build
 
@@ -145,20 +152,9 @@ def test_author_falls_back_to_site_author(tmp_path, data_dir):
 
 
 def test_articles_carry_the_structured_day(tmp_path, data_dir):
-    from pelican import signals
-
-    seen = {}
-
-    def grab(generator):
-        for article in generator.articles:
-            if hasattr(article, "hotpapers"):
-                seen[article.slug] = article.hotpapers
-
-    signals.article_generator_finalized.connect(grab)
-    try:
+    with hotpapers_articles() as articles:
         build(tmp_path, data_dir)
-    finally:
-        signals.article_generator_finalized.disconnect(grab)
+    seen = {article.slug: article.hotpapers for article in articles}
     ranked = seen["hot-papers-2021-01-11"]
     assert ranked.date == dt.date(2021, 1, 11)
     assert [e.paper.arxiv_id for e in ranked.entries] == ["2101.02831", "2101.03164"]
@@ -598,20 +594,9 @@ def test_data_is_found_beside_a_settings_file_without_sitename(tmp_path, monkeyp
 def test_example_site_ranks_its_reference_day_robustly(tmp_path):
     """Issue 12's acceptance, as readers see it: the example site keeps the
     default ranking, "robust", and shows why the hashtag-stuffed post fell."""
-    from pelican import signals
-
-    seen = {}
-
-    def grab(generator):
-        for article in generator.articles:
-            if hasattr(article, "hotpapers"):
-                seen[article.slug] = article.hotpapers
-
-    signals.article_generator_finalized.connect(grab)
-    try:
+    with hotpapers_articles() as articles:
         build_from_file(EXAMPLE_SITE / "pelicanconf.py", tmp_path)
-    finally:
-        signals.article_generator_finalized.disconnect(grab)
+    seen = {article.slug: article.hotpapers for article in articles}
     page = soup(tmp_path / "output" / "hot-papers-2021-01-11.html")
     sections = page.select("section.hotpapers-paper")
     ids = [s.h2.a["href"].rsplit("/", 1)[1] for s in sections]
