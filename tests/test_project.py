@@ -46,9 +46,9 @@ def test_ruff_is_clean():
 def test_every_setting_is_documented_with_its_default():
     from pelican_hotpapers.settings import DEFAULTS
 
-    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
+    table = (ROOT / "docs" / "settings.rst").read_text(encoding="utf-8")
     rows = dict(
-        re.findall(r"^   \* - ``(HOTPAPERS_\w+)``\n     - (.+)$", readme, flags=re.M)
+        re.findall(r"^   \* - ``(HOTPAPERS_\w+)``\n     - (.+)$", table, flags=re.M)
     )
     assert set(rows) == set(DEFAULTS)
     for name, default in DEFAULTS.items():
