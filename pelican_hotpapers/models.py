@@ -31,19 +31,6 @@ SCHEMA_VERSION = 3
 # msgspec.structs.fields where dataclasses' would be.
 
 
-def source_label(source: str) -> str:
-    """The name of a source as a reader knows it ("X", "Bluesky", "HN").
-
-    Each source's class gives its label; one that is not registered (any
-    more) is shown by the name the day file gives it.
-    """
-    # Imported here: the sources build on this module.
-    from pelican_hotpapers.sources import SOURCE_CLASSES
-
-    found = SOURCE_CLASSES.get(source)
-    return found.label if found is not None else source
-
-
 class Counts(msgspec.Struct, frozen=True, gc=False):
     """Engagement counts, as a platform reports them for one post or summed."""
 
@@ -162,15 +149,18 @@ class Day(msgspec.Struct, frozen=True, gc=False):
 
 
 class SourceCounts(msgspec.Struct, frozen=True, gc=False):
-    """A paper's counts on one source ("X: 120 reposts, 300 likes")."""
+    """A paper's counts on one source ("X: 120 reposts, 300 likes").
+
+    ``label`` is the source as readers know it ("X", "HN"), for the pages.
+    Ranking writes it, from the sources' registry
+    (:func:`pelican_hotpapers.sources.source_label`), which this module sits
+    below and cannot ask.
+    """
 
     source: str
     counts: Counts
     post_count: int
-
-    @property
-    def label(self) -> str:
-        return source_label(self.source)
+    label: str
 
 
 class Flag(msgspec.Struct, frozen=True, gc=False):
