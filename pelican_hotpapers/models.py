@@ -186,7 +186,9 @@ class CountedPost(msgspec.Struct, frozen=True, gc=False):
     ``source_weight`` (HOTPAPERS_SOURCE_WEIGHTS), times the hashtag
     stuffing weight if flagged. ``rules`` are the robust rules it was
     counted by, None under the "sum" ranking. :attr:`reason` spells the
-    arithmetic out from these.
+    arithmetic out from these, by ``explain``: the function of the ranking
+    that counted the post (``ranking.reason_text``), which this module sits
+    below and cannot import.
     """
 
     post: Post
@@ -203,19 +205,21 @@ class CountedPost(msgspec.Struct, frozen=True, gc=False):
     rules: Any = None
     source_weight: float = 1.0
     instead_of: str = ""
+    #: Writes :attr:`reason` from the fields above. A module-level function,
+    #: so a post pickles (in the render memo) by its name; None for a post
+    #: that no ranking counted, which has no reason to give.
+    explain: Callable[[CountedPost], str] | None = None
 
     @property
     def reason(self) -> str:
         """The arithmetic in words, for ``show --explain`` and the JSON export.
 
         Written when read, from the numbers above: a build counts every post
-        of every day, but no page shows a reason.
+        of every day, but no page shows a reason. "" when no ranking
+        counted the post.
         """
-        # Imported here: ranking builds on this module. (This form of the
-        # import costs a quarter of ``from ... import reason_text``.)
-        import pelican_hotpapers.ranking
-
-        return pelican_hotpapers.ranking.reason_text(self)
+        explain = self.explain
+        return "" if explain is None else explain(self)
 
 
 class RankedEntry(msgspec.Struct, frozen=True, gc=False):

@@ -304,6 +304,7 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
                 reposts_counted=post.counts.reposts,
                 weight=weight,
                 source_weight=weight,
+                explain=reason_text,
             )
         )
     counted = _best_first(counted)
@@ -391,6 +392,7 @@ class _RobustScorer:
             flags=flags,
             rules=rules,
             source_weight=source_weight,
+            explain=reason_text,
         )
 
     def score(self, entry: Entry) -> _Scored | None:
@@ -417,6 +419,7 @@ class _RobustScorer:
                         flags=(_IGNORED,),
                         counted_in=False,
                         rules=self.rules,
+                        explain=reason_text,
                     )
                 )
                 continue
