@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pelican_hotpapers import __version__, archive, fetch, ranking
+from pelican_hotpapers import archive, fetch, ranking
+from pelican_hotpapers._version import __version__
 from pelican_hotpapers.settings import DATE_FORMS, HotpapersSettings, SettingsError
 from pelican_hotpapers.sources import SOURCE_CLASSES, source_label
 

@@ -30,7 +30,7 @@ from urllib3.exceptions import (
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
-from pelican_hotpapers import __version__
+from pelican_hotpapers._version import __version__
 from pelican_hotpapers.models import clean_json
 
 # The policy's plain parts live in base, which a build that fetches nothing
