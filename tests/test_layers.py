@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -153,3 +154,14 @@ def test_the_contracts_hold_the_package_and_leave_type_checking_imports_out(
     )
     returncode, output = _lint_copy(tmp_path / "typing", edit)
     assert returncode == 0, output
+
+
+def test_the_architecture_page_shows_the_layers_as_the_contracts_state_them():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    page = (ROOT / "docs" / "architecture.rst").read_text(encoding="utf-8")
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layered = [c for c in contracts if c["type"] == "layers"]
+    assert len(layered) == 2
+    for contract in layered:
+        block = "".join(f"    {layer}\n" for layer in contract["layers"])
+        assert f"::\n\n{block}\n" in page, contract["name"]
