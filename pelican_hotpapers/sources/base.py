@@ -24,7 +24,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pelican_hotpapers.models import Post
-from pelican_hotpapers.options import setting
+
+# The policy's plain parts, named here for the source modules as they always
+# were. They live below .session, which imports them, so that this module
+# can hand its HTTP calls to .session without a cycle.
+from pelican_hotpapers.sources.policy import ErrorType, HttpOptions, SourceError
 
 if TYPE_CHECKING:
     import requests
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 #: nothing (most builds) never imports it, and pays nothing for it.
 __all__ = [
     "Cursor",
+    "ErrorType",
     "HttpOptions",
     "Page",
     "SearchResult",
@@ -50,55 +55,6 @@ __all__ = [
     "parse_time",
     "send",
 ]
-
-
-class SourceError(Exception):
-    """A remote service could not give a complete answer.
-
-    Each source's errors are a subclass that names its service for the site
-    owner: ``class XError(SourceError, service="X API")``. The message must
-    never hold a credential. ``rate_limited`` is true for a rate limit longer
-    than the site owner will wait: the service is not asked again in the
-    same run.
-    """
-
-    service = "a service"
-    rate_limited = False
-
-    def __init_subclass__(
-        cls,
-        *,
-        service: str | None = None,
-        rate_limited: bool | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init_subclass__(**kwargs)
-        if service is not None:
-            cls.service = service
-        if rate_limited is not None:
-            cls.rate_limited = rate_limited
-
-    def __init__(self, message: str, *, service: str | None = None) -> None:
-        if service is not None:
-            self.service = service
-        self.message = message
-        super().__init__(f"{self.service}: {message}")
-
-
-@dataclass(frozen=True, slots=True)
-class HttpOptions:
-    """The request policy every source shares: the HOTPAPERS_HTTP_* settings."""
-
-    timeout: float = setting("HOTPAPERS_HTTP_TIMEOUT", 30.0, "number", minimum=0.001)
-    retries: int = setting("HOTPAPERS_HTTP_RETRIES", 3, "int", minimum=0)
-    backoff: float = setting("HOTPAPERS_HTTP_BACKOFF", 1.0, "number", minimum=0)
-    rate_limit_max_wait: float = setting(
-        "HOTPAPERS_RATE_LIMIT_MAX_WAIT", 900, "number", minimum=0
-    )
-
-
-#: Makes a source's own error from a message ("X API: ..." for XError).
-ErrorType = Callable[[str], SourceError]
 
 
 def make_session(
