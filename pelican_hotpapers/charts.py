@@ -2,34 +2,25 @@
 
 Charts are drawn from numbers at build time: no script runs and nothing is
 loaded from a third party. :func:`line_chart` computes the coordinates and
-the text alternative. The markup is in the overridable templates
+the text alternative; the markup is only in the overridable templates
 ``hotpapers/chart-sparkline.html`` and ``hotpapers/chart.html``, where
-colours come from ``currentColor`` and CSS classes, so a theme restyles them.
-
-A day shows a sparkline beside every paper, and a template call per chart
-cost more than the rest of the paper's markup. So the markup of those two
-templates is also written out here (:func:`sparkline_svg`, :func:`full_svg`),
-and the renderer uses it while the site has not overridden the template.
-``tests/test_charts.py`` renders both ways and holds them byte for byte
-equal: the templates stay the reference, and an override still wins.
+colours come from ``currentColor`` and CSS classes, so a theme restyles or
+redraws them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from markupsafe import Markup, escape
+import msgspec
 
-from pelican_hotpapers.markup import escape_text
 from pelican_hotpapers.timeline import Points
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+# msgspec structs, as models.py's classes: a day draws a chart beside every
+# paper, and a frozen dataclass's __init__ cost as much as the drawing.
+class Mark(msgspec.Struct, frozen=True, gc=False):
     """A listed day: a dot on the line."""
 
     x: float
@@ -38,8 +29,7 @@ class Mark:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
-class Chart:
+class Chart(msgspec.Struct, frozen=True, gc=False):
     """Coordinates in a ``width`` x ``height`` box, and the numbers in words."""
 
     width: int
@@ -155,92 +145,4 @@ def _plot(
         top if above_zero else 0.0,
         description + ".",
         round(bottom, 1),
-    )
-
-
-# --- The default markup (see the module's docstring) -------------------------
-# Every value is escaped as Jinja's autoescape would, and written as Jinja
-# writes it (str() of the number), so that the output is the template's.
-
-
-def sparkline(
-    points: Points, title: str, *, width: int, height: int, pad: float = 2.0
-) -> Markup:
-    """``sparkline_svg(line_chart(...))``, without making the Chart.
-
-    A day's list draws a sparkline beside every paper; the objects cost
-    about as much as the markup.
-    """
-    if not points:
-        return Markup("")
-    line, marks, _, description, baseline = _plot(points, title, width, height, pad)
-    return _sparkline_markup(width, height, line, marks, description, baseline)
-
-
-def sparkline_svg(chart: Chart) -> Markup:
-    """``hotpapers/chart-sparkline.html`` of the package, rendered."""
-    return _sparkline_markup(
-        chart.width,
-        chart.height,
-        chart.line,
-        [(mark.x, mark.y) for mark in chart.marks],
-        chart.description,
-        chart.baseline,
-    )
-
-
-def _sparkline_markup(
-    width: int,
-    height: int,
-    line: str,
-    marks: Iterable[tuple[Any, ...]],
-    description: str,
-    baseline: float,
-) -> Markup:
-    label = escape_text(description)
-    circles = "".join(
-        f'<circle class="hotpapers-chart-mark" cx="{mark[0]}" cy="{mark[1]}" r="2" '
-        'fill="currentColor"/>'
-        for mark in marks
-    )
-    return Markup(
-        f'<svg class="hotpapers-chart hotpapers-sparkline" role="img" '
-        f'aria-label="{label}" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-        f'<title>{label}</title><line class="hotpapers-chart-baseline" x1="0" '
-        f'y1="{baseline}" x2="{width}" y2="{baseline}" stroke="currentColor" '
-        f'stroke-opacity=".25" stroke-width="1"/><path class="hotpapers-chart-line" '
-        f'd="{escape_text(line)}" fill="none" stroke="currentColor" '
-        f'stroke-width="1.5" stroke-linejoin="round"/>{circles}</svg>'
-    )
-
-
-def full_svg(chart: Chart) -> Markup:
-    """``hotpapers/chart.html`` of the package, rendered."""
-    label = escape(chart.description)
-    width, height, baseline = chart.width, chart.height, chart.baseline
-    marks = "".join(
-        f'<circle class="hotpapers-chart-mark" cx="{mark.x}" cy="{mark.y}" '
-        f'r="3.5" fill="currentColor"><title>{mark.date.isoformat()}: '
-        f"{number(mark.value)}</title></circle>"
-        for mark in chart.marks
-    )
-    label_y = height + 14
-    return Markup(
-        f'<figure class="hotpapers-figure">\n<svg class="hotpapers-chart '
-        f'hotpapers-chart-full" role="img" aria-label="{label}" '
-        f'viewBox="0 -14 {width} {height + 30}" preserveAspectRatio="xMidYMid meet" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{label}</title>'
-        f'<line class="hotpapers-chart-baseline" x1="0" y1="{baseline}" '
-        f'x2="{width}" y2="{baseline}" stroke="currentColor" stroke-opacity=".35" '
-        f'stroke-width="1"/><path class="hotpapers-chart-line" '
-        f'd="{escape(chart.line)}" fill="none" stroke="currentColor" '
-        f'stroke-width="2" stroke-linejoin="round"/>{marks}'
-        f'<text class="hotpapers-chart-label" x="0" y="-3" font-size="12" '
-        f'fill="currentColor">{number(chart.max_value)}</text>'
-        f'<text class="hotpapers-chart-label" x="0" y="{label_y}" font-size="12" '
-        f'fill="currentColor">{chart.first.isoformat()}</text>'
-        f'<text class="hotpapers-chart-label" x="{width}" y="{label_y}" '
-        f'font-size="12" fill="currentColor" text-anchor="end">'
-        f"{chart.last.isoformat()}</text></svg>\n</figure>"
     )

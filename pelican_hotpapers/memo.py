@@ -252,8 +252,8 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: The package's own code. The markup it writes (markup.py, charts.py) and
-#: the rankings the memo keeps come from it, and a copy installed from a git
+#: The package's own code. The pages' values (render.py's filters, charts.py)
+#: and the rankings the memo keeps come from it, and a copy installed from a git
 #: checkout keeps its version number from one commit to the next.
 PACKAGE_PATH = Path(__file__).parent
 

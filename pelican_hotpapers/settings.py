@@ -207,6 +207,10 @@ class HotpapersSettings:
     #: "link", "inline" or None; see HOTPAPERS_CSS (and HOTPAPERS_INLINE_CSS).
     css: str | None = setting("HOTPAPERS_CSS", "link", "css", per_site=True)
     lang: str = setting("HOTPAPERS_LANG", None, "lang", per_site=True)
+    #: True, a folder (a Path), or False: see ``render.bytecode_cache``.
+    template_cache: bool | Path = setting(
+        "HOTPAPERS_TEMPLATE_CACHE", True, "template_cache", per_site=True
+    )
     #: Pelican's TIMEZONE, which dates and times are read and shown in.
     timezone: str
     ranking: RankingOptions
@@ -280,6 +284,7 @@ class HotpapersSettings:
             author=_author(raw, "HOTPAPERS_AUTHOR", pelican_settings),
             css=_css(raw, pelican_settings),
             lang=_lang(raw, pelican_settings),
+            template_cache=_template_cache(raw, Path(base_dir)),
             timezone=str(timezone),
             ranking=load_options(RankingOptions, raw),
             fetch=fetch,
@@ -542,6 +547,16 @@ def _lang(raw: Mapping[str, Any], given: Mapping[str, Any]) -> str:
             f"DEFAULT_LANG, not {value!r}",
         )
     return value
+
+
+def _template_cache(raw: Mapping[str, Any], base_dir: Path) -> bool | Path:
+    name = "HOTPAPERS_TEMPLATE_CACHE"
+    value = raw[name]
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str | os.PathLike) and str(value).strip():
+        return _path(raw, name, base_dir)
+    raise SettingsError(name, f"must be True, False or a folder path, not {value!r}")
 
 
 def _optional_bool(raw: Mapping[str, Any], name: str) -> bool | None:

@@ -18,8 +18,8 @@ from xml.etree import ElementTree
 import pytest
 
 from pelican_hotpapers import archive
+from pelican_hotpapers.articles import DESCRIPTION_LENGTH, describe
 from pelican_hotpapers.models import Entry
-from pelican_hotpapers.plugin import DESCRIPTION_LENGTH, describe
 from pelican_hotpapers.render import TEMPLATES_PATH
 
 from .conftest import EXAMPLE_SITE, REFERENCE_POST

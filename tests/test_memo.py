@@ -174,11 +174,11 @@ def test_memo_key_follows_the_plugins_own_code(tmp_path, monkeypatch):
 
     package = tmp_path / "pelican_hotpapers"
     package.mkdir()
-    (package / "markup.py").write_text("WRITE = 'one way'\n")
+    (package / "render.py").write_text("WRITE = 'one way'\n")
     monkeypatch.setattr(memo_module, "PACKAGE_PATH", package)
     first = memo_key("settings", [])
     assert memo_key("settings", []) == first
-    (package / "markup.py").write_text("WRITE = 'another way'\n")
+    (package / "render.py").write_text("WRITE = 'another way'\n")
     assert memo_key("settings", []) != first
 
 

@@ -257,6 +257,10 @@ def test_home_in_data_path_is_expanded(
         ("HOTPAPERS_LANG", "en us"),
         ("HOTPAPERS_LANG", "../en"),
         ("HOTPAPERS_LANG", ["en"]),
+        ("HOTPAPERS_TEMPLATE_CACHE", 3),
+        ("HOTPAPERS_TEMPLATE_CACHE", ""),
+        ("HOTPAPERS_TEMPLATE_CACHE", "  "),
+        ("HOTPAPERS_TEMPLATE_CACHE", ["cache"]),
         ("HOTPAPERS_DATA_PATH", ""),
         ("HOTPAPERS_DATA_PATH", "  "),
         ("HOTPAPERS_DATA_PATH", None),
@@ -585,6 +589,19 @@ def test_bad_history_value_names_the_setting(
 
 
 # --- the stylesheet and the language ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), (False, False), (None, False), ("jinja", "jinja")],
+)
+def test_template_cache(tmp_path: Path, value: Any, expected: Any) -> None:
+    """A folder is read from the site's folder, as every path setting is."""
+    hp = load(tmp_path, HOTPAPERS_TEMPLATE_CACHE=value)
+    if isinstance(expected, str):
+        assert hp.template_cache == tmp_path / expected
+    else:
+        assert hp.template_cache is expected
 
 
 @pytest.mark.parametrize("css", ["link", "inline", None])
