@@ -87,6 +87,14 @@ Options:
               memo) on, one new day added, and the build again into the same
               folders. Without --history the plugin site turns paper pages
               and JSON off, so that both sites write the same pages.
+--instructions
+              also build each site once under valgrind's callgrind, which
+              counts the instructions the build runs: the same count for the
+              same build whatever else the machine does, where CPU seconds
+              move by a tenth from one benchmark to the next on a shared
+              machine. The child runs with PYTHONHASHSEED=0 and address
+              randomisation off (setarch -R), which makes the count
+              repeatable. Slow: about fifty times a build's CPU time.
 
 The exit code is 1 when a build fails or the two sites produce a different
 number of ``hot-papers-*.html`` articles (or not N), else 0. Times are
@@ -142,7 +150,10 @@ TARGET_PEAK_RSS_MB = 1024.0
 #: The builds of each run, in the order they alternate. "floor" is the
 #: plugin site built again with its render memo warm and nothing changed:
 #: Pelican's own work on the same pages, with no plugin work left to do.
-KINDS = ("plugin", "markdown", "floor")
+#: "themed" is the plugin site with a copy of the package's templates as
+#: its THEME_TEMPLATES_OVERRIDES, as a site that overrides them all: it
+#: must cost what the plugin site costs (issue 19).
+KINDS = ("plugin", "themed", "markdown", "floor")
 
 # --- Synthetic content --------------------------------------------------------
 
@@ -610,6 +621,11 @@ class Workspace:
     def builds(self) -> Path:
         return self.root / "builds"
 
+    @property
+    def theme_templates(self) -> Path:
+        """A copy of the package's templates, for the "themed" site."""
+        return self.root / "theme-templates"
+
 
 #: Settings the two sites share: only the content differs between them.
 COMMON_SETTINGS: dict[str, Any] = {
@@ -646,7 +662,9 @@ def site_settings(
     }
     if cached:
         settings.update(LOAD_CONTENT_CACHE=True, CACHE_CONTENT=True)
-    if kind == "plugin":
+    if kind in ("plugin", "themed"):
+        if kind == "themed":
+            settings["THEME_TEMPLATES_OVERRIDES"] = [str(workspace.theme_templates)]
         settings.update(
             PATH=str(workspace.empty_content),
             PLUGINS=["pelican_hotpapers"],
@@ -704,6 +722,9 @@ def generate(
     for folder in (workspace.data, workspace.markdown_content, workspace.empty_content):
         folder.mkdir(parents=True)
     workspace.builds.mkdir()
+    from pelican_hotpapers.render import TEMPLATES_PATH
+
+    shutil.copytree(TEMPLATES_PATH, workspace.theme_templates)
     options = hotpapers_settings(workspace).ranking
     papers = posts = embedded = abstract_chars = 0
     for day in SyntheticArchive(seed, recurring).days(count):
@@ -831,6 +852,8 @@ class BuildResult:
     #: The system's part of cpu_s: mostly creating and writing files, which a
     #: busy disk makes dearer.
     sys_s: float = 0.0
+    #: With --instructions, for the build run under callgrind: what it ran.
+    instructions: int | None = None
 
 
 class BuildFailed(Exception):
@@ -845,11 +868,13 @@ def run_build(
     cached: bool = False,
     name: str | None = None,
     paper_pages: bool = True,
+    count_instructions: bool = False,
 ) -> BuildResult:
     """Build one site in a fresh child process and fresh folders; measure it.
 
     With ``name``, the build goes into that folder of ``builds``, which may
-    hold an earlier build (a warm build reuses its output and cache).
+    hold an earlier build (a warm build reuses its output and cache). With
+    ``count_instructions``, under callgrind (see --instructions).
     """
     build_dir = workspace.builds / (name or f"{run}-{kind}")
     build_dir.mkdir(exist_ok=name is not None)
@@ -864,6 +889,17 @@ def run_build(
     env = {k: v for k, v in os.environ.items() if k != "X_BEARER_TOKEN"}
     log_path = build_dir / "build.log"
     command = [sys.executable, str(Path(__file__).resolve()), "--_build", spec_path]
+    if count_instructions:
+        env["PYTHONHASHSEED"] = "0"
+        command = [
+            "setarch",
+            platform.machine(),
+            "-R",
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            *command,
+        ]
     # The files the last build wrote reach the disk before this build
     # starts, so that one build's writing does not land on the next.
     os.sync()
@@ -904,7 +940,45 @@ def run_build(
         warnings=child["warnings"],
         errors=child["errors"],
     )
+    if count_instructions:
+        result.instructions = collected(log_path.read_text("utf-8", "replace"))
+        if result.instructions is None:
+            raise BuildFailed(f"callgrind reported no count; see {log_path}")
     return result
+
+
+def collected(log: str) -> int | None:
+    """The instructions callgrind counted, from its closing lines in ``log``."""
+    found = re.search(r"^==\d+== Collected : (\d+)$", log, re.MULTILINE)
+    return int(found.group(1)) if found else None
+
+
+def count_instructions(workspace: Workspace, history: bool) -> dict[str, int]:
+    """Each site built once under callgrind: the instructions it ran."""
+    counts = {}
+    for kind in KINDS:
+        if kind == "floor":
+            build = run_build(
+                "plugin", 0, workspace, history, True, "floor", count_instructions=True
+            )
+        else:
+            build = run_build(
+                kind, 0, workspace, history, name=f"cg-{kind}", count_instructions=True
+            )
+        assert build.instructions is not None
+        counts[kind] = build.instructions
+        print(f"  {kind:8}  {build.instructions / 1e9:.2f} G instructions", flush=True)
+    return counts
+
+
+def _uses_theme_copy(build: BuildResult, workspace: Workspace) -> bool:
+    """Whether the themed site wrote the plugin site's pages, byte for byte."""
+    themed = workspace.builds / f"{build.run}-themed" / "output"
+    plain = workspace.builds / f"{build.run}-plugin" / "output"
+    return all(
+        page.read_bytes() == (plain / page.name).read_bytes()
+        for page in sorted(themed.glob("hot-papers-????-??-??.html"))[:20]
+    )
 
 
 def warm_builds(workspace: Workspace, seed: int) -> tuple[BuildResult, BuildResult]:
@@ -1137,6 +1211,8 @@ class Report:
     warm: tuple[BuildResult, BuildResult] | None = None
     #: What creating and overwriting a page-sized file costs here (ms of CPU).
     file_costs: dict[str, float] | None = None
+    #: With --instructions: each site's instructions, built once under callgrind.
+    instructions: dict[str, int] | None = None
 
     def of(self, kind: str) -> list[BuildResult]:
         return [b for b in self.builds if b.kind == kind]
@@ -1182,6 +1258,12 @@ class Report:
                 p.cpu_s / m.cpu_s
                 for p, m in zip(self.of("plugin"), self.of("markdown"), strict=True)
             ],
+            "themed_ratio_cpu": sites["themed"]["median_cpu_s"]
+            / markdown["median_cpu_s"],
+            "themed_ratio_cpu_runs": [
+                p.cpu_s / m.cpu_s
+                for p, m in zip(self.of("themed"), self.of("markdown"), strict=True)
+            ],
             "floor_ratio_cpu": floor["median_cpu_s"] / markdown["median_cpu_s"],
             "floor_ratio_cpu_runs": [
                 f.cpu_s / m.cpu_s
@@ -1202,6 +1284,16 @@ class Report:
                 for part in ("cpu", "user", "sys")
             },
             "file_costs": self.file_costs,
+            "instructions": self.instructions,
+            "ratio_instructions": (
+                {
+                    kind: count / self.instructions["markdown"]
+                    for kind, count in self.instructions.items()
+                    if kind != "markdown"
+                }
+                if self.instructions
+                else None
+            ),
             "ratio_wall": plugin["median_wall_s"] / markdown["median_wall_s"],
             "ratio_pelican_run": plugin["median_pelican_s"]
             / markdown["median_pelican_s"],
@@ -1325,6 +1417,18 @@ def print_summary(report: Report) -> None:
         f"{max(summary['floor_ratio_cpu_runs']):.3f})"
     )
     print(
+        f"ratio themed (the package's templates as THEME_TEMPLATES_OVERRIDES)/"
+        f"markdown, CPU: {summary['themed_ratio_cpu']:.3f} (runs "
+        f"{min(summary['themed_ratio_cpu_runs']):.3f}-"
+        f"{max(summary['themed_ratio_cpu_runs']):.3f})"
+    )
+    if summary["ratio_instructions"]:
+        ratios = summary["ratio_instructions"]
+        print(
+            "ratio to markdown in instructions (callgrind): "
+            + ", ".join(f"{kind} {ratio:.3f}" for kind, ratio in ratios.items())
+        )
+    print(
         f"  (wall time {summary['ratio_wall']:.3f}, Pelican run() only "
         f"{summary['ratio_pelican_run']:.3f})"
     )
@@ -1443,6 +1547,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--history", action="store_true", help="digests, paper pages, JSON on"
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each site's instructions once under callgrind",
+    )
     parser.add_argument("--_build", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._build is None:
@@ -1495,6 +1604,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 else:
                     build = run_build(kind, run, workspace, args.history)
+                    if kind == "themed" and not (
+                        build.articles and _uses_theme_copy(build, workspace)
+                    ):
+                        raise BuildFailed("the themed site did not use its copy")
                 build.kind = kind
                 report.builds.append(build)
                 print_build(build)
@@ -1503,6 +1616,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(args.runs):
             report.own.append(time_plugin_work(workspace, args.history))
         report.file_costs = time_file_costs(workspace.root / "file-probe")
+        if args.instructions:
+            print("\ninstructions (each site once, under callgrind)", flush=True)
+            report.instructions = count_instructions(workspace, args.history)
         print_summary(report)
         if args.json is not None:
             args.json.write_text(

@@ -10,6 +10,7 @@ report, not to a test that must pass on any machine.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -47,11 +48,42 @@ def test_quick_benchmark_runs_and_both_sites_build_every_day(tmp_path):
     report = json.loads(result_path.read_text(encoding="utf-8"))
     builds = report["builds"]
     # The floor is the plugin site again with its render memo warm.
-    assert sorted(b["kind"] for b in builds) == ["floor", "markdown", "plugin"]
+    # The themed site copies the package's templates in as the theme's.
+    assert sorted(b["kind"] for b in builds) == [
+        "floor",
+        "markdown",
+        "plugin",
+        "themed",
+    ]
     assert all(b["articles"] == DAYS for b in builds), builds
     assert all(b["cpu_s"] > 0 for b in builds), builds
     summary = report["summary"]
     assert summary["floor_ratio_cpu"] > 0 and summary["ratio_cpu"] > 0
+    assert summary["themed_ratio_cpu"] > 0
+    assert summary["instructions"] is None
     assert all(b["errors"] == 0 for b in builds), builds
     assert report["data"]["days"] == DAYS
     assert report["data"]["papers"] >= 6 * DAYS
+
+
+def test_the_instruction_count_is_read_from_callgrinds_own_line():
+    spec = importlib.util.spec_from_file_location(
+        "bench_build", ROOT / "benchmarks" / "bench_build.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    # Its dataclasses look their module up by name.
+    sys.modules["bench_build"] = bench
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        del sys.modules["bench_build"]
+    log = (
+        "hotpapers: added 20 Hot Papers article(s)\n"
+        "==4242== Events    : Ir\n"
+        "==4242== Collected : 9188123456\n"
+        "==4242==\n"
+        "==4242== I   refs:      9,188,123,456\n"
+    )
+    assert bench.collected(log) == 9188123456
+    assert bench.collected("Collected : 12\n") is None
+    assert bench.collected("") is None
