@@ -142,7 +142,7 @@ LAST_DAY = dt.date(2025, 12, 31)
 #: asserted): the CPU ratio at N=365 and the plugin's own time per day
 #: without --history (14), its own time with --history, the warm build's
 #: share of the cold one and the peak memory at N=3650 (13).
-TARGET_RATIO = 0.35
+TARGET_RATIO = 0.36
 TARGET_OWN_MS_PER_DAY = 0.4
 TARGET_OWN_MS_PER_DAY_HISTORY = 2.0
 TARGET_WARM_RATIO = 0.25
@@ -1497,9 +1497,11 @@ def print_summary(report: Report) -> None:
         )
     else:
         at = "" if days == 365 else " (target is for N=365)"
+        themed = summary["themed_ratio_cpu"]
         print(
             f"  ratio plugin/markdown, CPU, <= {TARGET_RATIO}{at}: "
-            f"{ratio:.3f} {verdict(ratio <= TARGET_RATIO)}"
+            f"{ratio:.3f} {verdict(ratio <= TARGET_RATIO)}; themed/markdown: "
+            f"{themed:.3f} {verdict(themed <= TARGET_RATIO)}"
         )
     target = TARGET_OWN_MS_PER_DAY_HISTORY if history else TARGET_OWN_MS_PER_DAY
     own_ms = summary["own_cpu_ms_per_day"]
