@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 #: live in :mod:`.session`, which imports requests: a build that fetches
 #: nothing (most builds) never imports it, and pays nothing for it.
 __all__ = [
+    "BearerAuth",
     "Cursor",
     "HttpOptions",
     "Page",
@@ -165,6 +166,25 @@ def count(value: Any) -> int:
 def as_text(value: Any) -> str:
     """A text field of an API answer, or "" when it is missing or not text."""
     return value if isinstance(value, str) else ""
+
+
+class BearerAuth:
+    """Sends a bearer token in the Authorization header, never in the URL.
+
+    requests takes any callable as ``auth``; this one needs no import of
+    requests, which a build that fetches nothing never makes. Its repr hides
+    the token, so a source's repr (and a traceback) never shows it.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token='***')"
 
 
 @dataclass(frozen=True, slots=True)
