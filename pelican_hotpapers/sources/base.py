@@ -19,6 +19,8 @@ methods of :class:`SocialSource`, and add one line to ``SOURCE_CLASSES`` in
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -49,6 +51,8 @@ __all__ = [
     "count",
     "make_session",
     "parse_time",
+    "reset_time",
+    "reset_wait",
     "send",
 ]
 
@@ -152,6 +156,30 @@ def parse_time(value: Any) -> dt.datetime | None:
     except (ValueError, OverflowError):
         return None
     return parsed if 2000 <= parsed.year <= 2999 else None
+
+
+def reset_time(value: str) -> dt.datetime | None:
+    """When a rate-limit window reopens, from epoch seconds or an ISO 8601 time.
+
+    None for anything else: a header a proxy mangled is no reason to wait.
+    """
+    value = value.strip()
+    try:
+        epoch = float(value)
+    except ValueError:
+        return parse_time(value)
+    if not math.isfinite(epoch):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def reset_wait(value: str) -> float | None:
+    """Seconds until the window ``value`` names reopens (0 if it has), or None."""
+    when = reset_time(value)
+    return None if when is None else max(0.0, when.timestamp() - time.time())
 
 
 def count(value: Any) -> int:

@@ -16,9 +16,7 @@ fetch, as a warning naming the service and the day).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import math
 import time
 from typing import Any
 
@@ -42,7 +40,8 @@ from pelican_hotpapers.sources.base import (
     ErrorType,
     HttpOptions,
     SourceError,
-    parse_time,
+    reset_time,
+    reset_wait,
 )
 
 __all__ = [
@@ -75,30 +74,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: ("2025-07-17T20:05:00.923550Z": its RateLimitHeaders concern writes
 #: ``iso8601(6)``), which Mastodon sends on every answer, not only a 429.
 RESET_HEADERS = ("x-rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset")
-
-
-def reset_time(value: str) -> dt.datetime | None:
-    """When a rate-limit window reopens, from epoch seconds or an ISO 8601 time.
-
-    None for anything else: a header a proxy mangled is no reason to wait.
-    """
-    value = value.strip()
-    try:
-        epoch = float(value)
-    except ValueError:
-        return parse_time(value)
-    if not math.isfinite(epoch):
-        return None
-    try:
-        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def reset_wait(value: str) -> float | None:
-    """Seconds until the window ``value`` names reopens (0 if it has), or None."""
-    when = reset_time(value)
-    return None if when is None else max(0.0, when.timestamp() - time.time())
 
 
 class RateLimitRetry(Retry):
