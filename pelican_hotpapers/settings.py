@@ -369,6 +369,39 @@ def _url(raw: Mapping[str, Any], name: str) -> str:
     return value.rstrip("/") if parts.path not in ("", "/") else value
 
 
+def _urls(raw: Mapping[str, Any], name: str) -> str | tuple[str, ...]:
+    """One http(s) URL, or a non-empty list of them (each once), in the form given."""
+    value = raw[name]
+    if isinstance(value, str):
+        return _url(raw, name)
+    if not isinstance(value, list | tuple) or not value:
+        raise SettingsError(
+            name, f"must be an http(s) URL or a list of them, not {value!r}"
+        )
+    urls = [_url({name: item}, name) for item in value]
+    return tuple(dict.fromkeys(urls))
+
+
+#: A hashtag as Mastodon reads one (app/models/tag.rb: word characters, not
+#: all digits), written with or without its "#".
+_HASHTAG_RE = re.compile(r"^#?(\w+)\Z")
+
+
+def _hashtags(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """Hashtags without their "#", each once (Mastodon's tags ignore case)."""
+    tags: dict[str, str] = {}
+    for value in _texts(raw, name):
+        match = _HASHTAG_RE.match(value.strip())
+        if match is None or match.group(1).isdigit():
+            raise SettingsError(
+                name,
+                f"holds {value!r}, which is not a hashtag such as 'arxiv' "
+                "(letters, digits and _, not digits alone)",
+            )
+        tags.setdefault(match.group(1).casefold(), match.group(1))
+    return tuple(tags.values())
+
+
 def _env_name(raw: Mapping[str, Any], name: str) -> str:
     value = _text(raw, name)
     if not _ENV_NAME_RE.match(value):
@@ -723,6 +756,7 @@ CHECKS: dict[str, Callable[..., Any]] = {
     "choices": _choices,
     "dates": _dates,
     "env_name": _env_name,
+    "hashtags": _hashtags,
     "ignore_accounts": _ignore_accounts,
     "int": _int,
     "number": _number,
@@ -735,5 +769,6 @@ CHECKS: dict[str, Callable[..., Any]] = {
     "text": _text,
     "texts": _texts,
     "url": _url,
+    "urls": _urls,
     "weights": _weights,
 }
