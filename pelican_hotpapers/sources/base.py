@@ -297,6 +297,11 @@ class SocialSource(Protocol):
     #: Its options dataclass, whose fields declare its ``HOTPAPERS_*``
     #: settings (see :func:`pelican_hotpapers.options.setting`).
     Options: ClassVar[type]
+    #: Which counts a post of it has, each with the service's own word for
+    #: it, in the order a page shows them: ``(("likes", "upvotes"),
+    #: ("replies", "comments"))``. The first of each pair is a field of
+    #: :class:`~pelican_hotpapers.models.Counts`; ranking reads only those.
+    count_words: ClassVar[tuple[tuple[str, str], ...]]
 
     @classmethod
     def from_options(

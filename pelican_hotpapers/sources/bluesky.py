@@ -37,7 +37,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
@@ -248,6 +248,11 @@ class BlueskySource:
     service = SERVICE
     unit = "posts"
     Options = BlueskyOptions
+    #: The counts of a post, in the service's own words, for the pages.
+    count_words: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("reposts", "reposts"),
+        ("likes", "likes"),
+    )
 
     def __init__(
         self,

@@ -22,7 +22,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post
@@ -214,6 +214,11 @@ class XSource:
     service = SERVICE
     unit = "posts"
     Options = XOptions
+    #: The counts of a post, in the service's own words, for the pages.
+    count_words: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("reposts", "reposts"),
+        ("likes", "likes"),
+    )
 
     def __init__(
         self,
