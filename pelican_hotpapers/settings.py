@@ -145,7 +145,12 @@ class FetchOptions:
     """When and how to fetch days; see ``fetch.py`` and the sources."""
 
     mode: str = setting("HOTPAPERS_FETCH", "auto", "choice", choices=FETCH_MODES)
-    sources: tuple[str, ...] = setting("HOTPAPERS_SOURCES", ["x"], "sources")
+    #: Every registered source by default: one without its credentials
+    #: leaves itself out (fetch.usable_sources), so a site with none fetches
+    #: from the free ones.
+    sources: tuple[str, ...] = setting(
+        "HOTPAPERS_SOURCES", list(SOURCE_CLASSES), "sources"
+    )
     dates: tuple[str, ...] = setting("HOTPAPERS_DATES", ["yesterday"], "dates")
     refresh_hours: float = setting("HOTPAPERS_REFRESH_HOURS", 48, "number", minimum=0)
     lock_timeout: float = setting("HOTPAPERS_LOCK_TIMEOUT", 600, "number", minimum=0)

@@ -208,6 +208,8 @@ class FakeInstance:
         self.searchable = searchable or []
         self.refuse = refuse
         self.token = token
+        #: How many tag timeline requests still fail with HTTP 500.
+        self.failures = 0
         self.base = httpserver.url_for(prefix or "/").rstrip("/")
         httpserver.expect_request(
             re.compile(rf"^{re.escape(prefix)}/api/v1/timelines/tag/[^/]+$")
@@ -225,6 +227,9 @@ class FakeInstance:
         return self.token is not None and header == f"Bearer {self.token}"
 
     def tag_timeline(self, request: Request) -> Response:
+        if self.failures:
+            self.failures -= 1
+            return Response("upstream trouble", status=500)
         if self.refuse and not self.signed_in(request):
             return json_response(
                 {"error": "This method requires an authenticated user"}, 422

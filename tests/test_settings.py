@@ -1040,3 +1040,11 @@ def test_a_hashtag_that_is_not_one_says_what_one_is(tmp_path):
         "HOTPAPERS_MASTODON_TAGS holds '#deep learning', which is not a hashtag such "
         "as 'arxiv' (letters, digits and _, not digits alone)"
     )
+
+
+def test_every_registered_source_is_used_by_default(tmp_path):
+    from pelican_hotpapers.sources import SOURCE_CLASSES
+
+    sources = load(tmp_path).fetch.sources
+    assert sources == ("x", "bluesky", "hackernews", "huggingface", "mastodon")
+    assert sources == tuple(SOURCE_CLASSES)

@@ -294,7 +294,7 @@ class BlueskySource:
     def missing_credentials(cls, options: BlueskyOptions) -> str:
         return (
             f"${options.handle_env} and ${options.password_env} "
-            "(an app password) are not both set"
+            "(an app password) are not both set (set both to fetch from Bluesky)"
         )
 
     def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:

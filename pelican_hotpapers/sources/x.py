@@ -246,7 +246,10 @@ class XSource:
 
     @classmethod
     def missing_credentials(cls, options: XOptions) -> str:
-        return f"${options.token_env} is not set"
+        return (
+            f"${options.token_env} is not set (put an X API bearer token there "
+            "to fetch from X)"
+        )
 
     def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:
         if self.endpoint(start, now) is None:
