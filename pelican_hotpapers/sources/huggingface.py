@@ -20,6 +20,15 @@ Things about the list that shape this module:
 - The answer is a bare JSON array, with no count and no cursor: the pages
   are read up to the first empty one (huggingface_hub's own tests hold
   ``p=100`` of a day to an empty list).
+- In the ranking an entry is one post of one account: its submitter's
+  (``ranking.account_key``: the submitter's user ``_id``; an entry of the
+  2024 lists, which name no submitter, is an account of its own). Its
+  upvotes are many users' votes, but the list does not say whose, so they
+  count as that one post's likes: in full up to the robust rules' knee, with
+  diminishing returns above it, as one much-liked post's do. An upvote is
+  one signed-in user's vote for the paper, the act a like is, so the
+  source weighs 1, as every source does unless HOTPAPERS_SOURCE_WEIGHTS
+  says otherwise.
 - The shape drifted over the years (``mediaUrl`` became ``thumbnail``;
   ``submittedBy`` appeared in mid-2024, ``submittedOnDailyBy`` in 2025). No
   field is ever null: an optional one is left out. Only ``paper.id``,

@@ -53,6 +53,11 @@ leave it out:
   The counts of one status differ from instance to instance (each knows the
   favourites and boosts that reached it): the fullest copy is kept.
 
+A boost is a repost and a favourite a like (ActivityPub's Announce and
+Like, the acts X and Bluesky count), so the source weighs 1, as every source
+does unless HOTPAPERS_SOURCE_WEIGHTS says otherwise; replies are shown. One
+account is one author, by the actor's ``uri``, the same on every instance.
+
 Only public statuses are read; a status searched with a token may be
 private, unlisted or a direct message the user can see, and none of those
 belongs on a public page. Search results from an account that opted out of
