@@ -279,6 +279,24 @@ def test_the_2026_list_parses_with_its_submitters(httpserver):
     assert handles == [item["submittedBy"]["name"] for item in recorded]
 
 
+def test_without_the_items_title_the_papers_is_unwrapped():
+    item = entry("2608.10000")
+    del item["title"]
+    assert item["paper"]["title"] == "A study of\n  2608.10000"
+    assert parse_item(item).text == "A study of 2608.10000"
+
+
+def test_a_refusal_without_a_token_is_no_token_refused(httpserver):
+    httpserver.expect_request(PATH).respond_with_json({"error": "Unauthorized"}, 401)
+
+    with pytest.raises(HuggingFaceError) as caught:
+        search(make_source(httpserver))
+
+    assert str(caught.value) == (
+        "Hugging Face API: the list failed with HTTP 401 (Unauthorized)"
+    )
+
+
 def test_a_submitter_only_given_on_the_paper_is_the_author():
     item = entry("2608.10000", submitter=None)
     item["paper"]["submittedOnDailyBy"] = {

@@ -485,7 +485,10 @@ def test_only_statuses_written_in_the_day_count_however_late_they_arrived(httpse
         3, START + dt.timedelta(seconds=1), arrived=START + dt.timedelta(seconds=1)
     )
     yesterday = status(4, START - dt.timedelta(seconds=1))
-    FakeInstance(httpserver, timelines={"arxiv": [late, tomorrow, early, yesterday]})
+    at_the_end = status(5, END)  # the window's end is the next day's start
+    FakeInstance(
+        httpserver, timelines={"arxiv": [late, tomorrow, early, yesterday, at_the_end]}
+    )
 
     result = search(make_source(httpserver.url_for("/")))
 
@@ -796,7 +799,9 @@ def test_a_refused_token_is_named_by_its_variable_never_shown(
 # --- an instance that refuses anonymous tag timelines ------------------------------
 
 
-def test_a_lone_instance_that_refuses_fails_naming_the_setting_then_rests(httpserver):
+def test_a_lone_instance_that_refuses_fails_naming_the_setting_then_rests(
+    httpserver, hotpapers_log
+):
     FakeInstance(httpserver, refuse=True, timelines={"arxiv": [status(1, NOON)]})
     source = make_source(httpserver.url_for("/"), tags=("arxiv", "preprint"))
 
@@ -809,6 +814,8 @@ def test_a_lone_instance_that_refuses_fails_naming_the_setting_then_rests(httpse
     )
     assert "HOTPAPERS_MASTODON_TOKEN_ENV" in message
     assert len(asked(httpserver)) == 1  # not every tag
+    # The error is the one warning (the fetch logs it): none of its own.
+    assert [r for r in hotpapers_log.records if r.levelno >= logging.WARNING] == []
     # For the rest of the run the source says why it cannot see a day.
     assert source.unavailable(START, END) == caught.value.message
 

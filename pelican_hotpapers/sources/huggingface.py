@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from pelican_hotpapers.arxiv_ids import extract_arxiv_ids, normalise_arxiv_id
+from pelican_hotpapers.arxiv_ids import normalise_arxiv_id
 from pelican_hotpapers.models import Counts, Link, Post, clean_text
 from pelican_hotpapers.options import setting
 from pelican_hotpapers.sources import base
@@ -114,11 +114,10 @@ def parse_item(item: Any) -> Post | None:
         return None
     paper = item["paper"]
     raw_id = as_text(paper.get("id"))
-    # The entry's id, held to the rules every link is held to: a bare id
-    # first (no trailing junk), then the paper's link on Hugging Face.
+    # The entry's own id, held to the rules every link's id is held to
+    # (arxiv_ids: the same syntax, months and number lengths), whole.
     arxiv_id = normalise_arxiv_id(raw_id) if raw_id else None
-    arxiv_ids = extract_arxiv_ids([paper_url(arxiv_id)]) if arxiv_id else ()
-    if arxiv_ids != (arxiv_id,):
+    if arxiv_id is None:
         logger.debug(
             "hotpapers: Hugging Face: skipped an entry that is not an arXiv paper "
             "(id %r)",
@@ -141,7 +140,7 @@ def parse_item(item: Any) -> Post | None:
         counts=Counts(
             likes=count(paper.get("upvotes")), replies=count(item.get("numComments"))
         ),
-        arxiv_ids=arxiv_ids,
+        arxiv_ids=(arxiv_id,),
         links=(Link(url, url, url.removeprefix("https://")),),
         author_id=as_text(user.get("_id")),
         # The submitter's followers; unknown (None) is not the same as none.
