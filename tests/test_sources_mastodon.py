@@ -1103,3 +1103,27 @@ def test_a_refusal_without_its_words_names_its_status(httpserver, body, said):
         search(make_source(httpserver.url_for("/")))
 
     assert f"signed-in user {said}" in str(caught.value)
+
+
+def test_a_429_whose_iso_reset_is_near_is_waited_for_then_read(httpserver, monkeypatch):
+    """Mastodon's own 429 (rack-attack): no Retry-After, an ISO reset time."""
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+    answers = [
+        Response(
+            '{"error": "Too many requests"}',
+            status=429,
+            headers={"X-RateLimit-Reset": soon.strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
+        ),
+        json_response([status(1, NOON)]),
+        json_response([]),
+    ]
+    httpserver.expect_request("/api/v1/timelines/tag/arxiv").respond_with_handler(
+        lambda _: answers.pop(0)
+    )
+
+    result = search(make_source(httpserver.url_for("/"), rate_limit_max_wait=10))
+
+    assert len(result.posts) == 1
+    assert len(slept) == 1 and 1.0 < slept[0] <= 2.0
