@@ -5,7 +5,9 @@ Pelican finds the plugin by this package's ``register()``. Everything else
 Pelican, so they can be used and tested without a site.
 """
 
-__version__ = "0.1.0"
+from pelican_hotpapers._version import __version__
+
+__all__ = ["__version__", "register"]
 
 
 def register() -> None:

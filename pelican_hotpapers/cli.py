@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pelican_hotpapers import __version__, archive, fetch, ranking
-from pelican_hotpapers.models import source_label
+from pelican_hotpapers import archive, fetch, ranking
+from pelican_hotpapers._version import __version__
 from pelican_hotpapers.settings import DATE_FORMS, HotpapersSettings, SettingsError
-from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource
+from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, source_label
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: X's pay-per-use price of one post read, for the cost estimate (2026).

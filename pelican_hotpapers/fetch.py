@@ -19,9 +19,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pelican_hotpapers import archive, ranking
-from pelican_hotpapers.models import Day, Post, source_label
+from pelican_hotpapers.models import Day, Post
 from pelican_hotpapers.settings import FetchOptions, HotpapersSettings, parse_date
-from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, SourceError
+from pelican_hotpapers.sources import (
+    SOURCE_CLASSES,
+    SocialSource,
+    SourceError,
+    source_label,
+)
 from pelican_hotpapers.sources.arxiv import ArxivSource
 
 logger = logging.getLogger(__name__)

@@ -45,7 +45,7 @@ from typing import Any
 
 import msgspec
 
-from pelican_hotpapers import __version__
+from pelican_hotpapers._version import __version__
 from pelican_hotpapers.models import RankedDay
 
 logger = logging.getLogger(__name__)

@@ -31,19 +31,6 @@ SCHEMA_VERSION = 3
 # msgspec.structs.fields where dataclasses' would be.
 
 
-def source_label(source: str) -> str:
-    """The name of a source as a reader knows it ("X", "Bluesky", "HN").
-
-    Each source's class gives its label; one that is not registered (any
-    more) is shown by the name the day file gives it.
-    """
-    # Imported here: the sources build on this module.
-    from pelican_hotpapers.sources import SOURCE_CLASSES
-
-    found = SOURCE_CLASSES.get(source)
-    return found.label if found is not None else source
-
-
 class Counts(msgspec.Struct, frozen=True, gc=False):
     """Engagement counts, as a platform reports them for one post or summed."""
 
@@ -162,15 +149,18 @@ class Day(msgspec.Struct, frozen=True, gc=False):
 
 
 class SourceCounts(msgspec.Struct, frozen=True, gc=False):
-    """A paper's counts on one source ("X: 120 reposts, 300 likes")."""
+    """A paper's counts on one source ("X: 120 reposts, 300 likes").
+
+    ``label`` is the source as readers know it ("X", "HN"), for the pages.
+    Ranking writes it, from the sources' registry
+    (:func:`pelican_hotpapers.sources.source_label`), which this module sits
+    below and cannot ask.
+    """
 
     source: str
     counts: Counts
     post_count: int
-
-    @property
-    def label(self) -> str:
-        return source_label(self.source)
+    label: str
 
 
 class Flag(msgspec.Struct, frozen=True, gc=False):
@@ -196,7 +186,9 @@ class CountedPost(msgspec.Struct, frozen=True, gc=False):
     ``source_weight`` (HOTPAPERS_SOURCE_WEIGHTS), times the hashtag
     stuffing weight if flagged. ``rules`` are the robust rules it was
     counted by, None under the "sum" ranking. :attr:`reason` spells the
-    arithmetic out from these.
+    arithmetic out from these, by ``explain``: the function of the ranking
+    that counted the post (``ranking.reason_text``), which this module sits
+    below and cannot import.
     """
 
     post: Post
@@ -213,19 +205,21 @@ class CountedPost(msgspec.Struct, frozen=True, gc=False):
     rules: Any = None
     source_weight: float = 1.0
     instead_of: str = ""
+    #: Writes :attr:`reason` from the fields above. A module-level function,
+    #: so a post pickles (in the render memo) by its name; None for a post
+    #: that no ranking counted, which has no reason to give.
+    explain: Callable[[CountedPost], str] | None = None
 
     @property
     def reason(self) -> str:
         """The arithmetic in words, for ``show --explain`` and the JSON export.
 
         Written when read, from the numbers above: a build counts every post
-        of every day, but no page shows a reason.
+        of every day, but no page shows a reason. "" when no ranking
+        counted the post.
         """
-        # Imported here: ranking builds on this module. (This form of the
-        # import costs a quarter of ``from ... import reason_text``.)
-        import pelican_hotpapers.ranking
-
-        return pelican_hotpapers.ranking.reason_text(self)
+        explain = self.explain
+        return "" if explain is None else explain(self)
 
 
 class RankedEntry(msgspec.Struct, frozen=True, gc=False):

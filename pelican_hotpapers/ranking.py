@@ -12,7 +12,7 @@ Two rankings, chosen by HOTPAPERS_RANKING:
   a knee, so a paper discussed by many accounts beats one carried by a single
   post; accounts in HOTPAPERS_IGNORE_ACCOUNTS are never counted. Below the
   knee and without flags a post counts exactly its reposts + likes, so the
-  thresholds keep their meaning. README.rst gives the reason for each rule.
+  thresholds keep their meaning. docs/ranking.rst gives the reason for each rule.
 
 Either way a paper is listed from ``min_paper_score`` up; a post is embedded
 from ``min_post_score`` up, best first, at most ``max_posts_per_paper``. Each
@@ -43,10 +43,9 @@ from pelican_hotpapers.models import (
     RankedEntry,
     SourceCounts,
     posts_by_id,
-    source_label,
 )
 from pelican_hotpapers.settings import RankingOptions, RobustRules
-from pelican_hotpapers.sources import SOURCE_CLASSES
+from pelican_hotpapers.sources import SOURCE_CLASSES, source_label
 
 
 def post_sort_key(post: Post) -> tuple[int, int, float, str, str]:
@@ -142,7 +141,7 @@ def source_counts(posts: Iterable[Post]) -> tuple[SourceCounts, ...]:
             )
         )
     return tuple(
-        SourceCounts(source, total_counts(group), len(group))
+        SourceCounts(source, total_counts(group), len(group), source_label(source))
         for source, group in by_source.items()
     )
 
@@ -261,10 +260,13 @@ def _tally(posts: list[Post]) -> tuple[Counts, tuple[SourceCounts, ...]]:
     """
     if len(posts) == 1:
         post = posts[0]
-        return post.counts, (SourceCounts(post.source, post.counts, 1),)
+        return post.counts, (
+            SourceCounts(post.source, post.counts, 1, source_label(post.source)),
+        )
     counts = total_counts(posts)
     if len({post.source for post in posts}) == 1:
-        return counts, (SourceCounts(posts[0].source, counts, len(posts)),)
+        source = posts[0].source
+        return counts, (SourceCounts(source, counts, len(posts), source_label(source)),)
     return counts, source_counts(posts)
 
 
@@ -302,6 +304,7 @@ def _score_sum(entry: Entry, options: RankingOptions) -> _Scored:
                 reposts_counted=post.counts.reposts,
                 weight=weight,
                 source_weight=weight,
+                explain=reason_text,
             )
         )
     counted = _best_first(counted)
@@ -389,6 +392,7 @@ class _RobustScorer:
             flags=flags,
             rules=rules,
             source_weight=source_weight,
+            explain=reason_text,
         )
 
     def score(self, entry: Entry) -> _Scored | None:
@@ -415,6 +419,7 @@ class _RobustScorer:
                         flags=(_IGNORED,),
                         counted_in=False,
                         rules=self.rules,
+                        explain=reason_text,
                     )
                 )
                 continue

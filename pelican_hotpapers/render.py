@@ -38,8 +38,9 @@ from markupsafe import Markup
 from pelican_hotpapers import charts
 from pelican_hotpapers.arxiv_ids import CATEGORY_RE
 from pelican_hotpapers.markup import DefaultMarkup, escape_text
-from pelican_hotpapers.models import Paper, Post, RankedDay, source_label
+from pelican_hotpapers.models import Paper, Post, RankedDay
 from pelican_hotpapers.settings import HotpapersSettings
+from pelican_hotpapers.sources import source_label
 from pelican_hotpapers.timeline import Digest, Listing, Points, Trend
 
 #: The folder that holds ``hotpapers/day.html`` and its partials.

@@ -68,7 +68,7 @@ class SettingsError(ValueError):
 class RobustRules:
     """The constants of "robust" ranking (HOTPAPERS_ROBUST_RULES).
 
-    README.rst's Ranking section gives the reason for each value; they were
+    docs/ranking.rst gives the reason for each value; they were
     tuned on ``tests/data/ranking-corpus.json`` and the reference day.
     """
 
@@ -319,7 +319,7 @@ def all_defaults() -> dict[str, Any]:
     }
 
 
-#: Defaults for every setting. README.rst's settings table mirrors this dict.
+#: Defaults for every setting. docs/settings.rst's table mirrors this dict.
 DEFAULTS: dict[str, Any] = all_defaults()
 
 

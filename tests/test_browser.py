@@ -7,7 +7,7 @@ Each page must log no console error, send no request outside the site, need
 no horizontal scrolling at 375 px wide, and show every chart with a size.
 
 Set HOTPAPERS_SCREENSHOTS to a folder to save the screenshots of a digest
-and a paper page there (the README's come from ``docs/``).
+and a paper page there (``docs/across-days.rst`` shows the ones in ``docs/``).
 """
 
 from __future__ import annotations

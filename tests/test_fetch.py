@@ -895,7 +895,7 @@ def test_resolve_date_far_back_is_a_plain_error():
         fetch.resolve_date("99999999 days ago", dt.date(2021, 1, 12))
 
 
-# --- a fourth source, added as the README says ----------------------------------
+# --- a fourth source, added as docs/adding-a-source.rst says -------------------
 
 
 def test_a_source_added_with_one_registry_line_fetches_a_day(

@@ -8,7 +8,9 @@ from importlib import resources
 import msgspec
 
 from pelican_hotpapers import models
-from pelican_hotpapers.models import clean_json
+from pelican_hotpapers.models import CountedPost, clean_json
+
+from .factories import make_post
 
 #: Words of a JSON Schema that say nothing about which files are valid.
 NOT_RULES = {
@@ -144,3 +146,20 @@ def test_the_data_is_left_out_of_the_cyclic_collector() -> None:
     # Still plain values: equal, hashable, and pickled as they were made.
     assert pickle.loads(pickle.dumps(ranked)) == ranked
     assert hash(post) == hash(pickle.loads(pickle.dumps(post)))
+
+
+def test_a_counted_post_gives_the_reason_its_ranking_writes():
+    # models imports nothing of the package: the ranking that counted a post
+    # hands it the function that explains it, called only when read.
+    post = make_post(reposts=3, likes=4)
+    seen = []
+
+    def explain(counted: CountedPost) -> str:
+        seen.append(counted)
+        return "counted 7"
+
+    counted = CountedPost(post, 7, 7, 3, 1.0, explain=explain)
+    assert seen == []
+    assert counted.reason == "counted 7"
+    assert seen == [counted]
+    assert CountedPost(post, 7, 7, 3, 1.0).reason == ""

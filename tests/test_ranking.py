@@ -490,6 +490,29 @@ def test_mixed_sources_score_and_counts_per_source():
     assert [p.label for p in entry.by_source] == ["X", "Bluesky", "HN"]
 
 
+@pytest.mark.parametrize("mode", ["sum", "robust"])
+@pytest.mark.parametrize(
+    ("sources", "labels"),
+    [
+        (("hackernews",), [("hackernews", "HN")]),
+        (("x", "x"), [("x", "X")]),
+        (("gone", "bluesky"), [("bluesky", "Bluesky"), ("gone", "gone")]),
+    ],
+)
+def test_counts_per_source_carry_the_label_readers_know(mode, sources, labels):
+    # Ranking writes the label (the plain data cannot ask the sources'
+    # registry), on each of its three paths: one post, one source, several
+    # sources. A source no longer registered keeps the name its day gives.
+    posts = tuple(
+        make_post(("2101.02831",), source=source, reposts=30, likes=40)
+        for source in sources
+    )
+    entry = Entry(paper=make_paper("2101.02831"), posts=posts)
+    options = dataclasses.replace(ALL, mode=mode)
+    [ranked] = rank_day(make_day(entries=(entry,)), options).entries
+    assert [(p.source, p.label) for p in ranked.by_source] == labels
+
+
 def test_counts_per_source_follow_the_sources_order_whatever_the_posts_order():
     x, sky, hn = _mixed_entry().posts
     x2 = make_post(("2101.02831",), reposts=1, likes=2, id="9")
@@ -520,7 +543,7 @@ def test_counts_of_a_paper_posted_on_one_source(mode: str):
     [ranked] = rank_day(make_day(entries=(entry,)), options).entries
     # make_post gives each post 1 quote and 2 replies.
     assert ranked.counts == Counts(124, 335, 3, 6) == entry.counts
-    assert ranked.by_source == (SourceCounts("x", Counts(124, 335, 3, 6), 3),)
+    assert ranked.by_source == (SourceCounts("x", Counts(124, 335, 3, 6), 3, "X"),)
     assert ranked.post_count == 3
 
 

@@ -1,4 +1,4 @@
-"""A fourth source, written as README.rst's "Adding a source" says: one module.
+"""A fourth source, written as docs/adding-a-source.rst says: one module.
 
 Toy is a made-up service whose search answers
 ``{"items": [{"id", "text", "url", "likes", "created"}], "next": CURSOR}``.

@@ -32,10 +32,23 @@ SOURCE_CLASSES: dict[str, type[SocialSource]] = {
     "mastodon": MastodonSource,
 }
 
+
+def source_label(source: str) -> str:
+    """The name of a source as a reader knows it ("X", "Bluesky", "HN").
+
+    Each source's class gives its label; one that is not registered (any
+    more) is shown by the name the day file gives it. It lives with the
+    registry it reads: the plain data below the sources cannot import them.
+    """
+    found = SOURCE_CLASSES.get(source)
+    return found.label if found is not None else source
+
+
 __all__ = [
     "SOURCE_CLASSES",
     "HttpOptions",
     "SearchResult",
     "SocialSource",
     "SourceError",
+    "source_label",
 ]

@@ -31,12 +31,12 @@ from urllib3.exceptions import (
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
-from pelican_hotpapers import __version__
+from pelican_hotpapers._version import __version__
 from pelican_hotpapers.models import clean_json
 
-# The policy's plain parts live in base, which a build that fetches nothing
+# The policy's plain parts live in policy, which a build that fetches nothing
 # imports without requests; they are named here too, where they always were.
-from pelican_hotpapers.sources.base import (
+from pelican_hotpapers.sources.policy import (
     ErrorType,
     HttpOptions,
     SourceError,
