@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from pelican_hotpapers import archive, fetch, ranking
 from pelican_hotpapers._version import __version__
 from pelican_hotpapers.settings import DATE_FORMS, HotpapersSettings, SettingsError
-from pelican_hotpapers.sources import SOURCE_CLASSES, source_label
+from pelican_hotpapers.sources import SOURCE_CLASSES, SocialSource, source_label
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: X's pay-per-use price of one post read, for the cost estimate (2026).
@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
             f"Fetch days (by default HOTPAPERS_DATES) from {_SOURCES_TEXT} "
             f"(HOTPAPERS_SOURCES: {', '.join(SOURCE_CLASSES)}), look their "
             "papers up on arXiv, and store them in the data folder. Prints a "
-            "line a day, and names each source it leaves out and why."
+            "line a day, names the sources it fetches from, and each source it "
+            "leaves out, why, and what would turn it on."
         ),
         epilog=_EXIT_CODES + ".",
     )
@@ -227,11 +228,7 @@ def command_fetch(args: argparse.Namespace, hp: HotpapersSettings) -> int:
 
 def _no_source(hp: HotpapersSettings) -> UsageError:
     _, missing = fetch.usable_sources(hp.fetch)
-    return UsageError(
-        "no source can fetch: "
-        + "; ".join(missing)
-        + " (put the credentials in those environment variables)"
-    )
+    return UsageError("no source can fetch: " + "; ".join(missing))
 
 
 def _plan(
@@ -248,6 +245,18 @@ def _plan(
         refresh_hours=hp.fetch.refresh_hours,
         force=args.force,
     )
+
+
+def _asked(
+    fetcher: fetch.Fetcher, plans: Sequence[fetch.DayPlan], now: dt.datetime
+) -> list[SocialSource]:
+    """The sources that can see at least one of the days to fetch."""
+    starts = [fetch.day_window(plan.date, fetcher.tz)[0] for plan in plans]
+    return [
+        source
+        for source in fetcher.sources
+        if any(not source.unavailable(start, now) for start in starts)
+    ]
 
 
 def _left_out(
@@ -294,6 +303,12 @@ def _fetch_days(
     if plans:
         if fetcher is None:  # another fetch made a settled day unsettled
             raise _no_source(hp)
+        asked = _asked(fetcher, plans, now)
+        if asked:
+            print(
+                f"pelican-hotpapers: fetching from {fetch.sources_text(asked)}",
+                file=sys.stderr,
+            )
         for line in _left_out(hp, fetcher, plans, now):
             print(f"pelican-hotpapers: {line}", file=sys.stderr)
     # One line a day, in date order, whether the day was fetched or not.

@@ -330,7 +330,11 @@ class Fetcher:
 def usable_sources(
     options: FetchOptions, environ: Mapping[str, str] | None = None
 ) -> tuple[list[SocialSource], list[str]]:
-    """The configured sources that have their credentials, and why the others don't."""
+    """The configured sources that have their credentials, and why the others don't.
+
+    Each line for one left out says what is missing and what would turn it
+    on, in its class's words (``missing_credentials``).
+    """
     environ = os.environ if environ is None else environ
     sources: list[SocialSource] = []
     missing: list[str] = []
@@ -346,6 +350,12 @@ def usable_sources(
         else:
             sources.append(source)
     return sources, missing
+
+
+def sources_text(sources: Sequence[SocialSource]) -> str:
+    """The sources' names in a sentence: "X, Hacker News and Mastodon"."""
+    titles = [source.title for source in sources]
+    return " and ".join(", ".join(titles).rsplit(", ", 1))
 
 
 def _unit(sources: Sequence[SocialSource], name: str) -> str:
@@ -418,6 +428,8 @@ def fetch_for_build(
                 refresh_hours=options.refresh_hours,
                 force=options.mode == "always",
             )
+            if plans:
+                logger.info("hotpapers: fetching from %s", sources_text(sources))
             for plan in plans:
                 outcomes.append(fetcher.fetch_and_store(plan, now))
     except archive.DataFolderBusy as exc:

@@ -5,8 +5,9 @@ Each field of an options dataclass that a site can set is declared with
 the check that :mod:`pelican_hotpapers.settings` applies to it. The settings
 module reads these fields to make its table of defaults and to check a
 site's values, so a default is stated once, where the option is used: a
-source's options live in the source's own module. README.rst's settings
-table says what each setting means (a test holds it to the fields). This
+source's options live in the source's own module. The table in
+docs/settings.rst says what each setting means (a test holds it to the
+fields). This
 module imports nothing of the plugin, so any module can use it.
 """
 

@@ -12,7 +12,7 @@ Two rankings, chosen by HOTPAPERS_RANKING:
   a knee, so a paper discussed by many accounts beats one carried by a single
   post; accounts in HOTPAPERS_IGNORE_ACCOUNTS are never counted. Below the
   knee and without flags a post counts exactly its reposts + likes, so the
-  thresholds keep their meaning. README.rst gives the reason for each rule.
+  thresholds keep their meaning. docs/ranking.rst gives the reason for each rule.
 
 Either way a paper is listed from ``min_paper_score`` up; a post is embedded
 from ``min_post_score`` up, best first, at most ``max_posts_per_paper``. Each

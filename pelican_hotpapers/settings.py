@@ -68,7 +68,7 @@ class SettingsError(ValueError):
 class RobustRules:
     """The constants of "robust" ranking (HOTPAPERS_ROBUST_RULES).
 
-    README.rst's Ranking section gives the reason for each value; they were
+    docs/ranking.rst gives the reason for each value; they were
     tuned on ``tests/data/ranking-corpus.json`` and the reference day.
     """
 
@@ -145,7 +145,12 @@ class FetchOptions:
     """When and how to fetch days; see ``fetch.py`` and the sources."""
 
     mode: str = setting("HOTPAPERS_FETCH", "auto", "choice", choices=FETCH_MODES)
-    sources: tuple[str, ...] = setting("HOTPAPERS_SOURCES", ["x"], "sources")
+    #: Every registered source by default: one without its credentials
+    #: leaves itself out (fetch.usable_sources), so a site with none fetches
+    #: from the free ones.
+    sources: tuple[str, ...] = setting(
+        "HOTPAPERS_SOURCES", list(SOURCE_CLASSES), "sources"
+    )
     dates: tuple[str, ...] = setting("HOTPAPERS_DATES", ["yesterday"], "dates")
     refresh_hours: float = setting("HOTPAPERS_REFRESH_HOURS", 48, "number", minimum=0)
     lock_timeout: float = setting("HOTPAPERS_LOCK_TIMEOUT", 600, "number", minimum=0)
@@ -319,7 +324,7 @@ def all_defaults() -> dict[str, Any]:
     }
 
 
-#: Defaults for every setting. README.rst's settings table mirrors this dict.
+#: Defaults for every setting. docs/settings.rst's table mirrors this dict.
 DEFAULTS: dict[str, Any] = all_defaults()
 
 
@@ -372,6 +377,39 @@ def _url(raw: Mapping[str, Any], name: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(name, f"must be an http(s) URL, not {value!r}")
     return value.rstrip("/") if parts.path not in ("", "/") else value
+
+
+def _urls(raw: Mapping[str, Any], name: str) -> str | tuple[str, ...]:
+    """One http(s) URL, or a non-empty list of them (each once), in the form given."""
+    value = raw[name]
+    if isinstance(value, str):
+        return _url(raw, name)
+    if not isinstance(value, list | tuple) or not value:
+        raise SettingsError(
+            name, f"must be an http(s) URL or a list of them, not {value!r}"
+        )
+    urls = [_url({name: item}, name) for item in value]
+    return tuple(dict.fromkeys(urls))
+
+
+#: A hashtag as Mastodon reads one (app/models/tag.rb: word characters, not
+#: all digits), written with or without its "#".
+_HASHTAG_RE = re.compile(r"^#?(\w+)\Z")
+
+
+def _hashtags(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """Hashtags without their "#", each once (Mastodon's tags ignore case)."""
+    tags: dict[str, str] = {}
+    for value in _texts(raw, name):
+        match = _HASHTAG_RE.match(value.strip())
+        if match is None or match.group(1).isdigit():
+            raise SettingsError(
+                name,
+                f"holds {value!r}, which is not a hashtag such as 'arxiv' "
+                "(letters, digits and _, not digits alone)",
+            )
+        tags.setdefault(match.group(1).casefold(), match.group(1))
+    return tuple(tags.values())
 
 
 def _env_name(raw: Mapping[str, Any], name: str) -> str:
@@ -738,6 +776,7 @@ CHECKS: dict[str, Callable[..., Any]] = {
     "choices": _choices,
     "dates": _dates,
     "env_name": _env_name,
+    "hashtags": _hashtags,
     "ignore_accounts": _ignore_accounts,
     "int": _int,
     "number": _number,
@@ -750,5 +789,6 @@ CHECKS: dict[str, Callable[..., Any]] = {
     "text": _text,
     "texts": _texts,
     "url": _url,
+    "urls": _urls,
     "weights": _weights,
 }

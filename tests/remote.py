@@ -272,3 +272,30 @@ def hn_page(hits: list[dict], page: int = 0, pages: int = 1) -> dict:
         "hitsPerPage": 100,
         "processingTimeMS": 1,
     }
+
+
+# --- Hugging Face (GET /api/daily_papers) ----------------------------------------
+
+
+def hf_entry(arxiv_id: str, *, upvotes: int = 40, comments: int = 3) -> dict:
+    """An item of a day's Daily Papers list, in the shape of 2026's lists."""
+    return {
+        "paper": {
+            "id": arxiv_id,
+            "authors": [{"_id": "a1", "name": "Ada Lovelace", "hidden": False}],
+            "publishedAt": "2026-03-01T00:00:00.000Z",
+            "submittedOnDailyAt": "2026-03-02T00:00:00.000Z",
+            "title": f"A study of\n  {arxiv_id}",
+            "upvotes": upvotes,
+            "discussionId": f"d{arxiv_id}",
+        },
+        "publishedAt": "2026-02-28T20:00:00.000Z",
+        "title": f"A study of {arxiv_id}",
+        "numComments": comments,
+        "submittedBy": {
+            "_id": f"u-{arxiv_id}",
+            "fullname": "Hugging Submitter",
+            "name": "hfsubmitter",
+            "type": "user",
+        },
+    }

@@ -44,6 +44,9 @@ def build(
         "FEED_ALL_ATOM": "feeds/all.atom.xml",
         "FEED_ALL_RSS": "feeds/all.rss.xml",
         "DEFAULT_PAGINATION": False,
+        # X alone (0.1's default) unless a test picks: the other sources'
+        # default addresses are the real services, which no test may reach.
+        "HOTPAPERS_SOURCES": ["x"],
     }
     if data_dir is not None:
         settings["HOTPAPERS_DATA_PATH"] = str(data_dir)

@@ -255,6 +255,9 @@ def make_site(
 PATH = "content"
 TIMEZONE = {timezone!r}
 SITEURL = "https://lab.example.org"
+# X alone (0.1's default) unless ``extra`` picks: the others' defaults are
+# the real services.
+HOTPAPERS_SOURCES = ["x"]
 HOTPAPERS_X_API_URL = {server.url_for("/2")!r}
 HOTPAPERS_ARXIV_API_URL = {server.url_for(ARXIV_PATH)!r}
 HOTPAPERS_ARXIV_DELAY = 0
@@ -1336,10 +1339,13 @@ def test_the_help_names_every_date_form(
     assert "YYYY-MM-DD, today, yesterday or 'N days ago'" in after
 
 
-def test_the_help_names_all_three_sources(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_help_names_every_source(capsys: pytest.CaptureFixture[str]) -> None:
     for text in (help_text(capsys), help_text(capsys, "fetch")):
-        assert "X, Bluesky and Hacker News" in text
-    assert "HOTPAPERS_SOURCES: x, bluesky, hackernews" in help_text(capsys, "fetch")
+        assert "X, Bluesky, Hacker News, Hugging Face and Mastodon" in text
+    assert (
+        "HOTPAPERS_SOURCES: x, bluesky, hackernews, huggingface, mastodon"
+        in help_text(capsys, "fetch")
+    )
 
 
 def test_the_list_help_explains_its_columns(capsys: pytest.CaptureFixture[str]) -> None:
@@ -1478,8 +1484,10 @@ def test_fetch_names_a_source_without_credentials(
 
     assert result.code == 0, result.err
     assert result.err == (
+        "pelican-hotpapers: fetching from X\n"
         "pelican-hotpapers: Bluesky is not used: $BLUESKY_HANDLE and "
-        "$BLUESKY_APP_PASSWORD (an app password) are not both set\n"
+        "$BLUESKY_APP_PASSWORD (an app password) are not both set (set both to "
+        "fetch from Bluesky)\n"
     )
     assert "app-pass-never-printed" not in result.out + result.err
     assert "written" in result.day_lines(day)[0]
@@ -1507,7 +1515,8 @@ def test_fetch_names_a_source_out_of_its_window(
 
     assert result.code == 0, result.err
     # One line, without -v, with X's own reason (sources/x.py words it).
-    [line] = result.err.splitlines()
+    used, line = result.err.splitlines()
+    assert used == "pelican-hotpapers: fetching from Hacker News"
     assert line.startswith(f"pelican-hotpapers: X is not used for {older}, {old}: ")
     assert "7 days" in line
     assert apis.x_requests == []

@@ -125,6 +125,7 @@ def write_conf(folder: Path, httpserver) -> Path:
 PATH = "content"
 SITEURL = "https://lab.example.org"
 TIMEZONE = "UTC"
+HOTPAPERS_SOURCES = ["x"]
 HOTPAPERS_X_API_URL = {httpserver.url_for("/2")!r}
 HOTPAPERS_ARXIV_API_URL = {httpserver.url_for("/api/query")!r}
 HOTPAPERS_ARXIV_DELAY = 0
@@ -196,6 +197,7 @@ def test_a_build_does_not_wait_for_a_running_fetch(
         hp = HotpapersSettings.from_pelican(
             {
                 "HOTPAPERS_DATA_PATH": str(data),
+                "HOTPAPERS_SOURCES": ["x"],
                 "HOTPAPERS_X_API_URL": httpserver.url_for("/2"),
                 "HOTPAPERS_FETCH": "always",
             },

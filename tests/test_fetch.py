@@ -145,6 +145,9 @@ def test_today_is_planned_and_tomorrow_is_in_the_future(tmp_path):
 
 def fetch_settings(httpserver, data_dir: Path, **extra) -> dict:
     settings = {
+        # X alone (0.1's default), unless a test picks its sources: the other
+        # sources' default addresses are the real services.
+        "HOTPAPERS_SOURCES": ["x"],
         "HOTPAPERS_X_API_URL": httpserver.url_for("/2"),
         "HOTPAPERS_ARXIV_API_URL": httpserver.url_for("/api/query"),
         "HOTPAPERS_ARXIV_DELAY": 0,
@@ -615,11 +618,20 @@ def test_token_never_written_or_logged(httpserver, tmp_path, monkeypatch, caplog
     for record in caplog.records:
         text = record.getMessage() + (record.exc_text or "") + repr(record.args)
         assert TOKEN not in text, record.name
+    # Every source that takes a token masks it, with the default sources.
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    monkeypatch.setenv("MASTODON_ACCESS_TOKEN", TOKEN)
     hp = HotpapersSettings.from_pelican({"HOTPAPERS_DATA_PATH": str(data)}, tmp_path)
     fetcher = fetch.Fetcher.from_settings(hp)
-    (x,) = fetcher.sources
-    for thing in (hp, x, x.auth, fetcher.arxiv):
+    assert [s.name for s in fetcher.sources] == [
+        "x",
+        "hackernews",
+        "huggingface",
+        "mastodon",
+    ]
+    for thing in (hp, *fetcher.sources, fetcher.arxiv):
         assert TOKEN not in repr(thing)
+        assert TOKEN not in repr(getattr(thing, "auth", None))
 
 
 # --- several sources ----------------------------------------------------------

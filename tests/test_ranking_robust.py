@@ -802,3 +802,54 @@ def test_sum_is_the_plain_sum(post_list, options) -> None:
         assert entry.score == pytest.approx(plain, abs=0.0051)
         assert entry.post_count == len(linking)
         assert all(c.flags == () for c in entry.counted_posts)
+
+
+# --- the free sources (issue 20) ------------------------------------------------
+
+
+def test_the_free_sources_weigh_one_by_default_so_old_days_rank_as_before():
+    """An upvote is one signed-in user's vote, a favourite a like, a boost a
+    repost: the same acts, the same weight (sources/huggingface.py and
+    sources/mastodon.py give the reasons)."""
+    options = RankingOptions()
+    assert options.weights == ()
+    for name in ("x", "bluesky", "hackernews", "huggingface", "mastodon"):
+        assert options.weight(name) == 1.0
+
+
+def test_an_upvote_list_is_one_account_its_submitter():
+    """Two entries of one submitter for one paper count once (its best), as
+    two posts of one account do; an entry without a submitter is its own."""
+
+    def entry_post(post_id: str, likes: int, author_id: str) -> Post:
+        return make_post(
+            ("2608.19880",),
+            0,
+            likes,
+            source="huggingface",
+            id=post_id,
+            author_id=author_id,
+            author_handle="",
+        )
+
+    day = make_day(
+        dt.date(2026, 8, 21),
+        entries=(
+            Entry(
+                make_paper("2608.19880"),
+                (
+                    entry_post("a", 300, "u1"),
+                    entry_post("b", 40, "u1"),
+                    entry_post("c", 30, ""),
+                ),
+            ),
+        ),
+    )
+
+    (ranked,) = rank_day(day, RankingOptions()).entries
+
+    knee = RobustRules().account_knee
+    # Shown rounded to two places, as every score is.
+    assert ranked.score == round(knee * (1 + math.log(300 / knee)) + 30, 2)
+    assert ranked.accounts == 2
+    assert ranked.counts.likes == 370  # all listed; the second adds nothing

@@ -708,7 +708,7 @@ def test_robust_rules_override_the_defaults(tmp_path: Path) -> None:
         ("HOTPAPERS_RANKING", None, "must be a non-empty string"),
         ("HOTPAPERS_RANKING", ["sum"], "must be a non-empty string"),
         ("HOTPAPERS_IGNORE_ACCOUNTS", ["somebot"], "must be a dict"),
-        ("HOTPAPERS_IGNORE_ACCOUNTS", {"mastodon": ["a"]}, "'mastodon'"),
+        ("HOTPAPERS_IGNORE_ACCOUNTS", {"reddit": ["a"]}, "'reddit'"),
         ("HOTPAPERS_IGNORE_ACCOUNTS", {"x": "somebot"}, "list of handles"),
         ("HOTPAPERS_IGNORE_ACCOUNTS", {"x": [""]}, "not a handle"),
         ("HOTPAPERS_IGNORE_ACCOUNTS", {"x": ["@"]}, "not a handle"),
@@ -769,11 +769,21 @@ BAD_VALUES: dict[str, list[Any]] = {
     "env_name": ["", "X TOKEN", "1ABC", "a-b", 3],
     "bool": [1, "yes", None],
     "text": ["", "  ", 3, None],
+    "urls": ["", "ftp://example.org/", [], ["https://a.example", "ftp://b"], 3, None],
+    "hashtags": [["#"], ["two words"], ["2026"], ["a/b"], "arxiv", [""], [3]],
 }
 GOOD_VALUES: dict[str, tuple[Any, Any]] = {
     "url": ("https://example.org/api/", "https://example.org/api"),
     "env_name": ("MY_VARIABLE_2", "MY_VARIABLE_2"),
     "text": ("some words", "some words"),
+    "urls": (
+        ["https://a.example/api/", "https://b.example", "https://a.example/api"],
+        ("https://a.example/api", "https://b.example"),
+    ),
+    "hashtags": (
+        ["#ArXiv", "arxiv", "física", "ml_2026"],
+        ("ArXiv", "física", "ml_2026"),
+    ),
 }
 
 
@@ -843,7 +853,11 @@ def test_each_source_is_searched_once_however_often_it_is_named(tmp_path):
         ([], "must name at least one of the sources"),
         ((), "must name at least one of the sources"),
         (None, "must name at least one of the sources"),
-        (["mastodon"], "holds 'mastodon'; the sources are x, bluesky, hackernews"),
+        (
+            ["reddit"],
+            "holds 'reddit'; the sources are x, bluesky, hackernews, huggingface, "
+            "mastodon",
+        ),
         (["x", "X"], "holds 'X'"),
         (["x", ""], "must hold non-empty strings"),
         ("x", "must be a list of strings"),
@@ -881,7 +895,11 @@ def test_source_weights_are_taken_over(tmp_path, value, weights):
         ({"x": float("nan")}, "gives 'x' a negative or infinite weight"),
         ({"x": "1"}, "gives 'x' the weight '1', not a number"),
         ({"x": True}, "gives 'x' the weight True, not a number"),
-        ({"mastodon": 1}, "names 'mastodon'; the sources are x, bluesky, hackernews"),
+        (
+            {"reddit": 1},
+            "names 'reddit'; the sources are x, bluesky, hackernews, huggingface, "
+            "mastodon",
+        ),
         ([("x", 1)], "must be a dict"),
     ],
 )
@@ -993,3 +1011,57 @@ def test_an_empty_pelican_folder_setting_is_not_a_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     hp = load(tmp_path, HOTPAPERS_DATA_PATH=str(tmp_path / "days"), PATH="")
     assert hp.data_path == tmp_path / "days"
+
+
+# --- Mastodon's instances and tags -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "instances"),
+    [
+        ("https://mastodon.social", ("https://mastodon.social",)),
+        ("https://sigmoid.social/", ("https://sigmoid.social/",)),
+        (
+            ["https://mastodon.social", "https://fediscience.org/"],
+            ("https://mastodon.social", "https://fediscience.org"),
+        ),
+        (("https://a.example/x/",), ("https://a.example/x",)),
+    ],
+)
+def test_mastodon_takes_one_instance_or_a_list(tmp_path, value, instances):
+    options = load(tmp_path, HOTPAPERS_MASTODON_URL=value).fetch.source_options(
+        "mastodon"
+    )
+    assert options.instances == tuple(url.rstrip("/") for url in instances)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ([], "must be an http(s) URL or a list of them, not []"),
+        ({"url": "https://a.example"}, "must be an http(s) URL or a list of them"),
+        (["https://a.example", "a.example"], "must be an http(s) URL, not 'a.example'"),
+    ],
+)
+def test_mastodon_instances_that_are_no_urls_are_refused(tmp_path, value, words):
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_MASTODON_URL=value)
+    assert caught.value.name == "HOTPAPERS_MASTODON_URL"
+    assert words in str(caught.value)
+
+
+def test_a_hashtag_that_is_not_one_says_what_one_is(tmp_path):
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, HOTPAPERS_MASTODON_TAGS=["arxiv", "#deep learning"])
+    assert str(caught.value) == (
+        "HOTPAPERS_MASTODON_TAGS holds '#deep learning', which is not a hashtag such "
+        "as 'arxiv' (letters, digits and _, not digits alone)"
+    )
+
+
+def test_every_registered_source_is_used_by_default(tmp_path):
+    from pelican_hotpapers.sources import SOURCE_CLASSES
+
+    sources = load(tmp_path).fetch.sources
+    assert sources == ("x", "bluesky", "hackernews", "huggingface", "mastodon")
+    assert sources == tuple(SOURCE_CLASSES)

@@ -120,6 +120,22 @@ def test_each_source_is_registered_under_its_own_name(name):
     assert dataclasses.is_dataclass(source.Options)
     names = [spec.name for _, spec in settings_of(source.Options)]
     assert names and all(n.startswith("HOTPAPERS_") for n in names)
+    # Its counts in its own words: Counts fields, each once, each with a word.
+    fields = [field for field, _ in source.count_words]
+    assert fields and len(set(fields)) == len(fields)
+    assert set(fields) <= {"reposts", "likes", "quotes", "replies"}
+    assert all(word and word.islower() for _, word in source.count_words)
+
+
+def test_each_source_says_its_counts_in_its_own_words():
+    words = {name: dict(cls.count_words) for name, cls in SOURCE_CLASSES.items()}
+    assert words == {
+        "x": {"reposts": "reposts", "likes": "likes"},
+        "bluesky": {"reposts": "reposts", "likes": "likes"},
+        "hackernews": {"likes": "points", "replies": "comments"},
+        "huggingface": {"likes": "upvotes", "replies": "comments"},
+        "mastodon": {"reposts": "boosts", "likes": "favourites", "replies": "replies"},
+    }
 
 
 def test_no_two_fields_declare_one_setting():

@@ -295,3 +295,96 @@ def test_arxivs_session_keeps_arxivs_pace_and_a_short_wait() -> None:
     assert (retry.total, retry.max_wait, retry.min_backoff) == (2, ARXIV_MAX_WAIT, 4.0)
     assert source.session.headers["User-Agent"].startswith(session_module.USER_AGENT)
     assert " arxiv.py/" in source.session.headers["User-Agent"]
+
+
+# --- when a rate limit reopens ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1767225600", "2026-01-01T00:00:00+00:00"),  # X, Bluesky: epoch seconds
+        ("1767225600.5", "2026-01-01T00:00:00.500000+00:00"),
+        # Mastodon: iso8601(6), as recorded from mastodon.social.
+        ("2025-07-17T20:05:00.923550Z", "2025-07-17T20:05:00.923550+00:00"),
+        (" 2025-07-17T20:05:00Z ", "2025-07-17T20:05:00+00:00"),
+        ("2025-07-17T22:05:00+02:00", "2025-07-17T20:05:00+00:00"),
+    ],
+)
+def test_a_reset_time_is_read_as_epoch_seconds_or_an_iso_time(value, expected):
+    assert session_module.reset_time(value).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["soon", "", "nan", "inf", "1e300", "2025-13-40T00:00:00Z", "9999-01-01"]
+)
+def test_a_reset_time_that_is_no_time_is_none(value):
+    assert session_module.reset_time(value) is None
+    assert session_module.reset_wait(value) is None
+
+
+def test_a_reset_time_past_is_no_wait():
+    assert session_module.reset_wait("2020-01-01T00:00:00Z") == 0.0
+
+
+def iso_in(seconds: float) -> str:
+    when = time.time() + seconds
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when)) + (
+        f"{when % 1:.6f}"[1:] + "Z"
+    )
+
+
+def test_mastodons_iso_reset_is_waited_for_within_the_bound(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 429 that says its window reopens in a second (Mastodon's way) is retried
+    after about that second, not at once and not after a back-off guess."""
+    sleeps: list[float] = []
+    limited = Response(
+        '{"error": "Too many requests"}',
+        status=429,
+        headers={"X-RateLimit-Reset": iso_in(1.0), "X-RateLimit-Remaining": "0"},
+    )
+    httpserver.expect_request("/api").respond_with_handler(
+        fails_first(1, lambda _: limited)
+    )
+    session = make_session(HttpOptions(retries=2, backoff=0, rate_limit_max_wait=30))
+    # urllib3's Retry and ours sleep through the time module.
+    monkeypatch.setattr(time, "sleep", sleeps.append)
+
+    answer = session.get(httpserver.url_for("/api"))
+
+    assert answer.status_code == 200
+    assert len(requests_seen(httpserver)) == 2
+    assert len(sleeps) == 1 and 0.5 < sleeps[0] <= 1.0
+
+
+def test_mastodons_iso_reset_past_the_bound_is_not_waited_for(httpserver: HTTPServer):
+    limited = Response(
+        '{"error": "Too many requests"}',
+        status=429,
+        headers={"x-ratelimit-reset": iso_in(3600)},
+    )
+    httpserver.expect_request("/api").respond_with_response(limited)
+    session = make_session(HttpOptions(retries=3, backoff=0, rate_limit_max_wait=30))
+
+    started = time.monotonic()
+    answer = session.get(httpserver.url_for("/api"))
+
+    assert answer.status_code == 429
+    assert len(requests_seen(httpserver)) == 1
+    assert time.monotonic() - started < 1
+
+
+def test_mastodons_reset_on_an_answer_that_is_no_429_is_no_wait(httpserver):
+    """Mastodon sends x-ratelimit-reset on every answer: a 503 is retried by
+    the back-off alone."""
+    busy = Response("busy", status=503, headers={"x-ratelimit-reset": iso_in(3600)})
+    httpserver.expect_request("/api").respond_with_handler(
+        fails_first(1, lambda _: busy)
+    )
+    session = make_session(HttpOptions(retries=2, backoff=0, rate_limit_max_wait=30))
+
+    started = time.monotonic()
+    assert session.get(httpserver.url_for("/api")).status_code == 200
+    assert time.monotonic() - started < 1

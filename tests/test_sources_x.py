@@ -886,7 +886,9 @@ def test_from_options_needs_a_token():
     assert source.options == options
     assert source.session.timeout == 5.0
     assert TOKEN not in repr(source)
-    assert XSource.missing_credentials(options) == "$MY_X_TOKEN is not set"
+    assert XSource.missing_credentials(options) == (
+        "$MY_X_TOKEN is not set (put an X API bearer token there to fetch from X)"
+    )
 
 
 # --- parse_tweet and parse_page on hand-made input ------------------------------

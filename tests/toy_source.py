@@ -66,6 +66,7 @@ class ToySource:
     service = "Toy API"
     unit = "posts"
     Options = ToyOptions
+    count_words = (("likes", "likes"),)
 
     def __init__(self, options: ToyOptions, http: base.HttpOptions) -> None:
         self.options = options

@@ -20,12 +20,16 @@ from pelican_hotpapers.sources.base import (
 )
 from pelican_hotpapers.sources.bluesky import BlueskySource
 from pelican_hotpapers.sources.hackernews import HackerNewsSource
+from pelican_hotpapers.sources.huggingface import HuggingFaceSource
+from pelican_hotpapers.sources.mastodon import MastodonSource
 from pelican_hotpapers.sources.x import XSource
 
 SOURCE_CLASSES: dict[str, type[SocialSource]] = {
     "x": XSource,
     "bluesky": BlueskySource,
     "hackernews": HackerNewsSource,
+    "huggingface": HuggingFaceSource,
+    "mastodon": MastodonSource,
 }
 
 

@@ -13,7 +13,7 @@ The work is split as arxiv.py splits its own:
 
 To add a source, write a module with a class that has the attributes and
 methods of :class:`SocialSource`, and add one line to ``SOURCE_CLASSES`` in
-``sources/__init__.py`` (README.rst, "Adding a source", shows one).
+``sources/__init__.py`` (docs/adding-a-source.rst shows one).
 """
 
 from __future__ import annotations
@@ -28,7 +28,14 @@ from pelican_hotpapers.models import Post
 # The policy's plain parts, named here for the source modules as they always
 # were. They live below .session, which imports them, so that this module
 # can hand its HTTP calls to .session without a cycle.
-from pelican_hotpapers.sources.policy import ErrorType, HttpOptions, SourceError
+from pelican_hotpapers.sources.policy import (
+    ErrorType,
+    HttpOptions,
+    SourceError,
+    parse_time,
+    reset_time,
+    reset_wait,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -40,6 +47,7 @@ if TYPE_CHECKING:
 #: live in :mod:`.session`, which imports requests: a build that fetches
 #: nothing (most builds) never imports it, and pays nothing for it.
 __all__ = [
+    "BearerAuth",
     "Cursor",
     "ErrorType",
     "HttpOptions",
@@ -53,6 +61,8 @@ __all__ = [
     "count",
     "make_session",
     "parse_time",
+    "reset_time",
+    "reset_wait",
     "send",
 ]
 
@@ -91,24 +101,6 @@ def answer_json(response: requests.Response, error: ErrorType) -> Any:
     return answer_json(response, error)
 
 
-def parse_time(value: Any) -> dt.datetime | None:
-    """A service's ISO 8601 time, in UTC, or None if it is missing or absurd.
-
-    Stored in UTC because the day file's schema takes whole-minute offsets
-    only; a year a client made up (9999) must not break a page.
-    """
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        parsed = parsed.astimezone(dt.UTC)
-    except (ValueError, OverflowError):
-        return None
-    return parsed if 2000 <= parsed.year <= 2999 else None
-
-
 def count(value: Any) -> int:
     """A count from an API answer; anything but a positive whole number is 0."""
     return (
@@ -121,6 +113,25 @@ def count(value: Any) -> int:
 def as_text(value: Any) -> str:
     """A text field of an API answer, or "" when it is missing or not text."""
     return value if isinstance(value, str) else ""
+
+
+class BearerAuth:
+    """Sends a bearer token in the Authorization header, never in the URL.
+
+    requests takes any callable as ``auth``; this one needs no import of
+    requests, which a build that fetches nothing never makes. Its repr hides
+    the token, so a source's repr (and a traceback) never shows it.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token='***')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +216,11 @@ class SocialSource(Protocol):
     #: Its options dataclass, whose fields declare its ``HOTPAPERS_*``
     #: settings (see :func:`pelican_hotpapers.options.setting`).
     Options: ClassVar[type]
+    #: Which counts a post of it has, each with the service's own word for
+    #: it, in the order a page shows them: ``(("likes", "upvotes"),
+    #: ("replies", "comments"))``. The first of each pair is a field of
+    #: :class:`~pelican_hotpapers.models.Counts`; ranking reads only those.
+    count_words: ClassVar[tuple[tuple[str, str], ...]]
 
     @classmethod
     def from_options(

@@ -37,7 +37,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
@@ -248,6 +248,11 @@ class BlueskySource:
     service = SERVICE
     unit = "posts"
     Options = BlueskyOptions
+    #: The counts of a post, in the service's own words, for the pages.
+    count_words: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("reposts", "reposts"),
+        ("likes", "likes"),
+    )
 
     def __init__(
         self,
@@ -289,7 +294,7 @@ class BlueskySource:
     def missing_credentials(cls, options: BlueskyOptions) -> str:
         return (
             f"${options.handle_env} and ${options.password_env} "
-            "(an app password) are not both set"
+            "(an app password) are not both set (set both to fetch from Bluesky)"
         )
 
     def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:

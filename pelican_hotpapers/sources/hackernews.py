@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pelican_hotpapers.arxiv_ids import arxiv_id_from_url, extract_arxiv_ids
@@ -168,6 +168,11 @@ class HackerNewsSource:
     service = SERVICE
     unit = "stories"
     Options = HackerNewsOptions
+    #: The counts of a story, in the service's own words, for the pages.
+    count_words: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("likes", "points"),
+        ("replies", "comments"),
+    )
 
     def __init__(
         self,

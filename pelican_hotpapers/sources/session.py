@@ -2,9 +2,10 @@
 
 As in requests' own advice, the Session is the unit of policy: the
 User-Agent, a timeout on every request, and retries with exponential
-back-off through urllib3's ``Retry``, which honours ``Retry-After``. X also
-announces when its rate-limit window reopens in ``x-rate-limit-reset``; the
-``Retry`` subclass here reads that too, and gives up (instead of sleeping for
+back-off through urllib3's ``Retry``, which honours ``Retry-After``. X,
+Bluesky and Mastodon also announce when their rate-limit window reopens
+(``x-rate-limit-reset``, ``ratelimit-reset``, ``x-ratelimit-reset``); the
+``Retry`` subclass here reads those too, and gives up (instead of sleeping for
 a quarter of an hour in the middle of a build) when the wait is longer than
 the bound the site owner allows.
 
@@ -35,9 +36,16 @@ from pelican_hotpapers.models import clean_json
 
 # The policy's plain parts live in policy, which a build that fetches nothing
 # imports without requests; they are named here too, where they always were.
-from pelican_hotpapers.sources.policy import ErrorType, HttpOptions, SourceError
+from pelican_hotpapers.sources.policy import (
+    ErrorType,
+    HttpOptions,
+    SourceError,
+    reset_time,
+    reset_wait,
+)
 
 __all__ = [
+    "RESET_HEADERS",
     "USER_AGENT",
     "ErrorType",
     "HttpOptions",
@@ -48,6 +56,8 @@ __all__ = [
     "answer_json",
     "describe_request_error",
     "make_session",
+    "reset_time",
+    "reset_wait",
     "send",
 ]
 
@@ -59,10 +69,18 @@ USER_AGENT = (
     + requests.utils.default_user_agent()
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The headers that say when a rate-limit window reopens: X's and Bluesky's
+#: in epoch seconds; Mastodon's as an ISO 8601 time with microseconds
+#: ("2025-07-17T20:05:00.923550Z": its RateLimitHeaders concern writes
+#: ``iso8601(6)``), which Mastodon sends on every answer, not only a 429.
+RESET_HEADERS = ("x-rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset")
 
 
 class RateLimitRetry(Retry):
-    """urllib3 Retry that also waits for X's ``x-rate-limit-reset``, within a bound.
+    """urllib3 Retry that also waits for a service's reset time, within a bound.
+
+    The reset time is read from :data:`RESET_HEADERS` when a 429 has no
+    ``Retry-After``.
 
     ``max_wait`` is the longest sleep (seconds) a retry may take. A 429 whose
     window reopens later than that is not retried; the caller then sees the
@@ -93,16 +111,11 @@ class RateLimitRetry(Retry):
 
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
-        if seconds is None:
-            # X says x-rate-limit-reset, Bluesky ratelimit-reset: epoch seconds.
-            reset = response.headers.get("x-rate-limit-reset") or response.headers.get(
-                "ratelimit-reset"
-            )
-            if reset is not None and response.status == 429:
-                try:
-                    seconds = max(0.0, float(reset) - time.time())
-                except ValueError:
-                    seconds = None
+        if seconds is None and response.status == 429:
+            for name in RESET_HEADERS:
+                reset = response.headers.get(name)
+                if reset is not None:
+                    return reset_wait(reset)
         return seconds
 
     def increment(

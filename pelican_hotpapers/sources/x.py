@@ -22,13 +22,13 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pelican_hotpapers.arxiv_ids import extract_arxiv_ids
 from pelican_hotpapers.models import Counts, Link, Post
 from pelican_hotpapers.options import setting
 from pelican_hotpapers.sources import base
-from pelican_hotpapers.sources.base import as_text, count, parse_time
+from pelican_hotpapers.sources.base import BearerAuth, as_text, count, parse_time
 
 if TYPE_CHECKING:
     import requests
@@ -62,24 +62,6 @@ class XOptions:
     max_pages: int = setting("HOTPAPERS_X_MAX_PAGES", 10, "int", minimum=1)
     max_posts: int = setting("HOTPAPERS_X_MAX_POSTS", 1000, "int", minimum=PAGE_MIN)
     full_archive: bool = setting("HOTPAPERS_X_FULL_ARCHIVE", False, "bool")
-
-
-class BearerAuth:
-    """Sends the bearer token in the Authorization header, never in the URL.
-
-    requests takes any callable as ``auth``; this one needs no import of
-    requests, which a build that fetches nothing never makes.
-    """
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(token='***')"
 
 
 def snowflake_time(post_id: str) -> dt.datetime | None:
@@ -232,6 +214,11 @@ class XSource:
     service = SERVICE
     unit = "posts"
     Options = XOptions
+    #: The counts of a post, in the service's own words, for the pages.
+    count_words: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("reposts", "reposts"),
+        ("likes", "likes"),
+    )
 
     def __init__(
         self,
@@ -259,7 +246,10 @@ class XSource:
 
     @classmethod
     def missing_credentials(cls, options: XOptions) -> str:
-        return f"${options.token_env} is not set"
+        return (
+            f"${options.token_env} is not set (put an X API bearer token there "
+            "to fetch from X)"
+        )
 
     def unavailable(self, start: dt.datetime, now: dt.datetime) -> str | None:
         if self.endpoint(start, now) is None:
