@@ -151,9 +151,12 @@ class Day(msgspec.Struct, frozen=True, gc=False):
 class SourceCounts(msgspec.Struct, frozen=True, gc=False):
     """A paper's counts on one source ("X: 120 reposts, 300 likes").
 
-    ``label`` is the source as readers know it ("X", "HN"), for the pages.
-    Ranking writes it, from the sources' registry
-    (:func:`pelican_hotpapers.sources.source_label`), which this module sits
+    ``label`` is the source as readers know it ("X", "HN"), and ``words``
+    its counts in its service's words, each a field of :class:`Counts` and
+    the word for it ((("likes", "points"), ("replies", "comments")) on
+    Hacker News), for the pages. Ranking writes both, from the sources'
+    registry (:func:`pelican_hotpapers.sources.source_label` and
+    :func:`~pelican_hotpapers.sources.source_words`), which this module sits
     below and cannot ask.
     """
 
@@ -161,6 +164,7 @@ class SourceCounts(msgspec.Struct, frozen=True, gc=False):
     counts: Counts
     post_count: int
     label: str
+    words: tuple[tuple[str, str], ...] = (("reposts", "reposts"), ("likes", "likes"))
 
 
 class Flag(msgspec.Struct, frozen=True, gc=False):

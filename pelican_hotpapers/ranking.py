@@ -45,7 +45,7 @@ from pelican_hotpapers.models import (
     posts_by_id,
 )
 from pelican_hotpapers.settings import RankingOptions, RobustRules
-from pelican_hotpapers.sources import SOURCE_CLASSES, source_label
+from pelican_hotpapers.sources import SOURCE_CLASSES, source_label, source_words
 
 
 def post_sort_key(post: Post) -> tuple[int, int, float, str, str]:
@@ -141,7 +141,13 @@ def source_counts(posts: Iterable[Post]) -> tuple[SourceCounts, ...]:
             )
         )
     return tuple(
-        SourceCounts(source, total_counts(group), len(group), source_label(source))
+        SourceCounts(
+            source,
+            total_counts(group),
+            len(group),
+            source_label(source),
+            source_words(source),
+        )
         for source, group in by_source.items()
     )
 
@@ -261,12 +267,22 @@ def _tally(posts: list[Post]) -> tuple[Counts, tuple[SourceCounts, ...]]:
     if len(posts) == 1:
         post = posts[0]
         return post.counts, (
-            SourceCounts(post.source, post.counts, 1, source_label(post.source)),
+            SourceCounts(
+                post.source,
+                post.counts,
+                1,
+                source_label(post.source),
+                source_words(post.source),
+            ),
         )
     counts = total_counts(posts)
     if len({post.source for post in posts}) == 1:
         source = posts[0].source
-        return counts, (SourceCounts(source, counts, len(posts), source_label(source)),)
+        return counts, (
+            SourceCounts(
+                source, counts, len(posts), source_label(source), source_words(source)
+            ),
+        )
     return counts, source_counts(posts)
 
 

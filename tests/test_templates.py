@@ -44,8 +44,12 @@ from pelican_hotpapers.settings import HotpapersSettings
 EXAMPLE_DAYS = Path(__file__).parent.parent / "example_site" / "hotpapers"
 #: Every template of 0.1, as a theme that copied them has them.
 TEMPLATES_0_1 = Path(__file__).parent / "data" / "templates-0.1"
+#: But the stylesheet, which 0.2 changed (it styles the new sources' cards):
+#: a theme with 0.1's gets 0.1's, as it asked.
 NAMES_0_1 = sorted(
-    f"hotpapers/{path.name}" for path in (TEMPLATES_0_1 / "hotpapers").iterdir()
+    f"hotpapers/{path.name}"
+    for path in (TEMPLATES_0_1 / "hotpapers").iterdir()
+    if path.name != "hotpapers.css"
 )
 
 #: The templates each kind of page is made of.
@@ -95,7 +99,9 @@ def site_renderer(index: int, theme: str | None = None) -> Renderer:
     if theme is None:
         loader = None
     elif theme == "all":
-        loader = FileSystemLoader(str(TEMPLATES_0_1))
+        loader = DictLoader(
+            {name: (TEMPLATES_0_1 / name).read_text("utf-8") for name in NAMES_0_1}
+        )
     else:
         loader = DictLoader({theme: (TEMPLATES_0_1 / theme).read_text("utf-8")})
     return Renderer(site_settings(index), loader)
@@ -705,3 +711,76 @@ def test_a_cache_folder_that_cannot_be_made_costs_only_compiling(tmp_path, caplo
     assert "hotpapers: HOTPAPERS_TEMPLATE_CACHE" in caplog.text
     ranked = rank_day(toy_day("x"), site_settings(0).ranking)
     assert "A toy paper" in renderer.render_day(ranked)
+
+
+# --- The cards of Hugging Face and Mastodon ----------------------------------------
+
+
+def free_sources_day() -> Day:
+    """One paper listed on Hugging Face and tooted on Mastodon, with hostile text."""
+    when = dt.datetime(2026, 8, 21, 9, 30, tzinfo=dt.UTC)
+    listing = Post(
+        source="huggingface",
+        id="2608.01234",
+        url="https://huggingface.co/papers/2608.01234",
+        author_name="Ada <b>L</b>",
+        author_handle="ada",
+        text="Attention & <script>x</script>",
+        created_at=when,
+        counts=Counts(likes=212, replies=9),
+        links=(Link("https://huggingface.co/papers/2608.01234", ""),),
+    )
+    status = Post(
+        source="mastodon",
+        id="https://sigmoid.social/users/bob/statuses/1",
+        url="https://sigmoid.social/@bob/1",
+        author_name="Bob",
+        author_handle="bob@sigmoid.social",
+        text="New preprint \u202e arxiv.org/abs/2608.01234",
+        created_at=when,
+        counts=Counts(reposts=14, likes=41, replies=2),
+        lang="en",
+    )
+    return Day(
+        date=dt.date(2026, 8, 21),
+        counts_taken_at=dt.datetime(2026, 8, 22, 6, 30, tzinfo=dt.UTC),
+        sources=("huggingface", "mastodon"),
+        entries=(Entry(Paper("2608.01234", "A free paper"), (listing, status)),),
+    )
+
+
+def test_each_source_counts_in_its_own_words():
+    renderer = site_renderer(0)
+    html = renderer.render_day(rank_day(free_sources_day(), renderer.settings.ranking))
+    assert (
+        '<span class="hotpapers-source-huggingface">Hugging Face: 212 upvotes, '
+        '9 comments</span> · <span class="hotpapers-source-mastodon">Mastodon: '
+        "14 boosts, 41 favourites, 2 replies</span>"
+    ) in html
+
+
+def test_the_free_sources_have_static_cards_of_their_own():
+    from bs4 import BeautifulSoup
+
+    renderer = site_renderer(0)
+    html = renderer.render_day(rank_day(free_sources_day(), renderer.settings.ranking))
+    soup = BeautifulSoup(html, "html.parser")
+    (hf,) = soup.select("blockquote.hotpapers-post-huggingface")
+    assert hf.a["href"] == "https://huggingface.co/papers/2608.01234"
+    assert hf.a.get_text() == "Attention & <script>x</script>"
+    assert "submitted by Ada <b>L</b> (ada)" in hf.get_text()
+    assert "212 upvotes · 9 comments" in hf.get_text()
+    (toot,) = soup.select("blockquote.hotpapers-post-mastodon")
+    assert "(@bob@sigmoid.social)" in toot.get_text()
+    assert "14 boosts · 41 favourites · 2 replies" in toot.get_text()
+    assert toot.find("a", href="https://sigmoid.social/@bob/1")
+    # Markup in the text is text, and nothing is loaded from elsewhere.
+    assert soup.find("script") is None and soup.find("b") is None
+    assert not soup.select("[src]")
+
+
+@pytest.mark.parametrize("source", ["huggingface", "mastodon"])
+def test_a_theme_card_for_a_free_source_wins(source):
+    renderer = renderer_with({f"hotpapers/post-{source}.html": THEME_MARK})
+    html = renderer.render_day(rank_day(free_sources_day(), renderer.settings.ranking))
+    assert html.count("<i class=theme>2</i>") == 1

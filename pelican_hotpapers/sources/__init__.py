@@ -44,6 +44,18 @@ def source_label(source: str) -> str:
     return found.label if found is not None else source
 
 
+#: The counts of a source that is not registered (any more): reposts and likes.
+DEFAULT_WORDS = (("reposts", "reposts"), ("likes", "likes"))
+
+
+def source_words(source: str) -> tuple[tuple[str, str], ...]:
+    """A source's counts in its service's words: each a field of
+    :class:`~pelican_hotpapers.models.Counts` and the word for it, in the
+    order a page shows them ("212 upvotes, 9 comments")."""
+    found = SOURCE_CLASSES.get(source)
+    return found.count_words if found is not None else DEFAULT_WORDS
+
+
 __all__ = [
     "SOURCE_CLASSES",
     "HttpOptions",
@@ -51,4 +63,5 @@ __all__ = [
     "SocialSource",
     "SourceError",
     "source_label",
+    "source_words",
 ]
