@@ -11,6 +11,7 @@ redraws them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 
 import msgspec
@@ -47,8 +48,13 @@ class Chart(msgspec.Struct, frozen=True, gc=False):
 
 
 def number(value: float) -> str:
-    """A score as readers see it elsewhere: whole when whole."""
-    return str(int(value)) if value == int(value) else f"{value:.2f}"
+    """A score as readers read it: a whole number, half rounded up.
+
+    The robust ranking caps and weighs counts, so its scores have fractions
+    (538.39); two decimals of a capped count tell a reader nothing. The JSON
+    files and ``show --explain`` keep the exact value.
+    """
+    return str(math.floor(value + 0.5))
 
 
 def _coordinate(value: float) -> str:

@@ -24,7 +24,7 @@ def test_the_text_alternative_gives_every_listed_number():
     chart = line_chart(points, "Daily score", width=100, height=20, pad=0)
     assert chart.description == (
         "Daily score, 2021-01-11 to 2021-01-13: 2021-01-11: 100; "
-        "2021-01-13: 50.50; not listed on the other days."
+        "2021-01-13: 51; not listed on the other days."
     )
     # The highest score touches the top, a day off the list the baseline.
     assert chart.line == "M0 0 L50 20 L100 9.9"
@@ -40,9 +40,12 @@ def test_one_point_and_no_points():
     assert line_chart((), "Daily score", width=10, height=10) is None
 
 
-def test_numbers_are_whole_when_whole():
+def test_scores_are_shown_as_whole_numbers_half_rounded_up():
     assert number(3.0) == "3"
-    assert number(2.5) == "2.50"
+    assert number(2.5) == "3"
+    assert number(538.39) == "538"
+    assert number(0.49) == "0"
+    assert number(1e6 + 0.5) == "1000001"
 
 
 # --- Our macros, and the templates of 0.1 -------------------------------------

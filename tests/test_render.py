@@ -554,3 +554,17 @@ def test_every_token_kind_at_the_start_and_after_each_neighbour():
         ("url", "http://c"),
         ("url", "HTTPſ://k"),
     ]
+
+
+def test_a_robust_score_is_shown_whole_and_kept_exact(settings):
+    """Two decimals of a capped count tell a reader nothing; the data keep them."""
+    import msgspec
+
+    # With more than X, a paper shows its score.
+    day = rank_day(make_day(sources=("x", "bluesky")), settings.ranking)
+    entry = msgspec.structs.replace(day.entries[0], score=538.39)
+    day = msgspec.structs.replace(day, entries=(entry, *day.entries[1:]))
+    html = Renderer(settings).render_day(day)
+    assert '<span class="hotpapers-score">538</span>' in html
+    assert "538.39" not in html
+    assert day.entries[0].score == 538.39
