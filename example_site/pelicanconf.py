@@ -10,6 +10,11 @@ SITEURL = "https://lab.example.org"
 
 PATH = "content"
 OUTPUT_PATH = "output"
+# Named here, CACHE_PATH is read beside this file: example_site/cache/, wherever
+# the site is built from. Left to Pelican's default, it would be cache/ in the
+# folder Pelican runs in (the checkout's root, for the README's quick start),
+# and the plugin writes a small file per digest there.
+CACHE_PATH = "cache"
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
 

@@ -13,11 +13,17 @@ import pytest
 
 from pelican_hotpapers import archive, fetch
 
+from . import checkout
 from .factories import make_day
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SITE = ROOT / "example_site"
 REFERENCE_POST = Path(__file__).resolve().parent / "data" / "hot-papers-2021-01-11.md"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The run fails if a test wrote into the checkout (see checkout.py).
+    config.pluginmanager.register(checkout, "hotpapers-checkout")
 
 
 def stored_files(folder: Path) -> list[Path]:

@@ -1,8 +1,11 @@
 """The example site's day, digest and paper pages, looked at in a real browser.
 
-Headless Chromium from Debian's ``chromium`` package (``.ci/run`` installs it
-where it is missing), driven through Playwright with that executable, so
-nothing is downloaded. The built site is served from a loopback HTTP server.
+Headless Chromium or Chrome, whichever is installed (find_chromium() says where
+it looks), driven through Playwright with that executable, so nothing is
+downloaded. Without one, these tests are skipped with one line that says how
+to install it; under ``CI=true`` they fail instead, and ``.ci/run`` installs
+Debian's ``chromium`` where it is missing. The built site is served from a
+loopback HTTP server.
 Each page must log no console error, send no request outside the site, need
 no horizontal scrolling at 375 px wide, and show every chart with a size.
 
@@ -27,7 +30,14 @@ from .sites import build_from_file
 
 pytestmark = pytest.mark.build
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: Commands of Chromium and Chrome, in the order they are looked for on PATH.
+COMMANDS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+INSTALL = (
+    "apt-get install -y chromium (Debian, Ubuntu) "
+    "or .venv/bin/playwright install chromium"
+)
+SKIPPED = f"no Chromium or Chrome found, so the browser tests are skipped: {INSTALL}"
+FAILED = f"no Chromium or Chrome found, and CI=true runs the browser tests: {INSTALL}"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -49,6 +59,56 @@ PAGES = {
     "month": "hot-papers-2021-01.html",
     "paper": "papers/2101.03164.html",
 }
+
+
+def playwright_browsers() -> Path:
+    """Where Playwright keeps the browsers it downloaded (its registry's rule)."""
+    chosen = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if chosen == "0":  # inside the package
+        import playwright
+
+        return (
+            Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers"
+        )
+    if chosen:
+        return Path(chosen)
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "ms-playwright"
+
+
+def find_chromium() -> str | None:
+    """An installed Chromium or Chrome: a command on PATH, else the newest
+    Chromium that Playwright has downloaded (``chromium-REVISION/``, with
+    ``chrome-linux64/chrome`` since Playwright 1.57, ``chrome-linux/chrome``
+    before)."""
+    for command in COMMANDS:
+        found = shutil.which(command)
+        if found:
+            return found
+    downloaded = [
+        chrome
+        for chrome in playwright_browsers().glob("chromium-*/chrome-linux*/chrome")
+        if chrome.parent.parent.name.removeprefix("chromium-").isdigit()
+        and os.access(chrome, os.X_OK)
+    ]
+    if not downloaded:
+        return None
+    newest = max(downloaded, key=lambda c: int(c.parent.parent.name.split("-")[1]))
+    return str(newest)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_chromium() -> str:
+    """The browser to drive; without one, skip, or fail under CI."""
+    found = find_chromium()
+    if found:
+        return found
+    if in_ci():
+        pytest.fail(FAILED, pytrace=False)
+    pytest.skip(SKIPPED)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -73,13 +133,11 @@ def site_url(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory) -> Iterator[object]:
-    assert CHROMIUM, (
-        "Chromium is needed: apt-get install -y chromium (.ci/run installs it)"
-    )
+    chromium = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         try:
             yield browser
         finally:
@@ -133,3 +191,90 @@ def test_page_in_chromium(browser, site_url, name):
             page.screenshot(path=str(target))
     finally:
         context.close()
+
+
+@pytest.fixture
+def no_browser(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Nothing on PATH, and an empty folder of Playwright's browsers."""
+    monkeypatch.setattr(shutil, "which", lambda command: None)
+    folder = tmp_path / "ms-playwright"
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(folder))
+    return folder
+
+
+def downloaded(folder: Path, name: str, mode: int = 0o755) -> Path:
+    chrome = folder / name
+    chrome.parent.mkdir(parents=True)
+    chrome.write_text("", encoding="utf-8")
+    chrome.chmod(mode)
+    return chrome
+
+
+def test_the_first_browser_command_on_path_is_driven(monkeypatch, no_browser):
+    asked = []
+
+    def which(command: str) -> str | None:
+        asked.append(command)
+        return "/opt/bin/google-chrome" if command == "google-chrome" else None
+
+    monkeypatch.setattr(shutil, "which", which)
+    downloaded(no_browser, "chromium-1255/chrome-linux64/chrome")
+    assert find_chromium() == "/opt/bin/google-chrome"
+    assert asked == ["chromium", "chromium-browser", "google-chrome"]
+
+
+def test_else_the_newest_chromium_that_playwright_downloaded(no_browser):
+    assert find_chromium() is None
+    downloaded(no_browser, "chromium-999/chrome-linux/chrome")
+    newest = downloaded(no_browser, "chromium-1255/chrome-linux64/chrome")
+    downloaded(no_browser, "chromium-1300/chrome-linux64/chrome", mode=0o644)
+    downloaded(no_browser, "chromium_headless_shell-1400/chrome-linux64/chrome")
+    assert find_chromium() == str(newest)
+
+
+def test_playwright_keeps_its_browsers_where_its_registry_says(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "chosen"))
+    assert playwright_browsers() == tmp_path / "chosen"
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", "0")
+    assert playwright_browsers().parts[-4:] == (
+        "playwright",
+        "driver",
+        "package",
+        ".local-browsers",
+    )
+    monkeypatch.delenv("PLAYWRIGHT_BROWSERS_PATH")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert playwright_browsers() == tmp_path / "xdg" / "ms-playwright"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert playwright_browsers() == tmp_path / "home" / ".cache" / "ms-playwright"
+
+
+@pytest.mark.parametrize("ci", [None, "", "false", "0"])
+def test_without_a_browser_the_tests_are_skipped_saying_how_to_install_one(
+    monkeypatch, no_browser, ci
+):
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        require_chromium()
+    assert str(skipped.value) == SKIPPED
+    assert "apt-get install -y chromium" in SKIPPED
+    assert "\n" not in SKIPPED
+
+
+@pytest.mark.parametrize("ci", ["true", "1", "True"])
+def test_under_ci_a_missing_browser_fails_the_run(monkeypatch, no_browser, ci):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception) as failed:
+        require_chromium()
+    assert str(failed.value) == FAILED
+    assert INSTALL in FAILED
+
+
+def test_a_found_browser_is_required_even_under_ci(monkeypatch, no_browser):
+    monkeypatch.setenv("CI", "true")
+    chrome = downloaded(no_browser, "chromium-1255/chrome-linux64/chrome")
+    assert require_chromium() == str(chrome)

@@ -12,17 +12,20 @@ import json
 import logging
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from pelican import Pelican
+from pelican.settings import read_settings
 
 from pelican_hotpapers import archive
 from pelican_hotpapers.articles import DESCRIPTION_LENGTH, describe
 from pelican_hotpapers.models import Entry
 from pelican_hotpapers.render import TEMPLATES_PATH
 
-from .conftest import EXAMPLE_SITE, REFERENCE_POST
+from .conftest import EXAMPLE_SITE, REFERENCE_POST, ROOT
 from .factories import make_day, make_entry, make_paper, make_post
 from .sites import (
     article_links,
@@ -570,6 +573,41 @@ def test_example_site_matches_the_reference_post(tmp_path):
     assert "2021-01-12 13:59" in sections[0].select_one(".hotpapers-counts").get_text()
     # The example site's other days and Markdown articles build too.
     assert len(list((tmp_path / "output").glob("hot-papers-*.html"))) >= 5
+
+
+def test_the_quick_start_writes_only_into_folders_that_git_ignores(
+    tmp_path, monkeypatch
+):
+    """The README's quick start builds the example site from the checkout's
+    root. All it writes must land in folders that .gitignore names: the
+    digests' files once went to cache/ at the root, and were committed."""
+    clone = tmp_path / "clone"
+    shutil.copytree(
+        EXAMPLE_SITE,
+        clone / "example_site",
+        ignore=shutil.ignore_patterns("output", "cache"),
+    )
+    before = set(clone.rglob("*"))
+    monkeypatch.chdir(clone)
+    Pelican(read_settings("example_site/pelicanconf.py")).run()
+    written = sorted(
+        path.relative_to(clone).as_posix()
+        for path in clone.rglob("*")
+        if path.is_file() and path not in before
+    )
+    assert "example_site/output/index.html" in written
+    assert "example_site/cache/hotpapers-digests/week-2021-W02.json" in written
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--verbose", "--non-matching", "--stdin"],
+        cwd=ROOT,
+        input="\n".join(written),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    kept = [line.split("\t", 1)[1] for line in ignored.stdout.splitlines()]
+    assert kept == written, ignored.stderr
+    assert [line for line in ignored.stdout.splitlines() if line.startswith("::")] == []
 
 
 def test_data_is_found_beside_a_settings_file_without_sitename(tmp_path, monkeypatch):

@@ -317,14 +317,6 @@ def test_the_readme_gives_the_index_install_only_as_for_once_released():
     assert [text for text in before if "once it is released on pypi" not in text] == []
 
 
-def test_the_docs_cron_recipe_fails_on_errors():
-    text = (ROOT / "docs" / "running-daily.rst").read_text(encoding="utf-8")
-    cron = [line for line in text.splitlines() if line.startswith("    30 6 * * *")]
-    assert cron
-    for line in cron:
-        assert line.rstrip().endswith("pelican content --fatal errors")
-
-
 def test_the_test_extras_hold_the_build_requirements():
     """The offline build uses what this environment holds: the build
     requirements of pyproject.toml must be among the test extras."""

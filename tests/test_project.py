@@ -25,6 +25,11 @@ def test_readme_has_the_two_commands_and_ci_runs_the_test_one():
     assert "pytest" in test
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test in ci
+    # Under CI=true a missing browser fails the browser tests (test_browser.py),
+    # and .ci/run installs it first.
+    assert ci.index("export CI=true") < ci.index(test)
+    installs = [line for line in ci if "apt-get install -y chromium" in line]
+    assert installs and ci.index(installs[0]) < ci.index(test)
 
 
 def test_ruff_is_clean():
