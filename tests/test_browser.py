@@ -10,7 +10,9 @@ Each page must log no console error, send no request outside the site, need
 no horizontal scrolling at 375 px wide, and show every chart with a size.
 
 Set HOTPAPERS_SCREENSHOTS to a folder to save the screenshots of a digest
-and a paper page there (``docs/across-days.rst`` shows the ones in ``docs/``).
+and a paper page there (``docs/across-days.rst`` shows the ones in ``docs/``),
+and of the top of the day from five sources, the README's
+``docs/example-site.png``.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ PAGES = {
     "week": "hot-papers-2021-W02.html",
     "month": "hot-papers-2021-01.html",
     "paper": "papers/2101.03164.html",
+    # The day from X, Bluesky, Hacker News, Hugging Face and Mastodon.
+    "sources": "hot-papers-2026-08-21.html",
 }
 
 
@@ -144,10 +148,9 @@ def browser(tmp_path_factory) -> Iterator[object]:
             browser.close()
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_page_in_chromium(browser, site_url, name):
-    context = browser.new_context(viewport={"width": 375, "height": 800})
-    page = context.new_page()
+def watch(page, site_url: str) -> tuple[list[str], list[str]]:
+    """The page's console errors, and the requests it tried outside the site
+    (recorded, and never let out)."""
     errors: list[str] = []
     outside: list[str] = []
     page.on(
@@ -162,11 +165,19 @@ def test_page_in_chromium(browser, site_url, name):
         url = route.request.url
         if url.startswith((site_url, "data:")):
             route.continue_()
-        else:  # recorded, and never let out
+        else:
             outside.append(url)
             route.abort()
 
     page.route("**/*", guard)
+    return errors, outside
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_in_chromium(browser, site_url, name):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    errors, outside = watch(page, site_url)
     try:
         page.goto(site_url + PAGES[name], wait_until="load")
         assert errors == []
@@ -278,3 +289,60 @@ def test_a_found_browser_is_required_even_under_ci(monkeypatch, no_browser):
     monkeypatch.setenv("CI", "true")
     chrome = downloaded(no_browser, "chromium-1255/chrome-linux64/chrome")
     assert require_chromium() == str(chrome)
+
+
+@pytest.mark.parametrize("width", [375, 1100])
+def test_the_day_from_five_sources_shows_every_card(browser, site_url, width):
+    """The Hugging Face and Mastodon cards are seen beside the others, and the
+    first paper's per-source line gives each service's counts in its words."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors, outside = watch(page, site_url)
+    try:
+        page.goto(site_url + PAGES["sources"], wait_until="load")
+        first = page.locator("section.hotpapers-paper").first
+        line = first.locator(".hotpapers-by-source")
+        assert line.is_visible()
+        text = line.inner_text()
+        assert "Hugging Face: 163 upvotes, 1 comments" in text
+        assert "Mastodon: 14 boosts, 41 favourites, 2 replies" in text
+        for card in (
+            "blockquote.hotpapers-post-huggingface",
+            "blockquote.hotpapers-post-mastodon",
+            "blockquote.twitter-tweet",
+            "blockquote.bluesky-embed",
+            ".hotpapers-post-hackernews",
+        ):
+            shown = first.locator(card).first
+            shown.scroll_into_view_if_needed()
+            assert shown.is_visible(), card
+            box = shown.bounding_box()
+            assert box and box["width"] > 0 and box["x"] + box["width"] <= width + 1
+        hf = page.locator("blockquote.hotpapers-post-huggingface")
+        toots = page.locator("blockquote.hotpapers-post-mastodon")
+        assert hf.count() == toots.count() == 5  # those of 25 or more
+        for cards in (hf, toots):
+            for index in range(cards.count()):
+                cards.nth(index).scroll_into_view_if_needed()
+                assert cards.nth(index).is_visible()
+        # A label of its own on the Hugging Face card, readable on its colour.
+        label = first.locator(".hotpapers-hf")
+        assert label.inner_text() == "Daily Papers" and label.is_visible()
+        assert errors == []
+        assert outside == []
+        folder = os.environ.get("HOTPAPERS_SCREENSHOTS")
+        if folder and width == 1100:
+            # The README's picture: the top of the article, to the end of
+            # its first paper's posts.
+            page.evaluate("window.scrollTo(0, 0)")
+            bottom = page.evaluate(
+                "document.querySelector('section.hotpapers-paper')"
+                ".getBoundingClientRect().bottom + window.scrollY"
+            )
+            page.screenshot(
+                path=str(Path(folder) / "example-site.png"),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": width, "height": bottom + 24},
+            )
+    finally:
+        context.close()

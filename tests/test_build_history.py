@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import logging
 import re
+import subprocess
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,8 +46,8 @@ def test_example_site_builds_everything_across_days(tmp_path, theme, caplog):
     assert "Hot Papers, week 2021-W02" in week.title.get_text()
     month = soup(out / "hot-papers-2021-01.html")
     assert "Hot Papers, January 2021" in month.title.get_text()
-    assert (out / "hot-papers-2025-W11.html").exists()
-    assert (out / "hot-papers-2025-03.html").exists()
+    for period in ("2025-W11", "2025-03", "2026-W34", "2026-08"):
+        assert (out / f"hot-papers-{period}.html").exists()
     # Days, digests and paper pages are styled by the one stylesheet.
     for page in (
         out / "hot-papers-2021-01-11.html",
@@ -101,6 +103,7 @@ def test_example_site_builds_everything_across_days(tmp_path, theme, caplog):
     index = json.loads((out / "hotpapers" / "index.json").read_text("utf-8"))
     export.validator("site-index")(index)
     assert [d["date"] for d in index["days"]] == [
+        "2026-08-21",
         "2025-03-10",
         "2021-01-15",
         "2021-01-14",
@@ -130,6 +133,57 @@ def test_example_site_builds_everything_across_days(tmp_path, theme, caplog):
     assert {flag["kind"] for flag in post["flags"]} == {"amplified", "hashtag"}
     assert post["counts"] == {"reposts": 1155, "likes": 15, "quotes": 0, "replies": 0}
     assert post["counted"] < 1170 and post["reason"]
+
+
+FIVE_SOURCES_DAY = "2026-08-21"
+
+
+@pytest.mark.parametrize("theme", ["notmyidea", "simple"])
+def test_the_example_day_from_five_sources_builds_with_fatal_errors(tmp_path, theme):
+    """Issue 20's acceptance: ``pelican --fatal errors``, as the workflow runs
+    it, builds the example site offline with its day from X, Bluesky, Hacker
+    News, Hugging Face and Mastodon, in both themes."""
+    out, cache = tmp_path / "output", tmp_path / "cache"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "pelican", "-s", "pelicanconf.py"),
+            *("-o", str(out), "--fatal", "errors"),
+            *("-e", f'THEME="{theme}"', f'CACHE_PATH="{cache}"'),
+            "LOAD_CONTENT_CACHE=false",
+        ],
+        cwd=EXAMPLE_SITE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    page = soup(out / f"hot-papers-{FIVE_SOURCES_DAY}.html")
+    intro = page.select_one(".hotpapers-intro").get_text()
+    assert "on X, Bluesky, HN, Hugging Face, Mastodon" in intro
+    papers = page.select("section.hotpapers-paper")
+    assert len(papers) == 8  # of the 17 stored: the rest score under 50
+    first = papers[0]
+    assert "EnvHarness" in first.h2.get_text()
+    assert first.select_one(".hotpapers-by-source").get_text() == (
+        "X: 129 reposts, 384 likes · Bluesky: 29 reposts, 117 likes · "
+        "HN: 212 points, 58 comments · Hugging Face: 163 upvotes, 1 comments · "
+        "Mastodon: 14 boosts, 41 favourites, 2 replies"
+    )
+    (hf,) = first.select("blockquote.hotpapers-post-huggingface")
+    assert hf.a["href"] == "https://huggingface.co/papers/2608.19880"
+    (toot,) = first.select("blockquote.hotpapers-post-mastodon")
+    assert toot.find("a", href="https://sigmoid.social/@agentsrg/112000000000000001")
+    assert len(first.select("blockquote.twitter-tweet")) == 2
+    assert len(first.select("blockquote.bluesky-embed")) == 1
+    assert len(first.select(".hotpapers-post-hackernews")) == 1
+    # One paper is on Hugging Face alone; several on Hugging Face and Mastodon.
+    lines = [p.select_one(".hotpapers-by-source").get_text() for p in papers]
+    labels = [{part.split(":")[0] for part in line.split(" · ")} for line in lines]
+    assert labels.count({"Hugging Face"}) == 1
+    assert labels.count({"Hugging Face", "Mastodon"}) == 3
+    assert not page.find_all("script")
 
 
 def test_a_paper_listed_on_one_day_has_no_page(tmp_path):

@@ -242,7 +242,7 @@ def test_the_installed_plugin_is_the_wheel_not_the_checkout(site, venv):
 def test_the_workflow_builds_the_example_site_from_the_wheel(site, built):
     assert succeeded(built)
     days = sorted((site / "hotpapers").glob("*.json"))
-    assert len(days) == 6
+    assert len(days) == 7
     for day_file in days:
         day = json.loads(day_file.read_text(encoding="utf-8"))
         page = site / "output" / f"hot-papers-{day['date']}.html"

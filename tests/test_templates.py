@@ -165,6 +165,23 @@ def whole_scores(html: str) -> str:
     )
 
 
+#: The sources that 0.1 knew.
+SOURCES_0_1 = frozenset({"x", "bluesky", "hackernews"})
+
+
+def example_days_of_0_1() -> list[Day]:
+    """The example site's days from the sources 0.1 knew.
+
+    0.1's templates predate the Hugging Face and Mastodon cards and the
+    per-source line in each service's words: its ``paper.html`` writes
+    "Hugging Face: 0 reposts, 163 likes" where ours write "163 upvotes, 1
+    comments". A theme that kept that copy gets its own words, as it asked,
+    so a day with those sources (2026-08-21), and the digests and paper pages
+    made from it, are not the same page; the comparisons leave them out.
+    """
+    return [day for day in example_days() if set(day.sources) <= SOURCES_0_1]
+
+
 def assert_same_pages(index: int, days: list[Day], theme: str = "all") -> None:
     site = make_site(site_settings(index), days)
     expected = pages_of_site(site_renderer(index), site)
@@ -182,7 +199,7 @@ def assert_same_pages(index: int, days: list[Day], theme: str = "all") -> None:
 
 @pytest.mark.parametrize("index", range(len(SITES)))
 def test_a_theme_with_every_template_of_0_1_gets_the_same_pages(index):
-    days = example_days()
+    days = example_days_of_0_1()
     site = make_site(site_settings(index), days)
     assert site.digests and site.pages
     assert_same_pages(index, days)
@@ -192,7 +209,7 @@ def test_a_theme_with_every_template_of_0_1_gets_the_same_pages(index):
 def test_a_theme_with_one_template_of_0_1_gets_the_same_pages(name):
     """An include-style partial among our macros, and an include-style page
     (day.html of 0.1) around our macro partials, write what ours write."""
-    assert_same_pages(1, example_days(), theme=name)
+    assert_same_pages(1, example_days_of_0_1(), theme=name)
 
 
 def test_the_0_1_partials_are_really_the_themes():
