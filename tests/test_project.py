@@ -147,3 +147,29 @@ def test_readme_stays_short():
     """The README is what a newcomer reads; the reference lives under docs/."""
     lines = (ROOT / "README.rst").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 350
+
+
+def test_the_oldest_pelican_is_the_one_ci_tests_and_the_readme_names():
+    """setup.cfg allows Pelican from a release on, .ci/run builds and tests
+    under that release in a second venv, and the README tells users so."""
+    import configparser
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    requirements = [
+        Requirement(line)
+        for line in config["options"]["install_requires"].splitlines()
+        if line.strip()
+    ]
+    (pelican,) = (r for r in requirements if r.name == "pelican")
+    (floor,) = (spec.version for spec in pelican.specifier if spec.operator == ">=")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    (tested,) = re.findall(r"^OLDEST_PELICAN=(\S+)$", ci, flags=re.M)
+    assert Version(tested).release[:2] == Version(floor).release[:2]
+    assert pelican.specifier.contains(tested)
+    assert '"pelican==$OLDEST_PELICAN"' in ci
+    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
+    assert f"Pelican {floor} or newer" in readme
