@@ -412,8 +412,10 @@ class Partials:
     def __init__(self, env: Environment) -> None:
         self._env = env
         self._by_source: dict[str, Callable[..., Markup]] = {}
+        self._source_templates: dict[str, Template] = {}
         self._post_html: Callable[..., Markup] | None = None
-        self._post_html_known = False
+        self._theme_post: Template | None = None
+        self._theme_post_known = False
 
     def __getattr__(self, name: str) -> Callable[..., Markup]:
         # Only the first use of a partial comes here: the callable found is
@@ -437,27 +439,45 @@ class Partials:
             return getattr(template.module, macro)  # type: ignore[no-any-return]
         return _Included(template, arguments, extra)
 
+    def theme_post_template(self) -> Template | None:
+        """The theme's own ``post.html``, which lays out every post, if it has one."""
+        if not self._theme_post_known:
+            self._theme_post_known = True
+            template = self._env.get_template(POST_TEMPLATE)
+            if Path(template.filename or "") != TEMPLATES_PATH / POST_TEMPLATE:
+                self._theme_post = template
+        return self._theme_post
+
+    def source_template(self, source: str) -> Template:
+        """The template of a source's posts: ``post-SOURCE.html``, else
+        ``post-generic.html``."""
+        template = self._source_templates.get(source)
+        if template is None:
+            template = self._source_templates[source] = self._env.select_template(
+                [f"hotpapers/post-{source}.html", POST_GENERIC_TEMPLATE]
+            )
+        return template
+
+    def post_template(self, source: str) -> Template:
+        """The template that shows a post of ``source``, for templates of 0.1
+        that ``{% include post_template(post.source) %}``: the theme's
+        ``post.html``, else the source's own."""
+        return self.theme_post_template() or self.source_template(source)
+
     def post(self, post: Post, entry: Any = None, day: Any = None) -> Markup:
         """A post, as the theme's ``post.html`` shows every post, or as its
         source's template (``post-SOURCE.html``, else ``post-generic.html``)."""
-        if not self._post_html_known:
-            self._post_html_known = True
-            template = self._env.get_template(POST_TEMPLATE)
-            if Path(template.filename or "") != TEMPLATES_PATH / POST_TEMPLATE:
-                self._post_html = self._resolve(
-                    POST_TEMPLATE, "show_post", _POST_ARGUMENTS
-                )
-        if self._post_html is not None:
-            return self._post_html(post, entry, day)
-        return self.source_post(post, entry, day)
+        if self.theme_post_template() is None:
+            return self.source_post(post, entry, day)
+        if self._post_html is None:
+            self._post_html = self._resolve(POST_TEMPLATE, "show_post", _POST_ARGUMENTS)
+        return self._post_html(post, entry, day)
 
     def source_post(self, post: Post, entry: Any = None, day: Any = None) -> Markup:
         """A post as its source's own template shows it."""
         show = self._by_source.get(post.source)
         if show is None:
-            template = self._env.select_template(
-                [f"hotpapers/post-{post.source}.html", POST_GENERIC_TEMPLATE]
-            )
+            template = self.source_template(post.source)
             show = self._by_source[post.source] = self._resolve(
                 template.name or POST_GENERIC_TEMPLATE, "show_post", _POST_ARGUMENTS
             )
@@ -535,8 +555,7 @@ class Renderer:
         self.env.globals["embed_scripts"] = EMBED_SCRIPTS
         self.env.globals["partials"] = self.partials
         self.env.globals["chart"] = self.chart
-        self.env.globals["post_template"] = self.post_template
-        self._post_templates: dict[str, Template] = {}
+        self.env.globals["post_template"] = self.partials.post_template
         # The posts of a day were written on a few dates.
         self._long_dates: dict[dt.date, str] = {}
 
@@ -553,25 +572,6 @@ class Renderer:
             # for this site (i18n_subsites builds others in one process).
             text = self._long_dates[date] = f"{date:%B} {date.day}, {date.year}"
         return text
-
-    def post_template(self, source: str) -> Template:
-        """The template that shows a post of ``source``, for templates of 0.1
-        that ``{% include post_template(post.source) %}``.
-
-        A theme's own ``hotpapers/post.html`` lays out every post; otherwise
-        ``post-SOURCE.html``, or ``post-generic.html``.
-        """
-        template = self._post_templates.get(source)
-        if template is None:
-            post = self.env.get_template(POST_TEMPLATE)
-            if Path(post.filename or "") != TEMPLATES_PATH / POST_TEMPLATE:
-                template = post
-            else:
-                template = self.env.select_template(
-                    [f"hotpapers/post-{source}.html", POST_GENERIC_TEMPLATE]
-                )
-            self._post_templates[source] = template
-        return template
 
     def chart(self, points: Points, title: str, size: str = "sparkline") -> Markup:
         """An inline SVG chart of daily scores, drawn by its template's macro."""
